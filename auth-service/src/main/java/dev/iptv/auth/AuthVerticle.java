@@ -1,0 +1,304 @@
+package dev.iptv.auth;
+
+import dev.iptv.auth.UserStore.Outcome;
+import dev.iptv.common.Addresses;
+import dev.iptv.common.ApiException;
+import dev.iptv.common.Config;
+import dev.iptv.common.Epoch;
+import dev.iptv.common.Http;
+import dev.iptv.common.RedisSupport;
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.common.TokenCheck;
+import dev.iptv.common.TokenFormat;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * auth-service: the users and tokens the panel syncs (SPEC sections 3 and 5) and token checks for
+ * the other services over the event bus.
+ *
+ * <ul>
+ *   <li>{@code /api/users} CRUD behind the admin bearer; writes are atomic Lua scripts
+ *       ({@link UserStore}); passwords are hashed off the event loop ({@link Passwords}).</li>
+ *   <li>{@link Addresses#AUTH_VALIDATE}: {@code {"token"}} → {@link TokenCheck}, decided from
+ *       {@code token:{token}} alone ({@link TokenState}).</li>
+ *   <li>{@link Addresses#AUTH_SESSION}: the same check, then the viewer's session is admitted within
+ *       {@code max_connections} (sessions live {@value #SESSION_WINDOW_S} s after their last poll).</li>
+ *   <li>{@link Addresses#USERS_CHANGED} is published after every write:
+ *       {@code {"action", "username", "token", "old_token"}}.</li>
+ * </ul>
+ *
+ * <p><b>Token TTL.</b> {@code token:{token}} lives until {@code expires_at} plus
+ * {@code IPTV_TOKEN_GRACE_S}, so a player with a lapsed subscription hears "Token expired" rather
+ * than "Invalid token" for a while. A user synced when that end is already past still gets its
+ * token key, for one grace period (at least a minute), for the same reason; the key then goes.
+ */
+public class AuthVerticle extends ServiceVerticle {
+
+  private static final Logger log = LoggerFactory.getLogger(AuthVerticle.class);
+
+  /** A viewer session holds its slot this long after its last poll (contract of AUTH_SESSION). */
+  static final int SESSION_WINDOW_S = 60;
+  private static final long MIN_TOKEN_TTL_MS = 60_000;
+  /** Compare-and-set attempts before a write under heavy contention gives up with 409. */
+  private static final int WRITE_ATTEMPTS = 5;
+
+  private Redis client;
+  private UserStore store;
+  private int hashIterations;
+  private long graceMs;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  @Override
+  public String name() {
+    return "auth-service";
+  }
+
+  @Override
+  protected Future<Router> setUp() {
+    String adminToken = Config.string(config(), Config.ADMIN_TOKEN);
+    if (adminToken == null || adminToken.isBlank()) {
+      return Future.failedFuture(new IllegalStateException(Config.ADMIN_TOKEN + " is not set"));
+    }
+    try {
+      hashIterations = Config.integer(config(), Config.PASSWORD_HASH_ITERATIONS);
+      graceMs = Config.integer(config(), Config.TOKEN_GRACE_S) * 1000L;
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    client = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    store = new UserStore(RedisAPI.api(client));
+
+    Router router = Router.router(vertx);
+    Handler<RoutingContext> admin = Http.adminAuth(adminToken);
+    BodyHandler body = Http.bodyHandler();
+    router.get("/api/users").handler(admin).handler(this::listUsers);
+    router.post("/api/users").handler(body).handler(admin).handler(this::createUser);
+    router.get("/api/users/:username").handler(admin).handler(this::getUser);
+    router.put("/api/users/:username").handler(body).handler(admin).handler(this::updateUser);
+    router.delete("/api/users/:username").handler(admin).handler(this::deleteUser);
+
+    consumers.add(vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, this::onValidate));
+    consumers.add(vertx.eventBus().consumer(Addresses.AUTH_SESSION, this::onSession));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).map(router);
+  }
+
+  @Override
+  protected Future<?> tearDown() {
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).eventually(() -> {
+      if (client != null) {
+        client.close();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  // --- admin API -------------------------------------------------------------------------------
+
+  private void listUsers(RoutingContext ctx) {
+    store.all().onSuccess(users -> {
+      JsonArray list = new JsonArray();
+      users.forEach(u -> list.add(u.view()));
+      Http.sendJson(ctx, 200, new JsonObject().put("users", list).put("count", list.size()));
+    }).onFailure(ctx::fail);
+  }
+
+  private void getUser(RoutingContext ctx) {
+    String username = UserPatch.username(ctx.pathParam("username"));
+    store.find(username).onSuccess(found -> {
+      if (found == null) {
+        ctx.fail(notFound(username));
+      } else {
+        Http.sendJson(ctx, 200, found.user().view());
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  private void createUser(RoutingContext ctx) {
+    UserPatch patch = UserPatch.parse(Http.jsonBody(ctx));
+    User draft = patch.create();
+    hash(patch.password())
+      .map(draft::withPasswordHash)
+      .compose(user -> store.create(user, tokenTtlMs(user)).map(outcome -> switch (outcome) {
+        case OK -> user;
+        case USER_EXISTS -> throw ApiException.conflict("user '" + user.username() + "' already exists");
+        case TOKEN_EXISTS -> throw ApiException.conflict("token already belongs to another user");
+        default -> throw new IllegalStateException("user_create answered " + outcome);
+      }))
+      .onSuccess(user -> {
+        log.info("user {} created (token {})", user.username(), Http.mask(user.token()));
+        publishChange("created", user.username(), user.token(), null);
+        Http.sendJson(ctx, 201, user.view());
+      })
+      .onFailure(ctx::fail);
+  }
+
+  private void updateUser(RoutingContext ctx) {
+    String username = UserPatch.username(ctx.pathParam("username"));
+    UserPatch patch = UserPatch.parse(Http.jsonBody(ctx));
+    hash(patch.password())
+      .compose(newHash -> update(username, patch, newHash, 1))
+      .onSuccess(change -> {
+        User user = change.after();
+        String old = change.before().token();
+        boolean retired = old != null && !old.equals(user.token());
+        log.info("user {} updated{}", username, retired ? " (token " + Http.mask(old) + " retired)" : "");
+        publishChange("updated", username, user.token(), retired ? old : null);
+        Http.sendJson(ctx, 200, user.view());
+      })
+      .onFailure(ctx::fail);
+  }
+
+  private record Change(User before, User after) {
+  }
+
+  /** Read, merge, compare and set; again when another request changed the user in between. */
+  private Future<Change> update(String username, UserPatch patch, String newHash, int attempt) {
+    return store.find(username).compose(found -> {
+      if (found == null) {
+        throw notFound(username);
+      }
+      User merged = patch.applyTo(found.user());
+      Future<User> ready = newHash != null ? Future.succeededFuture(merged.withPasswordHash(newHash))
+        : merged.legacyPassword() != null ? hash(merged.legacyPassword()).map(merged::withPasswordHash)
+        : Future.succeededFuture(merged);
+      return ready.compose(user -> store.update(found, user, tokenTtlMs(user)).compose(outcome -> switch (outcome) {
+        case OK -> Future.succeededFuture(new Change(found.user(), user));
+        case MISSING -> Future.failedFuture(notFound(username));
+        case TOKEN_EXISTS -> Future.failedFuture(ApiException.conflict("token already belongs to another user"));
+        case CHANGED -> attempt < WRITE_ATTEMPTS ? update(username, patch, newHash, attempt + 1)
+          : Future.failedFuture(ApiException.conflict("user '" + username + "' is being changed concurrently: retry"));
+        default -> Future.failedFuture(new IllegalStateException("user_update answered " + outcome));
+      }));
+    });
+  }
+
+  private void deleteUser(RoutingContext ctx) {
+    String username = UserPatch.username(ctx.pathParam("username"));
+    delete(username, 1).onSuccess(user -> {
+      log.info("user {} deleted (token {})", username, Http.mask(user.token()));
+      publishChange("deleted", username, user.token(), null);
+      Http.sendJson(ctx, 200, new JsonObject().put("deleted", username));
+    }).onFailure(ctx::fail);
+  }
+
+  private Future<User> delete(String username, int attempt) {
+    return store.find(username).compose(found -> {
+      if (found == null) {
+        throw notFound(username);
+      }
+      return store.delete(found).compose(outcome -> switch (outcome) {
+        case OK -> Future.succeededFuture(found.user());
+        case MISSING -> Future.failedFuture(notFound(username));
+        case CHANGED -> attempt < WRITE_ATTEMPTS ? delete(username, attempt + 1)
+          : Future.failedFuture(ApiException.conflict("user '" + username + "' is being changed concurrently: retry"));
+        default -> Future.failedFuture(new IllegalStateException("user_delete answered " + outcome));
+      });
+    });
+  }
+
+  /** The password's hash, computed on a worker thread; null for no password. */
+  private Future<String> hash(String password) {
+    if (password == null) {
+      return Future.succeededFuture(null);
+    }
+    int iterations = hashIterations;
+    return vertx.executeBlocking(() -> Passwords.hash(password, iterations), false);
+  }
+
+  /** Until expires_at plus the grace period; at least one grace period (and a minute) from now. */
+  long tokenTtlMs(User user) {
+    Instant expiry = user.expiry();
+    long floor = Math.max(graceMs, MIN_TOKEN_TTL_MS);
+    if (expiry == null) {
+      return floor;
+    }
+    long ttl = expiry.toEpochMilli() + graceMs - System.currentTimeMillis();
+    return Math.max(ttl, floor);
+  }
+
+  private void publishChange(String action, String username, String token, String oldToken) {
+    JsonObject event = new JsonObject().put("action", action).put("username", username).put("token", token);
+    if (oldToken != null) {
+      event.put("old_token", oldToken);
+    }
+    vertx.eventBus().publish(Addresses.USERS_CHANGED, event);
+  }
+
+  private static ApiException notFound(String username) {
+    return ApiException.notFound("no user '" + username + "'");
+  }
+
+  // --- event bus -------------------------------------------------------------------------------
+
+  private void onValidate(Message<Object> msg) {
+    String token = msg.body() instanceof JsonObject o && o.getValue("token") instanceof String s ? s : null;
+    check(token).onSuccess(c -> msg.reply(c.toJson())).onFailure(err -> {
+      log.warn("token check for {} failed: {}", Http.mask(token), err.toString());
+      msg.fail(503, "token store unavailable");
+    });
+  }
+
+  private void onSession(Message<Object> msg) {
+    JsonObject body = msg.body() instanceof JsonObject o ? o : new JsonObject();
+    String token = body.getValue("token") instanceof String s ? s : null;
+    check(token).compose(c -> {
+      if (!c.valid()) {
+        return Future.succeededFuture(c);
+      }
+      String session = sessionId(token, body.getValue("ip"), body.getValue("user_agent"));
+      return store.admit(c.username(), session, c.maxConnections(), System.currentTimeMillis() / 1000.0, SESSION_WINDOW_S)
+        .map(admitted -> {
+          if (admitted) {
+            return c;
+          }
+          vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit")
+            .put("username", c.username()).put("channel_id", Lenient.text(body.getValue("channel_id")))
+            .put("ts", Epoch.now()));
+          return new TokenCheck(TokenCheck.Status.LIMIT, c.username(), c.maxConnections(), c.expiresAt());
+        });
+    }).onSuccess(c -> msg.reply(c.toJson())).onFailure(err -> {
+      log.warn("session check for {} failed: {}", Http.mask(token), err.toString());
+      msg.fail(503, "token store unavailable");
+    });
+  }
+
+  /** The token's state; junk (not hex of a plausible length) is unknown without asking Redis. */
+  private Future<TokenCheck> check(String token) {
+    if (!TokenFormat.lookupable(token)) {
+      return Future.succeededFuture(TokenCheck.unknown());
+    }
+    return store.tokenRecord(token).map(record -> {
+      if (record == null) {
+        return TokenCheck.unknown();
+      }
+      TokenCheck c = TokenState.of(record, Instant.now());
+      if (c.status() == TokenCheck.Status.UNKNOWN) {
+        log.warn("token:{} holds no readable token record", Http.mask(token));
+      }
+      return c;
+    });
+  }
+
+  /** One client of one token: a hash of token, IP and User-Agent (the token never stored twice). */
+  static String sessionId(String token, Object ip, Object userAgent) {
+    String key = token + "|" + (ip == null ? "" : ip) + "|" + (userAgent == null ? "" : userAgent);
+    return HexFormat.of().formatHex(Http.sha256(key), 0, 12);
+  }
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# stream-service benchmark, loopback only, bounded, stops everything it starts.
+#
+#   bench/stream/run.sh [RUNS]        (default RUNS=5; needs ffmpeg, redis-server on 127.0.0.1:6379, wrk, nginx)
+#
+# 1. Cold start. On the shipped live source (LiveSource: a real FFmpeg encoding testsrc2+sine to
+#    H.264/AAC MPEG-TS at real-time pace, 1 s GOP, fanned out over HTTP), for RUNS cold channels:
+#      server    time until the all-in-one server (java -jar server/target/iptv.jar run) answers
+#                GET /live/stream_{id}.m3u8?token=T with a playlist (includes token check, start
+#                on demand, first segment);
+#      frame     time until a player (ffmpeg -frames:v 1) decodes the first video frame of a cold
+#                channel through the server;
+#      floor     plain FFmpeg started by hand with exactly the server's command line (read from
+#                /proc of the server's FFmpeg): time until its first playlist file exists;
+#      seed      the seed 002 copy command line (-probesize 5M -analyzeduration 5M, hls_time 4,
+#                append_list+split_by_time, event playlist): time until its first playlist exists.
+#    Target: server <= 1.3 x floor.
+# 2. Segment delivery under load: wrk on one signed segment URL through the all-in-one server
+#    (proof check + sendfile) vs a plain nginx serving the same file without any check.
+#
+# Redis database 7 is flushed (the bench's, see TestEnv). Results go to stdout and bench/stream/results.txt.
+set -euo pipefail
+
+RUNS=${1:-5}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+JAR=$ROOT/server/target/iptv.jar
+TESTCLASSES=$ROOT/stream-service/target/test-classes
+DB=7
+WORK=$(mktemp -d /tmp/iptv-bench-stream.XXXXXX)
+HLS=$WORK/hls
+mkdir -p "$HLS" "$WORK/floor" "$WORK/seed" "$WORK/nginx/logs"
+chmod 755 "$WORK" "$HLS"   # nginx workers run unprivileged
+PIDS=()
+RESULTS=$ROOT/bench/stream/results.txt
+
+say() { echo "bench: $*" >&2; }
+now_ms() { date +%s%3N; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+cleanup() {
+  set +e
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  sleep 2
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  redis-cli -n $DB FLUSHDB >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+for tool in ffmpeg redis-cli wrk nginx curl python3; do
+  command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install ffmpeg redis-tools wrk nginx curl python3)" >&2; exit 2; }
+done
+redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 2; }
+if [ ! -f "$JAR" ] || [ ! -d "$TESTCLASSES/dev/iptv/stream/testing" ]; then
+  say "building (mvn -o -q install -DskipTests)"
+  (cd "$ROOT" && mvn -o -q install -DskipTests)
+  (cd "$ROOT" && mvn -o -q -pl stream-service test-compile)
+fi
+redis-cli -n $DB FLUSHDB >/dev/null
+
+# --- the live source -------------------------------------------------------------------------
+java -cp "$JAR:$TESTCLASSES" dev.iptv.stream.testing.LiveSource 0 > "$WORK/source.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q '^LIVE ' "$WORK/source.log" && break; sleep 0.1; done
+SOURCE=$(grep '^LIVE ' "$WORK/source.log" | cut -d' ' -f2)
+[ -n "$SOURCE" ] || { cat "$WORK/source.log" >&2; exit 1; }
+say "live source $SOURCE"
+
+# --- the all-in-one server -------------------------------------------------------------------
+PORT=$(free_port)
+ADMIN=bench-admin-token-$(date +%s)-0123456789
+env IPTV_ADMIN_TOKEN=$ADMIN IPTV_REDIS_URL=redis://127.0.0.1:6379/$DB IPTV_HTTP_PORT=$PORT \
+  IPTV_BIND_HOST=127.0.0.1 IPTV_HLS_DIR=$HLS IPTV_FFMPEG_LOG_DIR=$WORK/ffmpeg-logs IPTV_IDLE_TIMEOUT_S=600 IPTV_NODE_NAME=bench \
+  java -jar "$JAR" run > "$WORK/server.log" 2>&1 &
+SERVER=$!
+PIDS+=($SERVER)
+for _ in $(seq 1 300); do [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT/api/health")" != 000 ] && break; sleep 0.1; done
+[ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$PORT/api/health")" != 000 ] || { tail -50 "$WORK/server.log" >&2; exit 1; }
+say "all-in-one server on port $PORT"
+
+TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+redis-cli -n $DB SET "token:$TOKEN" "{\"username\":\"bench\",\"token\":\"$TOKEN\",\"expires_at\":\"2099-01-01T00:00:00Z\",\"max_connections\":1000,\"is_active\":true}" >/dev/null
+channel() {
+  redis-cli -n $DB SET "channel:$1" "{\"channel_id\":\"$1\",\"name\":\"Bench $1\",\"source_url\":\"$SOURCE\",\"quality\":\"medium\",\"is_active\":true}" >/dev/null
+  redis-cli -n $DB SADD channels:all "$1" >/dev/null
+}
+
+# Time (ms) until $1 exists, for a command started now in the background; kills it afterwards.
+time_to_file() {
+  local file=$1; shift
+  local t0 t1
+  t0=$(now_ms)
+  "$@" > /dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 3000); do [ -f "$file" ] && break; sleep 0.01; done
+  t1=$(now_ms)
+  kill "$pid" 2>/dev/null; sleep 0.3; kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  echo $((t1 - t0))
+}
+
+# Warm-up: one cold start not counted (JIT, connections).
+channel 900
+curl -fs -o /dev/null "http://127.0.0.1:$PORT/live/stream_900.m3u8?token=$TOKEN" || { tail -50 "$WORK/server.log" >&2; exit 1; }
+
+declare -a S F FL SD
+for i in $(seq 1 "$RUNS"); do
+  id=$((1000 + i)); fid=$((2000 + i))
+  channel $id; channel $fid
+  # server: cold playlist
+  t=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/live/stream_$id.m3u8?token=$TOKEN")
+  S+=($(python3 -c "print(round($t*1000))"))
+  # floor: the server's own FFmpeg command line, run by hand into another folder
+  pid=$(redis-cli -n $DB GET "stream:$id:pid")
+  mapfile -d '' ARGS < "/proc/$pid/cmdline"
+  for k in "${!ARGS[@]}"; do ARGS[$k]=${ARGS[$k]//$HLS/$WORK/floor}; done
+  rm -f "$WORK"/floor/*
+  FL+=($(time_to_file "$WORK/floor/stream_$id.m3u8" "${ARGS[@]}"))
+  rm -f "$WORK"/floor/*
+  # seed 002 copy command line
+  rm -f "$WORK"/seed/*
+  SD+=($(time_to_file "$WORK/seed/stream_$id.m3u8" ffmpeg -reconnect 1 -reconnect_streamed 1 -reconnect_delay_max 5 \
+    -rw_timeout 15000000 -probesize 5M -analyzeduration 5M -i "$SOURCE" -c copy -bufsize 4096k \
+    -max_muxing_queue_size 1024 -f hls -hls_time 4 -hls_list_size 6 \
+    -hls_flags delete_segments+append_list+split_by_time -hls_playlist_type event \
+    -hls_segment_filename "$WORK/seed/stream_${id}_%03d.ts" "$WORK/seed/stream_$id.m3u8"))
+  rm -f "$WORK"/seed/*
+  # first decoded frame through the server, on another cold channel
+  t0=$(now_ms)
+  ffmpeg -nostdin -v error -i "http://127.0.0.1:$PORT/live/stream_$fid.m3u8?token=$TOKEN" -frames:v 1 -f null - >/dev/null 2>&1 || true
+  F+=($(( $(now_ms) - t0 )))
+  curl -fs -o /dev/null -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "{\"channel_id\":\"$id\"}" "http://127.0.0.1:$PORT/api/stream/stop" || true
+  curl -fs -o /dev/null -X POST -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "{\"channel_id\":\"$fid\"}" "http://127.0.0.1:$PORT/api/stream/stop" || true
+  say "run $i: server ${S[-1]} ms, first frame ${F[-1]} ms, floor ${FL[-1]} ms, seed ${SD[-1]} ms"
+done
+
+stats() { python3 -c "import statistics,sys; v=[int(x) for x in sys.argv[1:]]; print(f'median {statistics.median(v):.0f} ms (min {min(v)}, max {max(v)})')" "$@"; }
+median() { python3 -c "import statistics,sys; print(statistics.median([int(x) for x in sys.argv[1:]]))" "$@"; }
+
+# --- segment delivery under load -------------------------------------------------------------
+# A segment of the running warm-up channel 900 copied under a name its FFmpeg never uses or
+# deletes (its numbers come from the clock), served by both fronts from the same folder. (A file of
+# a channel nobody runs would be removed by stream-service's sweep as a leftover.)
+seg=$(ls "$HLS"/stream_900_*.ts | head -1)
+cp "$seg" "$HLS/stream_900_1.ts"
+SIZE=$(stat -c %s "$HLS/stream_900_1.ts")
+PROOF=$(curl -fs -D - -o /dev/null "http://127.0.0.1:$PORT/internal/auth?token=$TOKEN&channel=900" | tr -d '\r' | sed -n 's/^X-Segment-Proof: //Ip')
+SIGNED="http://127.0.0.1:$PORT/live/stream_900_1.ts?$PROOF"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$SIGNED")" = 200 ] || { echo "bench: signed segment not served" >&2; exit 1; }
+NPORT=$(free_port)
+cat > "$WORK/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  types { video/mp2t ts; }
+  sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 100000;
+  access_log off;
+  client_body_temp_path $WORK/nginx/cb; proxy_temp_path $WORK/nginx/px; fastcgi_temp_path $WORK/nginx/fc;
+  uwsgi_temp_path $WORK/nginx/uw; scgi_temp_path $WORK/nginx/sc;
+  server { listen 127.0.0.1:$NPORT; location /live/ { alias $HLS/; } }
+}
+EOF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+sleep 0.5
+PLAIN="http://127.0.0.1:$NPORT/live/stream_900_1.ts"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$PLAIN")" = 200 ] || { echo "bench: nginx does not serve the segment" >&2; exit 1; }
+
+WRK_ARGS=(-t2 -c64 -d10s --latency)
+say "wrk ${WRK_ARGS[*]} on a $SIZE-byte segment"
+wrk "${WRK_ARGS[@]}" "$SIGNED" > "$WORK/wrk-server.txt" 2>&1
+wrk "${WRK_ARGS[@]}" "$PLAIN" > "$WORK/wrk-nginx.txt" 2>&1
+wrkline() { awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {e=$NF} END {printf "%s req/s, %s/s, p50 %s, p99 %s, non-2xx %s", r, t, p50, p99, (e==""?0:e)}' "$1"; }
+
+{
+  echo "stream-service benchmark $(date -u +%FT%TZ) on $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
+  echo "cold start, $RUNS runs, live source 640x360 H.264/AAC 25 fps 1 s GOP, IPTV_HLS_TIME_S=4 (first segments 1 s):"
+  echo "  server: playlist answered      $(stats "${S[@]}")"
+  echo "  server: first frame decoded    $(stats "${F[@]}")"
+  echo "  floor:  same FFmpeg by hand    $(stats "${FL[@]}")"
+  echo "  seed 002 copy command          $(stats "${SD[@]}")"
+  echo "  server/floor (medians) = $(python3 -c "print(round($(median "${S[@]}")/$(median "${FL[@]}"),2))")  (target <= 1.3)"
+  echo "segment delivery, wrk ${WRK_ARGS[*]}, $SIZE-byte segment:"
+  echo "  all-in-one server (proof + sendfile): $(wrkline "$WORK/wrk-server.txt")"
+  echo "  plain nginx (no check):               $(wrkline "$WORK/wrk-nginx.txt")"
+} | tee "$RESULTS"

@@ -1,0 +1,57 @@
+package dev.iptv.common;
+
+/**
+ * Event-bus addresses: the only way the services talk to each other. Local in the all-in-one
+ * server, clustered over Hazelcast otherwise.
+ */
+public final class Addresses {
+
+  /**
+   * auth-service answers token checks. Request: {@code {"token": "..."}}. Reply: see
+   * {@link TokenCheck}.
+   */
+  public static final String AUTH_VALIDATE = "iptv.auth.validate";
+
+  /**
+   * auth-service admits a viewer session: request {@code {"token", "ip", "user_agent", "channel_id"}};
+   * reply as {@link #AUTH_VALIDATE}, with status {@code limit} when the user already watches from
+   * {@code max_connections} other live sessions. A session is one token on one client (IP and
+   * User-Agent); it lives while it polls and is freed 60 s after its last request.
+   */
+  public static final String AUTH_SESSION = "iptv.auth.session";
+
+  /** Published when a viewer is refused for max_connections: {@code {"event":"limit_hit","username","channel_id","ts"}}. */
+  public static final String LIMIT_EVENTS = "iptv.auth.limit";
+
+  /** Published (to every node) when a channel is created, changed or deleted: {@code {"channel_id"}}. */
+  public static final String CHANNELS_CHANGED = "iptv.channels.changed";
+
+  /** Published when a user or token changes: {@code {"username", "token", "old_token"}}. */
+  public static final String USERS_CHANGED = "iptv.users.changed";
+
+  /** stream-service: start a channel. Request {@code {"channel_id"}}; reply the stream status. */
+  public static final String STREAM_START = "iptv.stream.start";
+
+  /** stream-service: stop a channel. Request {@code {"channel_id", "reason"}}. */
+  public static final String STREAM_STOP = "iptv.stream.stop";
+
+  /** Published by stream-service on lifecycle events (started, stopped, failed, restarted). */
+  public static final String STREAM_EVENTS = "iptv.stream.events";
+
+  /**
+   * Bytes a node served from one segment request, for accounting (monitor-service): send (not
+   * publish) {@link SegmentServed#toJson()}, {@code {"channel_id","bytes","ip"}} plus optional
+   * {@code "username","user_agent","status","ts"}. nginx reports the same records as syslog over UDP.
+   */
+  public static final String SEGMENTS_SERVED = "iptv.segments.served";
+
+  /**
+   * Published by monitor-service on its own events, for dashboards:
+   * {@code {"event":"redis_restored","node","keys","ts"}} when it put back the panel's data after
+   * Redis lost it.
+   */
+  public static final String MONITOR_EVENTS = "iptv.monitor.events";
+
+  private Addresses() {
+  }
+}

@@ -1,0 +1,75 @@
+package dev.iptv.common;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service of the suite: it builds its {@link Router} and, when its config names a port, serves
+ * it on its own HTTP server (the clustered mode, one JVM per service). In the all-in-one server the
+ * port is absent and the launcher mounts {@link #router()} on the shared front router instead.
+ */
+public abstract class ServiceVerticle extends VerticleBase {
+
+  /** Config key naming the port this verticle serves its router on; absent or 0: not served. */
+  public static final String SERVE_PORT = "serve.port";
+
+  private static final Logger log = LoggerFactory.getLogger(ServiceVerticle.class);
+
+  private Router router;
+  private HttpServer server;
+
+  /** The service's name, for logs and health. */
+  public abstract String name();
+
+  /** Prepares clients and consumers, then returns the service's routes. */
+  protected abstract Future<Router> setUp();
+
+  /** Releases what {@link #setUp()} acquired. */
+  protected Future<?> tearDown() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public final Future<?> start() {
+    return setUp().compose(r -> {
+      router = r;
+      int port = config().getInteger(SERVE_PORT, 0);
+      if (port <= 0) {
+        // Mounted on the all-in-one front: unknown paths fall through to the next service.
+        Http.installFailureHandler(router);
+        return Future.succeededFuture();
+      }
+      Http.installErrorHandler(router);
+      String host = Config.string(config(), Config.BIND_HOST);
+      return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
+          .setTcpNoDelay(true).setHost(host).setPort(port))
+        .requestHandler(router)
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          log.info("{} listening on {}:{}", name(), host, s.actualPort());
+        });
+    });
+  }
+
+  @Override
+  public final Future<?> stop() {
+    Future<?> closing = server == null ? Future.succeededFuture() : server.close();
+    return closing.eventually(this::tearDown);
+  }
+
+  /** The service's routes; valid once started. */
+  public Router router() {
+    return router;
+  }
+
+  /** The port the own server listens on, or -1. */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+}

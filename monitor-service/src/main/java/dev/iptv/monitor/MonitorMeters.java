@@ -1,0 +1,125 @@
+package dev.iptv.monitor;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The suite's own meters (Prometheus names in brackets):
+ * <ul>
+ *   <li>gauges: streams running [{@code iptv_streams_running}], viewers [{@code iptv_viewers}], per
+ *       channel viewers [{@code iptv_channel_viewers{channel}}] and bandwidth
+ *       [{@code iptv_channel_bandwidth_bytes_per_second{channel}}], this host's CPU, memory and
+ *       disk [{@code iptv_host_*}], history queue depth, mirrored keys;</li>
+ *   <li>counters from stream events: [{@code iptv_stream_starts_total{node,mode}}],
+ *       [{@code iptv_stream_stops_total}], [{@code iptv_stream_failures_total}],
+ *       [{@code iptv_stream_restarts_total}], limit hits [{@code iptv_limit_hits_total}];</li>
+ *   <li>bytes and segments served per channel [{@code iptv_served_bytes_total{channel}}],
+ *       [{@code iptv_served_segments_total{channel}}], rejected segment-log lines, history rows
+ *       written and dropped, Redis restores.</li>
+ * </ul>
+ * Meters are removed from the registry when the verticle stops, so a redeploy starts clean.
+ */
+final class MonitorMeters {
+
+  private final MeterRegistry registry;
+  private final List<Meter> owned = new ArrayList<>();
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final MultiGauge channelViewers;
+  private final MultiGauge channelBandwidth;
+
+  MonitorMeters(MeterRegistry registry) {
+    this.registry = registry;
+    channelViewers = MultiGauge.builder("iptv.channel.viewers")
+      .description("viewer sessions polling the channel in the last 60 s").register(registry);
+    channelBandwidth = MultiGauge.builder("iptv.channel.bandwidth")
+      .baseUnit("bytes_per_second").description("bytes per second served for the channel over the last 10 s")
+      .register(registry);
+  }
+
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  <T> void gauge(String name, String description, T state, ToDoubleFunction<T> value) {
+    owned.add(Gauge.builder(name, state, value).description(description).strongReference(true).register(registry));
+  }
+
+  <T> void gauge(String name, String unit, String description, T state, ToDoubleFunction<T> value) {
+    owned.add(Gauge.builder(name, state, value).baseUnit(unit).description(description).strongReference(true)
+      .register(registry));
+  }
+
+  /** A counter by name and tags, made on first use and kept. */
+  Counter counter(String name, String description, String... tags) {
+    String key = name + '|' + String.join("|", tags);
+    return counters.computeIfAbsent(key, k -> {
+      Counter c = Counter.builder(name).description(description).tags(tags).register(registry);
+      owned.add(c);
+      return c;
+    });
+  }
+
+  Counter bytesCounter(String name, String description, String... tags) {
+    String key = name + '|' + String.join("|", tags);
+    return counters.computeIfAbsent(key, k -> {
+      Counter c = Counter.builder(name).baseUnit("bytes").description(description).tags(tags).register(registry);
+      owned.add(c);
+      return c;
+    });
+  }
+
+  void streamEvent(String event, String node, String mode) {
+    String n = node == null ? "" : node;
+    switch (event) {
+      case "started" -> counter("iptv.stream.starts", "streams started", "node", n, "mode", mode == null ? "" : mode)
+        .increment();
+      case "stopped" -> counter("iptv.stream.stops", "streams stopped", "node", n).increment();
+      case "failed" -> counter("iptv.stream.failures", "streams that failed to start or died for good", "node", n)
+        .increment();
+      case "restarted" -> counter("iptv.stream.restarts", "streams restarted after their FFmpeg died", "node", n)
+        .increment();
+      default -> {
+      }
+    }
+  }
+
+  void limitHit() {
+    counter("iptv.limit.hits", "viewers refused for max_connections").increment();
+  }
+
+  void served(String channel, long bytes) {
+    bytesCounter("iptv.served", "bytes served from segments, per channel", "channel", channel).increment(bytes);
+    counter("iptv.served.segments", "segment requests answered, per channel", "channel", channel).increment();
+  }
+
+  /** Per-channel gauges from the latest census; channels gone from it disappear. */
+  void channels(StreamCensus.Snapshot snapshot) {
+    List<MultiGauge.Row<?>> viewers = new ArrayList<>();
+    List<MultiGauge.Row<?>> bandwidth = new ArrayList<>();
+    for (StreamCensus.Stream s : snapshot.streams()) {
+      viewers.add(MultiGauge.Row.of(Tags.of("channel", s.channelId()), s.viewers()));
+      bandwidth.add(MultiGauge.Row.of(Tags.of("channel", s.channelId()), s.bandwidth()));
+    }
+    channelViewers.register(viewers, true);
+    channelBandwidth.register(bandwidth, true);
+  }
+
+  /** Removes every meter this instance registered. */
+  void close() {
+    channelViewers.register(List.of(), true);
+    channelBandwidth.register(List.of(), true);
+    owned.forEach(registry::remove);
+    owned.clear();
+    counters.clear();
+  }
+}

@@ -1,0 +1,512 @@
+package dev.iptv.monitor;
+
+import dev.iptv.common.Epoch;
+import dev.iptv.common.Addresses;
+import dev.iptv.common.ApiException;
+import dev.iptv.common.Config;
+import dev.iptv.common.Http;
+import dev.iptv.common.RedisSupport;
+import dev.iptv.common.SegmentServed;
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.monitor.history.History;
+import dev.iptv.monitor.mirror.RedisMirror;
+import dev.iptv.monitor.pg.Db;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * monitor-service: health of the suite and its dependencies, the cluster's stats, Prometheus
+ * metrics, the live dashboard, the bytes segments served, the history in PostgreSQL and the durable
+ * mirror of the panel's data (SPEC sections 1 and 4).
+ *
+ * <p>Routes: {@code GET /api/health} (open), {@code GET /api/stats}, {@code GET /metrics} (admin
+ * bearer unless {@code IPTV_METRICS_PUBLIC=true}), {@code GET /dashboard} (the page; it asks for the
+ * admin token), {@code GET /api/events/stream} (server-sent events for the page),
+ * {@code GET /api/history/streams|viewers|events}.
+ *
+ * <p>Periodic work, all off the request path: host sample and node report every
+ * {@link #TICK_MS} ms (file reads on a worker), stream census and dashboard push every
+ * {@link #TICK_MS} ms, byte counters and history flushed every second, viewer sessions every 10 s,
+ * the mirror's sentinel every second and its reconciliation every {@code IPTV_MIRROR_RECONCILE_S},
+ * FFmpeg every 5 minutes, history maintenance hourly (purge once a day).
+ */
+public class MonitorVerticle extends ServiceVerticle {
+
+  private static final Logger log = LoggerFactory.getLogger(MonitorVerticle.class);
+
+  /** A dependency check answers within this many milliseconds or counts as failing. */
+  static final long CHECK_TIMEOUT_MS = 2000;
+  static final long TICK_MS = 2000;
+  static final long FFMPEG_PROBE_MS = 300_000;
+  static final long PG_RETRY_MS = 10_000;
+
+  private Redis redisClient;
+  private RedisAPI redis;
+  private String node;
+  private PrometheusMeterRegistry registry;
+  private boolean ownRegistry;
+  private MonitorMeters meters;
+  private NodeReporter reporter;
+  private StreamCensus census;
+  private ByteLedger ledger;
+  private SegmentLog segmentLog;
+  private FfmpegProbe ffmpeg;
+  private EventHub hub;
+  private Db db;
+  private History history;
+  private String historyError;
+  private RedisMirror mirror;
+  private DashboardPage dashboardPage;
+  private final List<Long> timers = new ArrayList<>();
+  private boolean reporting;
+  private boolean ticking;
+
+  @Override
+  public String name() {
+    return "monitor-service";
+  }
+
+  @Override
+  protected Future<Router> setUp() {
+    String redisUrl = Config.string(config(), Config.REDIS_URL);
+    redisClient = RedisSupport.client(vertx, redisUrl);
+    redis = RedisAPI.api(redisClient);
+    ffmpeg = new FfmpegProbe(vertx, Config.string(config(), Config.FFMPEG));
+    ffmpeg.probe(); // cached for /api/health, which waits for this first answer if asked before it
+    registry = Metrics.vertxRegistry();
+    ownRegistry = registry == null;
+    if (ownRegistry) {
+      registry = Metrics.standalone();
+      log.info("Vert.x metrics are not enabled in this JVM: /metrics serves the suite's own meters only");
+    }
+    meters = new MonitorMeters(registry);
+    hub = new EventHub();
+    census = new StreamCensus(redisClient, snapshot -> meters.channels(snapshot));
+
+    return vertx.executeBlocking(() -> {
+      node = nodeName();
+      return DashboardPage.load();
+    }, false).compose(page -> {
+      dashboardPage = page;
+      reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
+        Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
+      ledger = new ByteLedger(redisClient, meters, this::toHistory);
+      segmentLog = new SegmentLog(vertx, ledger::record,
+        meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records"));
+      registerGauges();
+      return Future.join(startHistory(), consumers(), segmentLog.listen(
+          Config.string(config(), Config.SEGMENT_LOG_HOST), Config.integer(config(), Config.SEGMENT_LOG_PORT)),
+        reportNode(), census.take(true).recover(err -> Future.succeededFuture()));
+    }).compose(v -> {
+      mirror = new RedisMirror(redisClient, history == null ? null : db, node,
+        event -> vertx.eventBus().publish(Addresses.MONITOR_EVENTS, event));
+      return mirror.check().onComplete(ar -> mirror.reconcile());
+    }).map(v -> {
+      startTimers();
+      log.info("monitor-service ready on node {} (history {}, metrics registry {})", node,
+        history != null ? "on: " + db.where() : db != null ? "waiting for PostgreSQL" : "off",
+        ownRegistry ? "standalone" : Metrics.REGISTRY);
+      return routes();
+    });
+  }
+
+  private Router routes() {
+    Router router = Router.router(vertx);
+    Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
+    router.get("/api/health").handler(this::health);
+    router.get("/api/stats").handler(admin).handler(this::stats);
+    if (Config.bool(config(), Config.METRICS_PUBLIC)) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    } else {
+      router.get("/metrics").handler(admin).handler(PrometheusScrapingHandler.create(registry));
+    }
+    router.get("/dashboard").handler(this::dashboard);
+    router.get("/api/events/stream").handler(admin).handler(this::eventStream);
+    router.get("/api/history/streams").handler(admin).handler(ctx -> historyPage(ctx, History::streams));
+    router.get("/api/history/viewers").handler(admin).handler(ctx -> historyPage(ctx, History::viewers));
+    router.get("/api/history/events").handler(admin).handler(ctx -> historyPage(ctx, History::events));
+    return router;
+  }
+
+  @Override
+  protected Future<?> tearDown() {
+    timers.forEach(vertx::cancelTimer);
+    timers.clear();
+    mirror.close();
+    hub.closeAll();
+    if (history != null) {
+      history.collectViewers(true);
+    }
+    Future<Void> flushed = Future.join(ledger.flush(), history == null ? Future.succeededFuture() : history.flush())
+      .<Void>mapEmpty().recover(err -> Future.succeededFuture())
+      .timeout(5, TimeUnit.SECONDS).recover(err -> Future.succeededFuture());
+    return flushed.eventually(() -> Future.join(segmentLog.close(), db == null ? Future.succeededFuture() : db.close()))
+      .eventually(() -> {
+        meters.close();
+        if (ownRegistry) {
+          registry.close();
+        }
+        redisClient.close();
+        return Future.succeededFuture();
+      });
+  }
+
+  // --- start -----------------------------------------------------------------------------------
+
+  private static String nodeNameFromHost() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+    } catch (IOException e) {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (IOException e2) {
+        return "node";
+      }
+    }
+  }
+
+  private String nodeName() {
+    String set = Config.string(config(), Config.NODE_NAME);
+    return set != null && !set.isBlank() ? set.trim() : nodeNameFromHost();
+  }
+
+  /** History on when IPTV_PG_URL is set: migrations at start, retried while PostgreSQL is away. */
+  private Future<Void> startHistory() {
+    String url = Config.string(config(), Config.PG_URL);
+    if (url == null || url.isBlank()) {
+      historyError = "history is off: set " + Config.PG_URL;
+      log.warn("{} is not set: history, and restoring Redis after it loses its data, are off", Config.PG_URL);
+      return Future.succeededFuture();
+    }
+    db = Db.create(vertx, url, Config.string(config(), Config.PG_SCHEMA));
+    historyError = "history is not ready: PostgreSQL " + db.where() + " not reached yet";
+    return migrate();
+  }
+
+  private Future<Void> migrate() {
+    return db.migrate()
+      .<Void>map(version -> {
+        history = new History(db, Config.integer(config(), Config.HISTORY_RETENTION_DAYS));
+        historyError = null;
+        log.info("history on: PostgreSQL {} at schema version {}", db.where(), version);
+        if (mirror != null) { // PostgreSQL came after start
+          mirror.attach(db);
+          mirror.check().onComplete(ar -> mirror.reconcile());
+        }
+        return null;
+      })
+      .recover(err -> {
+        historyError = "history is not ready: PostgreSQL " + db.where() + ": " + err.getMessage();
+        log.warn("{}; retrying every {} s", historyError, PG_RETRY_MS / 1000);
+        timers.add(vertx.setTimer(PG_RETRY_MS, id -> migrate()));
+        return Future.succeededFuture();
+      });
+  }
+
+  private Future<Void> consumers() {
+    return Future.join(List.of(
+      vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_EVENTS, m -> onEvent(m, "stream")).completion(),
+      vertx.eventBus().<JsonObject>consumer(Addresses.LIMIT_EVENTS, m -> onEvent(m, "limit")).completion(),
+      vertx.eventBus().<JsonObject>consumer(Addresses.MONITOR_EVENTS, m -> onEvent(m, "monitor")).completion(),
+      vertx.eventBus().<JsonObject>consumer(Addresses.SEGMENTS_SERVED, this::onSegment).completion(),
+      vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> mirrorFeed(m, true)).completion(),
+      vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, m -> mirrorFeed(m, false)).completion()
+    )).mapEmpty();
+  }
+
+  private void registerGauges() {
+    meters.gauge("iptv.streams.running", "streams running in the cluster", census, c -> c.latest().activeStreams());
+    meters.gauge("iptv.viewers", "viewer sessions polling in the last 60 s, cluster-wide", census,
+      c -> c.latest().viewers());
+    meters.gauge("iptv.bandwidth", "bytes_per_second", "bytes per second served over the last 10 s, cluster-wide",
+      census, c -> c.latest().bandwidth());
+    meters.gauge("iptv.host.cpu", "percent", "CPU busy on this host", this, v -> local("cpu_percent"));
+    meters.gauge("iptv.host.memory", "percent", "memory used on this host", this, v -> local("memory_percent"));
+    meters.gauge("iptv.host.disk", "percent", "disk used where HLS is written", this, v -> local("disk_percent"));
+    meters.gauge("iptv.history.queue", "history statements waiting for PostgreSQL", this,
+      v -> history == null ? 0 : history.queueDepth());
+    meters.gauge("iptv.mirror.keys", "panel keys mirrored in PostgreSQL", this, v -> mirror == null ? 0 : mirror.rows());
+    meters.gauge("iptv.redis.restores", "times Redis was restored from the mirror", this,
+      v -> mirror == null ? 0 : mirror.restores());
+  }
+
+  private double local(String field) {
+    JsonObject l = reporter == null ? null : reporter.local();
+    Object v = l == null ? null : l.getValue(field);
+    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  private void startTimers() {
+    timers.add(vertx.setPeriodic(TICK_MS, id -> reportNode()));
+    timers.add(vertx.setPeriodic(TICK_MS, id -> tick()));
+    timers.add(vertx.setPeriodic(1000, id -> {
+      ledger.flush();
+      if (history != null) {
+        history.flush();
+      }
+      if (mirror != null) {
+        mirror.check();
+      }
+    }));
+    timers.add(vertx.setPeriodic(10_000, id -> {
+      if (history != null) {
+        history.collectViewers(false);
+      }
+    }));
+    timers.add(vertx.setPeriodic(15_000, id -> hub.keepAlive()));
+    timers.add(vertx.setPeriodic(FFMPEG_PROBE_MS, id -> ffmpeg.probe()));
+    long reconcileMs = Math.max(10, Config.integer(config(), Config.MIRROR_RECONCILE_S)) * 1000L;
+    timers.add(vertx.setPeriodic(reconcileMs, id -> mirror.reconcile()));
+    timers.add(vertx.setPeriodic(60_000, 3_600_000, id -> {
+      if (history != null) {
+        history.maintenance().onFailure(err -> log.warn("history maintenance failed: {}", err.toString()));
+      }
+    }));
+  }
+
+  private Future<Void> reportNode() {
+    if (reporting) {
+      return Future.succeededFuture();
+    }
+    reporting = true;
+    return reporter.report().<Void>mapEmpty()
+      .recover(err -> {
+        log.warn("cannot sample this host: {}", err.toString());
+        return Future.succeededFuture();
+      })
+      .onComplete(ar -> reporting = false);
+  }
+
+  /** The census, the gauges, the chart series and the dashboard push. */
+  private void tick() {
+    if (ticking) {
+      return;
+    }
+    ticking = true;
+    census.take(true)
+      .compose(snapshot -> {
+        hub.point(new JsonObject().put("t", Epoch.seconds(snapshot.takenAtMillis()))
+          .put("bandwidth_bps", Math.round(snapshot.bandwidth())).put("viewers", snapshot.viewers())
+          .put("streams", snapshot.activeStreams()));
+        if (hub.clients() == 0) {
+          return Future.succeededFuture();
+        }
+        return dashboardState(snapshot).map(state -> {
+          hub.broadcast("stats", state.put("point", hub.lastPoint()));
+          return null;
+        });
+      })
+      .onFailure(err -> log.debug("census failed: {}", err.toString()))
+      .onComplete(ar -> ticking = false);
+  }
+
+  // --- event bus -------------------------------------------------------------------------------
+
+  private void onEvent(Message<JsonObject> m, String source) {
+    JsonObject body = m.body();
+    if (body == null || !(body.getValue("event") instanceof String kind)) {
+      log.debug("ignored a {} event without 'event': {}", source, body);
+      return;
+    }
+    JsonObject e = body.copy();
+    if (!(e.getValue("ts") instanceof Number)) {
+      e.put("ts", Epoch.now());
+    }
+    switch (source) {
+      case "stream" -> meters.streamEvent(kind, text(e.getValue("node")), text(e.getValue("mode")));
+      case "limit" -> meters.limitHit();
+      default -> {
+      }
+    }
+    hub.event(e);
+    if (history != null) {
+      history.event(e);
+    }
+  }
+
+  private static String text(Object v) {
+    return v == null ? null : v.toString();
+  }
+
+  private void onSegment(Message<JsonObject> m) {
+    if (m.body() == null) {
+      return;
+    }
+    try {
+      ledger.record(SegmentServed.fromJson(m.body()));
+    } catch (IllegalArgumentException e) {
+      log.debug("ignored a segment record: {}", e.getMessage());
+    }
+  }
+
+  private void toHistory(SegmentServed r) {
+    if (history != null) {
+      history.segment(r);
+    }
+  }
+
+  private void mirrorFeed(Message<JsonObject> m, boolean users) {
+    if (mirror == null || m.body() == null) {
+      return;
+    }
+    (users ? mirror.usersChanged(m.body()) : mirror.channelsChanged(m.body()))
+      .onFailure(err -> log.warn("mirror: could not follow a {} change: {}", users ? "user" : "channel", err.toString()));
+  }
+
+  // --- handlers --------------------------------------------------------------------------------
+
+  private void health(RoutingContext ctx) {
+    Future<JsonObject> redisCheck = timed(redis.ping(List.of()).compose(reply -> reply != null
+      && "PONG".equalsIgnoreCase(reply.toString()) ? Future.succeededFuture()
+      : Future.failedFuture("unexpected PING reply: " + reply)));
+    Future<JsonObject> pgCheck = db == null ? Future.succeededFuture(new JsonObject().put("enabled", false))
+      : timed(db.ping(CHECK_TIMEOUT_MS)).map(c -> {
+        if (history == null && c.getBoolean("ok")) {
+          c.put("ok", false).put("error", historyError);
+        }
+        return c;
+      });
+    Future<JsonObject> ffCheck = ffmpeg.current();
+    Future.join(redisCheck, pgCheck, ffCheck).onComplete(ar -> {
+      JsonObject r = redisCheck.result();
+      JsonObject p = pgCheck.result();
+      JsonArray failing = new JsonArray();
+      JsonArray warnings = new JsonArray();
+      if (!r.getBoolean("ok")) {
+        failing.add("redis");
+      }
+      if (db != null && !p.getBoolean("ok")) {
+        failing.add("postgresql");
+      }
+      JsonObject ff = ffCheck.result();
+      if (!ff.getBoolean("ok")) {
+        warnings.add("ffmpeg");
+      }
+      JsonObject seg = segmentLog.health();
+      if (!seg.getBoolean("ok")) {
+        warnings.add("segment_log");
+      }
+      JsonObject body = new JsonObject()
+        .put("status", failing.isEmpty() ? "ok" : "degraded")
+        .put("timestamp", Epoch.now())
+        .put("node", node)
+        .put("checks", new JsonObject()
+          .put("redis", r)
+          .put("postgresql", p)
+          .put("ffmpeg", ff)
+          .put("cluster", cluster())
+          .put("segment_log", seg)
+          .put("mirror", mirror.status()));
+      if (!failing.isEmpty()) {
+        body.put("failing", failing);
+      }
+      if (!warnings.isEmpty()) {
+        body.put("warnings", warnings);
+      }
+      Http.sendJson(ctx, failing.isEmpty() ? 200 : 503, body);
+    });
+  }
+
+  /** A check's outcome with its latency; never fails. */
+  private static Future<JsonObject> timed(Future<?> check) {
+    long started = System.nanoTime();
+    return check.timeout(CHECK_TIMEOUT_MS, TimeUnit.MILLISECONDS).transform(ar -> {
+      JsonObject o = new JsonObject().put("ok", ar.succeeded())
+        .put("latency_ms", Math.round((System.nanoTime() - started) / 10_000.0) / 100.0);
+      if (ar.failed()) {
+        o.put("error", String.valueOf(ar.cause().getMessage()));
+      }
+      return Future.succeededFuture(o);
+    });
+  }
+
+  private JsonObject cluster() {
+    if (!vertx.isClustered()) {
+      return new JsonObject().put("mode", "standalone");
+    }
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    JsonObject o = new JsonObject().put("mode", "clustered");
+    try {
+      o.put("members", cm.getNodes().size()).put("node_id", cm.getNodeId()).put("ok", cm.isActive());
+    } catch (RuntimeException e) {
+      o.put("ok", false).put("error", String.valueOf(e.getMessage()));
+    }
+    return o;
+  }
+
+  private void stats(RoutingContext ctx) {
+    Future<StreamCensus.Snapshot> snapshot = census.current(1000);
+    snapshot.compose(s -> reporter.nodes().map(nodes -> StatsView.build(nodes, s)))
+      .recover(err -> Future.failedFuture(new ApiException(503, "stats unavailable: Redis: " + err.getMessage())))
+      .onSuccess(body -> Http.sendJson(ctx, 200, body))
+      .onFailure(ctx::fail);
+  }
+
+  private void dashboard(RoutingContext ctx) {
+    ctx.response()
+      .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+      .putHeader("Content-Security-Policy", dashboardPage.contentSecurityPolicy())
+      .putHeader("Referrer-Policy", "no-referrer")
+      .putHeader("X-Content-Type-Options", "nosniff")
+      .end(dashboardPage.html());
+  }
+
+  private void eventStream(RoutingContext ctx) {
+    census.current(TICK_MS)
+      .compose(this::dashboardState)
+      .onSuccess(state -> hub.open(ctx, state.put("series", hub.series()).put("events", hub.recent())))
+      .onFailure(err -> ctx.fail(new ApiException(503, "dashboard data unavailable: Redis: " + err.getMessage())));
+  }
+
+  /** What the dashboard shows: the stats (with nodes), the streams, this node and its mirror. */
+  private Future<JsonObject> dashboardState(StreamCensus.Snapshot snapshot) {
+    return reporter.nodes().map(nodes -> {
+      JsonArray streams = new JsonArray();
+      snapshot.streams().forEach(s -> streams.add(s.toJson()));
+      return new JsonObject()
+        .put("node", node)
+        .put("stats", StatsView.build(nodes, snapshot))
+        .put("streams", streams)
+        .put("mirror", mirror.status())
+        .put("history", history != null);
+    });
+  }
+
+  private void historyPage(RoutingContext ctx, BiFunction<History, MultiMap, Future<JsonObject>> query) {
+    if (history == null) {
+      ctx.fail(new ApiException(503, historyError));
+      return;
+    }
+    query.apply(history, ctx.queryParams())
+      .onSuccess(body -> Http.sendJson(ctx, 200, body))
+      .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,228 @@
+package dev.iptv.monitor;
+
+import dev.iptv.common.Keys;
+import dev.iptv.common.MonitorKeys;
+import dev.iptv.common.StreamKeys;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Counts what runs, cluster-wide, from Redis: the streams (a stream runs while
+ * {@code stream:{id}:pid} exists, found by SCAN), their node and mode, their viewers (members of
+ * {@code stream:{id}:viewers} scored within the last {@link #VIEWER_WINDOW_S} s) and their
+ * bandwidth, computed from samples of the cluster-wide {@code stream:{id}:bytes} counter over the
+ * last {@link #BANDWIDTH_WINDOW_MS} ms and written back as {@code stream:{id}:bandwidth}.
+ *
+ * <p>Runs on the verticle's event loop; one census at a time (callers share the one in flight).
+ */
+final class StreamCensus {
+
+  static final int VIEWER_WINDOW_S = 60;
+  static final long BANDWIDTH_WINDOW_MS = 10_000;
+
+  /** One running stream. */
+  record Stream(String channelId, String name, Long pid, Double started, String node, String mode,
+                int viewers, long bytes, double bandwidth, long restarts) {
+
+    JsonObject toJson() {
+      return new JsonObject().put("channel_id", channelId).put("name", name).put("pid", pid)
+        .put("started", started).put("node", node).put("mode", mode).put("viewers", viewers)
+        .put("bytes", bytes).put("bandwidth_bps", Math.round(bandwidth)).put("restarts", restarts);
+    }
+  }
+
+  /** The streams at one moment. */
+  record Snapshot(long takenAtMillis, List<Stream> streams) {
+
+    static final Snapshot EMPTY = new Snapshot(0, List.of());
+
+    int activeStreams() {
+      return streams.size();
+    }
+
+    int viewers() {
+      return streams.stream().mapToInt(Stream::viewers).sum();
+    }
+
+    double bandwidth() {
+      return streams.stream().mapToDouble(Stream::bandwidth).sum();
+    }
+
+    long streamsOn(String node) {
+      return streams.stream().filter(s -> node.equals(s.node())).count();
+    }
+
+    int viewersOn(String node) {
+      return streams.stream().filter(s -> node.equals(s.node())).mapToInt(Stream::viewers).sum();
+    }
+  }
+
+  private static final int FIELDS = 8;
+
+  private final Redis redis;
+  private final Consumer<Snapshot> listener;
+  private final Map<String, Deque<long[]>> byteSamples = new HashMap<>();
+  private Snapshot latest = Snapshot.EMPTY;
+  private Future<Snapshot> inFlight;
+
+  /** @param listener told of every census taken (the per-channel gauges) */
+  StreamCensus(Redis redis, Consumer<Snapshot> listener) {
+    this.redis = redis;
+    this.listener = listener;
+  }
+
+  /** The latest census taken, possibly {@link Snapshot#EMPTY}. */
+  Snapshot latest() {
+    return latest;
+  }
+
+  /** The latest census if younger than {@code maxAgeMs}, else a new one (shared with any in flight). */
+  Future<Snapshot> current(long maxAgeMs) {
+    if (System.currentTimeMillis() - latest.takenAtMillis() <= maxAgeMs) {
+      return Future.succeededFuture(latest);
+    }
+    return take(false);
+  }
+
+  /** Takes a census; {@code publish}: also write each stream's bandwidth back to Redis. */
+  Future<Snapshot> take(boolean publish) {
+    if (inFlight != null) {
+      return inFlight;
+    }
+    Future<Snapshot> f = Rx.scan(redis, MonitorKeys.STREAM_PID_PATTERN)
+      .compose(keys -> read(keys, publish))
+      .onSuccess(s -> {
+        latest = s;
+        listener.accept(s);
+      })
+      .onComplete(ar -> inFlight = null);
+    inFlight = f.isComplete() ? null : f;
+    return f;
+  }
+
+  private Future<Snapshot> read(Set<String> pidKeys, boolean publish) {
+    List<String> ids = new ArrayList<>();
+    for (String k : pidKeys) {
+      String id = MonitorKeys.channelOfPidKey(k);
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    long now = System.currentTimeMillis();
+    if (ids.isEmpty()) {
+      byteSamples.clear();
+      return Future.succeededFuture(new Snapshot(now, List.of()));
+    }
+    List<String> keys = new ArrayList<>(ids.size() * FIELDS);
+    for (String id : ids) {
+      keys.add(Keys.streamPid(id));
+      keys.add(Keys.streamStarted(id));
+      keys.add(MonitorKeys.streamNode(id));
+      keys.add(MonitorKeys.streamMode(id));
+      keys.add(MonitorKeys.streamBytes(id));
+      keys.add(MonitorKeys.streamBandwidth(id));
+      keys.add(Keys.channel(id));
+      keys.add(StreamKeys.restarts(id));
+    }
+    String min = Long.toString(now / 1000 - VIEWER_WINDOW_S);
+    List<Request> counts = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      counts.add(Request.cmd(Command.ZCOUNT).arg(MonitorKeys.streamViewers(id)).arg(min).arg("+inf"));
+    }
+    return Rx.mget(redis, keys).compose(values -> redis.batch(counts).compose(viewerCounts -> {
+      List<Stream> streams = new ArrayList<>(ids.size());
+      List<Request> writes = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        String id = ids.get(i);
+        int o = i * FIELDS;
+        long bytes = nonNegative(Rx.parseLong(values.get(o + 4)));
+        Double local = rate(id, now, bytes);
+        double bandwidth;
+        if (local != null) {
+          bandwidth = local;
+          if (publish) {
+            writes.add(Request.cmd(Command.SET).arg(MonitorKeys.streamBandwidth(id)).arg(Math.round(local))
+              .arg("EX").arg(15));
+          }
+        } else {
+          Double shared = Rx.parseDouble(values.get(o + 5));
+          bandwidth = shared == null ? 0 : shared;
+        }
+        streams.add(new Stream(id, channelName(values.get(o + 6)), Rx.parseLong(values.get(o)),
+          Rx.parseDouble(values.get(o + 1)), values.get(o + 2), values.get(o + 3),
+          (int) Rx.longOr(viewerCounts.get(i), 0), bytes, bandwidth, nonNegative(Rx.parseLong(values.get(o + 7)))));
+      }
+      byteSamples.keySet().retainAll(ids);
+      streams.sort(Comparator.comparing(Stream::channelId, StreamCensus::compareIds));
+      Snapshot snapshot = new Snapshot(now, List.copyOf(streams));
+      if (writes.isEmpty()) {
+        return Future.succeededFuture(snapshot);
+      }
+      return redis.batch(writes).map(ignored -> snapshot);
+    }));
+  }
+
+  /**
+   * Bytes per second from this census's samples of the counter: against the oldest sample within
+   * the window, at least one second old; null before there is one.
+   */
+  private Double rate(String id, long now, long bytes) {
+    Deque<long[]> samples = byteSamples.computeIfAbsent(id, k -> new ArrayDeque<>());
+    if (!samples.isEmpty() && samples.peekLast()[1] > bytes) {
+      samples.clear(); // the counter was reset (Redis lost it)
+    }
+    while (!samples.isEmpty() && now - samples.peekFirst()[0] > BANDWIDTH_WINDOW_MS + 500) {
+      samples.pollFirst();
+    }
+    Double rate = null;
+    long[] oldest = samples.peekFirst();
+    if (oldest != null && now - oldest[0] >= 1000) {
+      rate = (bytes - oldest[1]) * 1000.0 / (now - oldest[0]);
+    }
+    samples.addLast(new long[] {now, bytes});
+    return rate;
+  }
+
+  private static long nonNegative(Long v) {
+    return v == null || v < 0 ? 0 : v;
+  }
+
+  private static String channelName(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      Object name = new JsonObject(json).getValue("name");
+      return name == null ? null : name.toString();
+    } catch (DecodeException | ClassCastException e) {
+      return null;
+    }
+  }
+
+  /** Numeric ids in numeric order, others after them in text order. */
+  static int compareIds(String a, String b) {
+    boolean na = !a.isEmpty() && a.length() < 19 && a.chars().allMatch(Character::isDigit);
+    boolean nb = !b.isEmpty() && b.length() < 19 && b.chars().allMatch(Character::isDigit);
+    if (na && nb) {
+      return Long.compare(Long.parseLong(a), Long.parseLong(b));
+    }
+    if (na != nb) {
+      return na ? -1 : 1;
+    }
+    return a.compareTo(b);
+  }
+}

@@ -1,0 +1,208 @@
+package dev.iptv.monitor;
+
+import dev.iptv.common.Addresses;
+import dev.iptv.common.Config;
+import dev.iptv.common.Keys;
+import dev.iptv.common.MonitorKeys;
+import dev.iptv.common.SegmentServed;
+import dev.iptv.testing.TestEnv;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.iptv.monitor.Support.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bytes served without the JVM in the byte path: a real nginx serves segments and sends its
+ * {@code iptv_segments} log over syslog to the monitor's UDP port, as in production.
+ */
+@ExtendWith(VertxExtension.class)
+class SegmentBytesTest {
+
+  static final String NGINX = "/usr/sbin/nginx";
+  static final int SEGMENT_BYTES = 188 * 1000;
+
+  private RedisAPI redis;
+  private Path dir;
+  private Process nginx;
+
+  @BeforeEach
+  void clean(Vertx vertx) {
+    redis = Support.redis(vertx);
+    Support.flushTestDb(redis);
+  }
+
+  @AfterEach
+  void stopNginx() throws Exception {
+    if (nginx != null) {
+      List<ProcessHandle> workers = nginx.toHandle().descendants().toList();
+      nginx.destroy();
+      if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
+        nginx.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+      workers.forEach(ProcessHandle::destroyForcibly);
+    }
+    if (dir != null) {
+      try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** nginx with the production segment location's logging, sending syslog to udpPort. */
+  private int startNginx(int udpPort) throws Exception {
+    assertTrue(Files.isExecutable(Path.of(NGINX)), "nginx is required at " + NGINX + " (apt-get install nginx-light)");
+    dir = TestEnv.tempDir("monitor-nginx");
+    Path hls = Files.createDirectories(dir.resolve("hls"));
+    for (String d : List.of("cb", "proxy", "fastcgi", "uwsgi", "scgi")) {
+      Files.createDirectories(dir.resolve(d));
+    }
+    Files.write(hls.resolve("stream_48681_001.ts"), new byte[SEGMENT_BYTES]);
+    // nginx workers run as nobody: the files must be readable to them
+    for (Path p : List.of(dir, hls)) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Files.setPosixFilePermissions(hls.resolve("stream_48681_001.ts"), PosixFilePermissions.fromString("rw-r--r--"));
+    int port = TestEnv.freePort();
+    String conf = """
+      daemon off;
+      worker_processes 1;
+      pid %1$s/nginx.pid;
+      error_log %1$s/error.log warn;
+      events { worker_connections 64; }
+      http {
+        access_log off;
+        client_body_temp_path %1$s/cb; proxy_temp_path %1$s/proxy; fastcgi_temp_path %1$s/fastcgi;
+        uwsgi_temp_path %1$s/uwsgi; scgi_temp_path %1$s/scgi;
+        log_format iptv_segments '$msec $chan $remote_addr $body_bytes_sent $status';
+        server {
+          listen 127.0.0.1:%2$d;
+          location ~ ^/live/(?<segment>stream_(?<chan>\\d+)_\\d+\\.ts)$ {
+            root %1$s/hls;
+            access_log syslog:server=127.0.0.1:%3$d,tag=iptv,nohostname iptv_segments;
+            try_files /$segment =404;
+          }
+        }
+      }
+      """.formatted(dir, port, udpPort);
+    Files.writeString(dir.resolve("nginx.conf"), conf);
+    nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
+      .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+    Support.eventually(Duration.ofSeconds(10), "nginx listening on " + port, () -> {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        return true;
+      } catch (IOException e) {
+        if (!nginx.isAlive()) {
+          throw new AssertionError("nginx exited: " + read(dir.resolve("nginx.out")) + read(dir.resolve("error.log")));
+        }
+        return false;
+      }
+    });
+    return port;
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.exists(p) ? Files.readString(p) : "";
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private long bytes(String channel) {
+    Response r = await(redis.get(MonitorKeys.streamBytes(channel)));
+    return r == null ? 0 : r.toLong();
+  }
+
+  @Test
+  @DisplayName("segments nginx serves are counted per channel from its syslog, in Redis, the bandwidth and the metrics")
+  void nginxSyslog(Vertx vertx) throws Exception {
+    int udp = TestEnv.freePort();
+    int monitorPort = TestEnv.freePort();
+    long now = System.currentTimeMillis() / 1000;
+    await(redis.mset(List.of(Keys.streamPid("48681"), "1234", Keys.streamStarted("48681"), now + ".000")));
+    Support.deploy(vertx, Support.config(monitorPort).put(Config.key(Config.SEGMENT_LOG_PORT), Integer.toString(udp)));
+    int port = startNginx(udp);
+
+    HttpClient http = HttpClient.newHttpClient();
+    int fetches = 5;
+    for (int i = 0; i < fetches; i++) {
+      HttpResponse<byte[]> seg = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/live/stream_48681_001.ts")).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, seg.statusCode());
+      assertEquals(SEGMENT_BYTES, seg.body().length);
+    }
+    HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+      + "/live/stream_48681_999.ts")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, missing.statusCode());
+
+    long expected = (long) fetches * SEGMENT_BYTES;
+    Support.eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
+
+    // the census turns the counter into a bandwidth, shared in Redis and on the stats
+    Support.eventually(Duration.ofSeconds(10), "a bandwidth for 48681", () -> {
+      Response bw = await(redis.get(MonitorKeys.streamBandwidth("48681")));
+      return bw != null && bw.toLong() > 0;
+    });
+    JsonObject stats = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/stats")
+      .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject();
+    assertTrue(stats.getLong("bandwidth_bps") > 0, stats.encode());
+
+    String metrics = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/metrics")
+      .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsString();
+    assertTrue(metrics.contains("iptv_served_bytes_total{channel=\"48681\"} " + (double) expected), metrics);
+    assertTrue(metrics.contains("iptv_segment_errors_total{status=\"404\"} 1.0"), metrics);
+    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").send())
+      .bodyAsJsonObject();
+    JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log");
+    assertEquals(udp, seg.getInteger("port"));
+    assertEquals(fetches + 1, seg.getInteger("lines"));
+  }
+
+  @Test
+  @DisplayName("a JVM that serves segments itself reports them on the event bus, and they count the same way")
+  void eventBus(Vertx vertx) {
+    Support.deploy(vertx, Support.config(TestEnv.freePort()));
+    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, SegmentServed.now("555", 1000, "198.51.100.1", "alice", "VLC").toJson());
+    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put("channel_id", "555").put("bytes", 500)
+      .put("ip", "198.51.100.1"));
+    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put("channel_id", "x").put("bytes", 1)
+      .put("ip", "198.51.100.1"));
+    Support.eventually(Duration.ofSeconds(5), "stream:555:bytes = 1500", () -> bytes("555") == 1500);
+  }
+
+  @Test
+  @DisplayName("a busy segment-log port does not stop the monitor: health shows it as a warning")
+  void busyPort(Vertx vertx) throws Exception {
+    try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      int port = TestEnv.freePort();
+      Support.deploy(vertx, Support.config(port).put(Config.key(Config.SEGMENT_LOG_PORT),
+        Integer.toString(taken.getLocalPort())));
+      JsonObject health = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").send()).bodyAsJsonObject();
+      assertEquals("ok", health.getString("status"));
+      assertTrue(health.getJsonArray("warnings").contains("segment_log"), health.encode());
+    }
+  }
+}

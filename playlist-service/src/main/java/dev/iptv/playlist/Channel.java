@@ -1,0 +1,168 @@
+package dev.iptv.playlist;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A channel as {@code channel:{id}} holds it (seed layout, SPEC section 5) plus the optional
+ * fields stream-service reads: {@code backup_urls}, {@code user_agent}, {@code headers},
+ * {@code transcode_profile}.
+ *
+ * @param id               digits; the key's id
+ * @param name             display name
+ * @param sourceUrl        upstream URL
+ * @param logo             logo URL or path, may be empty
+ * @param category         group title, may be empty
+ * @param quality          low, medium or high
+ * @param order            position within its category
+ * @param categoryOrder    position of its category
+ * @param active           false: left out of playlists, not started
+ * @param backupUrls       tried in order when the source fails; null when none
+ * @param userAgent        sent to the source; null when none
+ * @param headers          sent to the source; null when none
+ * @param transcodeProfile auto, copy, low, medium or high
+ */
+record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
+               long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
+               Map<String, String> headers, String transcodeProfile) {
+
+  static final String CHANNEL_ID = "channel_id";
+  static final String NAME = "name";
+  static final String SOURCE_URL = "source_url";
+  static final String LOGO = "logo";
+  static final String CATEGORY = "category";
+  static final String QUALITY = "quality";
+  static final String ORDER = "order";
+  static final String CATEGORY_ORDER = "category_order";
+  static final String IS_ACTIVE = "is_active";
+  static final String BACKUP_URLS = "backup_urls";
+  static final String USER_AGENT = "user_agent";
+  static final String HEADERS = "headers";
+  static final String TRANSCODE_PROFILE = "transcode_profile";
+
+  static final String DEFAULT_QUALITY = "medium";
+  static final String DEFAULT_PROFILE = "auto";
+
+  /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
+  static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
+    .thenComparingLong(Channel::order)
+    .thenComparing(Channel::id, Channel::compareIds);
+
+  /** Ids as numbers (without parsing: they may exceed a long), then as text. */
+  static int compareIds(String a, String b) {
+    String x = stripZeros(a);
+    String y = stripZeros(b);
+    int c = x.length() != y.length() ? Integer.compare(x.length(), y.length()) : x.compareTo(y);
+    return c != 0 ? c : a.compareTo(b);
+  }
+
+  private static String stripZeros(String s) {
+    int i = 0;
+    while (i < s.length() - 1 && s.charAt(i) == '0') {
+      i++;
+    }
+    return s.substring(i);
+  }
+
+  /** The JSON of {@code channel:{id}}, and what the admin API answers. */
+  JsonObject toJson() {
+    JsonObject o = new JsonObject().put(CHANNEL_ID, id).put(NAME, name).put(SOURCE_URL, sourceUrl).put(LOGO, logo)
+      .put(CATEGORY, category).put(QUALITY, quality).put(ORDER, order).put(CATEGORY_ORDER, categoryOrder)
+      .put(IS_ACTIVE, active);
+    if (backupUrls != null) {
+      o.put(BACKUP_URLS, new JsonArray(new ArrayList<>(backupUrls)));
+    }
+    if (userAgent != null) {
+      o.put(USER_AGENT, userAgent);
+    }
+    if (headers != null) {
+      o.put(HEADERS, new JsonObject(new LinkedHashMap<>(headers)));
+    }
+    return o.put(TRANSCODE_PROFILE, transcodeProfile);
+  }
+
+  /**
+   * A stored record read as it is: written by the seed's server, an older release or redis-cli
+   * ({@code "order": "1"}, no {@code is_active}, numbers for names). The key's id wins over the
+   * record's. Nothing here is checked for safety: the playlist escapes what it writes, and
+   * stream-service checks what reaches FFmpeg.
+   */
+  static Channel fromStored(String id, JsonObject o) {
+    List<String> backups = null;
+    if (o.getValue(BACKUP_URLS) instanceof JsonArray a) {
+      backups = new ArrayList<>();
+      for (Object v : a) {
+        if (v instanceof String s) {
+          backups.add(s);
+        }
+      }
+    }
+    Map<String, String> headers = null;
+    if (o.getValue(HEADERS) instanceof JsonObject h) {
+      headers = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : h) {
+        if (e.getValue() != null) {
+          headers.put(e.getKey(), e.getValue().toString());
+        }
+      }
+    }
+    Object active = o.getValue(IS_ACTIVE);
+    String quality = text(o.getValue(QUALITY));
+    String profile = text(o.getValue(TRANSCODE_PROFILE));
+    return new Channel(id, orEmpty(text(o.getValue(NAME))), orEmpty(text(o.getValue(SOURCE_URL))),
+      orEmpty(text(o.getValue(LOGO))), orEmpty(text(o.getValue(CATEGORY))),
+      quality == null || quality.isBlank() ? DEFAULT_QUALITY : quality.trim().toLowerCase(Locale.ROOT),
+      number(o.getValue(ORDER)), number(o.getValue(CATEGORY_ORDER)), active == null || truthy(active),
+      backups, text(o.getValue(USER_AGENT)), headers,
+      profile == null || profile.isBlank() ? DEFAULT_PROFILE : profile.trim().toLowerCase(Locale.ROOT));
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  /** Strings, numbers and booleans as text; null otherwise. */
+  static String text(Object v) {
+    return v instanceof String || v instanceof Number || v instanceof Boolean ? v.toString() : null;
+  }
+
+  /** A whole number from a number or numeric text; 0 when there is none. */
+  static long number(Object v) {
+    try {
+      if (v instanceof Number n) {
+        return new BigDecimal(n.toString()).longValue();
+      }
+      if (v instanceof String s && !s.isBlank()) {
+        return new BigDecimal(s.trim()).longValue();
+      }
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+    return 0;
+  }
+
+  /** is_active as the seed's PHP read it: false, "false", 0, "0", "" and unreadable text are false. */
+  static boolean truthy(Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof Number n) {
+      return n.doubleValue() != 0;
+    }
+    if (v instanceof String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes", "on" -> true;
+        default -> false;
+      };
+    }
+    return false;
+  }
+}

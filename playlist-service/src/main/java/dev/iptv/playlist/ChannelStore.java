@@ -1,0 +1,133 @@
+package dev.iptv.playlist;
+
+import dev.iptv.common.ApiException;
+import dev.iptv.common.Keys;
+import dev.iptv.common.LuaScript;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Channels in Redis, in the seed's layout: {@code channel:{id}} (channel JSON) and
+ * {@code channels:all} (set of ids). Writes are Lua scripts, so the 409 check and the writes happen
+ * in one step; updates compare the record with the one read before (compare and set) and tell the
+ * caller to retry when another request changed it in between. Reading all channels costs one
+ * {@code SMEMBERS} and one {@code MGET} per {@value #MGET_BATCH} ids, never a round trip per channel.
+ */
+final class ChannelStore {
+
+  private static final Logger log = LoggerFactory.getLogger(ChannelStore.class);
+
+  private static final LuaScript CREATE = LuaScript.resource(ChannelStore.class, "lua/channel_create.lua");
+  private static final LuaScript UPDATE = LuaScript.resource(ChannelStore.class, "lua/channel_update.lua");
+  private static final LuaScript DELETE = LuaScript.resource(ChannelStore.class, "lua/channel_delete.lua");
+  static final int MGET_BATCH = 1000;
+
+  /** What a write script answered. */
+  enum Outcome {
+    OK, MISSING, CHANGED, EXISTS;
+
+    static Outcome of(Response r) {
+      return valueOf(r.toString().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** A stored channel record: its id and the exact text (for compare and set). */
+  record Raw(String id, String json) {
+
+    /** The record read leniently; one that is not a JSON object reads as a channel without fields. */
+    Channel channel() {
+      JsonObject o = object();
+      if (o == null) {
+        log.warn("channel:{} does not hold a JSON object: read as a channel without fields", id);
+        o = new JsonObject();
+      }
+      return Channel.fromStored(id, o);
+    }
+
+    /** False when the record is not a JSON object (playlists leave such channels out). */
+    boolean readable() {
+      return object() != null;
+    }
+
+    private JsonObject object() {
+      try {
+        return io.vertx.core.json.Json.decodeValue(json) instanceof JsonObject j ? j : null;
+      } catch (DecodeException e) {
+        return null;
+      }
+    }
+  }
+
+  private final RedisAPI redis;
+
+  ChannelStore(RedisAPI redis) {
+    this.redis = redis;
+  }
+
+  /** The channel's record, or null. */
+  Future<Raw> find(String id) {
+    return redis.get(Keys.channel(id)).map(r -> r == null ? null : new Raw(id, r.toString()))
+      .recover(ChannelStore::unavailable);
+  }
+
+  /** The records of every id in {@code channels:all} that has one (unparsed: callers parse off the event loop). */
+  Future<List<Raw>> all() {
+    return redis.smembers(Keys.CHANNELS_ALL).compose(members -> {
+      List<String> ids = new ArrayList<>(members.size());
+      members.forEach(m -> ids.add(m.toString()));
+      List<Future<Response>> batches = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i += MGET_BATCH) {
+        batches.add(redis.mget(ids.subList(i, Math.min(ids.size(), i + MGET_BATCH)).stream().map(Keys::channel).toList()));
+      }
+      return Future.all(batches).map(done -> {
+        List<Raw> out = new ArrayList<>(ids.size());
+        int i = 0;
+        for (Future<Response> batch : batches) {
+          for (Response value : batch.result()) {
+            String id = ids.get(i++);
+            if (value != null) {
+              out.add(new Raw(id, value.toString()));
+            }
+          }
+        }
+        return out;
+      });
+    })
+      .recover(ChannelStore::unavailable);
+  }
+
+  Future<Outcome> create(Channel c) {
+    return CREATE.run(redis, List.of(Keys.channel(c.id()), Keys.CHANNELS_ALL), List.of(c.toJson().encode(), c.id()))
+      .map(Outcome::of)
+      .recover(ChannelStore::unavailable);
+  }
+
+  Future<Outcome> update(Raw before, Channel after) {
+    return UPDATE.run(redis, List.of(Keys.channel(after.id()), Keys.CHANNELS_ALL),
+      List.of(before.json(), after.toJson().encode(), after.id())).map(Outcome::of)
+      .recover(ChannelStore::unavailable);
+  }
+
+  Future<Outcome> delete(String id) {
+    return DELETE.run(redis, List.of(Keys.channel(id), Keys.CHANNELS_ALL), List.of(id)).map(Outcome::of)
+      .recover(ChannelStore::unavailable);
+  }
+
+  /** A Redis failure as the admin API reports it: 503, logged once here without values. */
+  private static <T> Future<T> unavailable(Throwable err) {
+    if (err instanceof ApiException) {
+      return Future.failedFuture(err);
+    }
+    log.warn("Redis failed: {}", err.toString());
+    return Future.failedFuture(new ApiException(503, "the channel store (Redis) is unavailable: retry later"));
+  }
+}

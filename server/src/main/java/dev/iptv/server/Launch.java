@@ -1,0 +1,141 @@
+package dev.iptv.server;
+
+import dev.iptv.common.Config;
+import dev.iptv.common.Http;
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.monitor.Metrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/** A running suite: a Vert.x instance, its deployed services and, embedded, the front server. */
+public final class Launch {
+
+  private static final Logger log = LoggerFactory.getLogger(Launch.class);
+
+  private final Vertx vertx;
+  private final List<ServiceVerticle> services;
+  private final HttpServer front;
+
+  private Launch(Vertx vertx, List<ServiceVerticle> services, HttpServer front) {
+    this.vertx = vertx;
+    this.services = services;
+    this.front = front;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public List<ServiceVerticle> services() {
+    return services;
+  }
+
+  /** The all-in-one port actually bound (embedded), or -1. */
+  public int frontPort() {
+    return front == null ? -1 : front.actualPort();
+  }
+
+  /**
+   * Refuses to start without an admin token, except in demo mode ({@code IPTV_DEMO=true}), where
+   * a random one is made and printed once.
+   */
+  static void checkAdminToken(JsonObject config) {
+    String token = config.getString(Config.key(Config.ADMIN_TOKEN));
+    if (token != null && !token.isBlank()) {
+      if (token.length() < 16) {
+        throw new IllegalStateException(Config.ADMIN_TOKEN + " is too short: use at least 16 characters");
+      }
+      return;
+    }
+    if (!Config.bool(config, Config.DEMO)) {
+      throw new IllegalStateException(Config.ADMIN_TOKEN + " is not set: the admin API needs a bearer token."
+        + " Set it (for example: export " + Config.ADMIN_TOKEN + "=$(openssl rand -hex 32)),"
+        + " or set " + Config.DEMO + "=true to try the suite with a random one.");
+    }
+    byte[] raw = new byte[24];
+    new SecureRandom().nextBytes(raw);
+    String made = HexFormat.of().formatHex(raw);
+    config.put(Config.key(Config.ADMIN_TOKEN), made);
+    System.out.println("iptv: demo mode: the admin bearer token for this run is " + made);
+  }
+
+  /** The four services in one JVM, behind one router on IPTV_HTTP_PORT. */
+  public static Future<Launch> embedded(JsonObject config) {
+    Vertx vertx = Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory()).build();
+    return start(vertx, config, List.of("auth", "playlist", "stream", "monitor"), false)
+      .compose(services -> {
+        Router front = Router.router(vertx);
+        for (ServiceVerticle s : services) {
+          front.route("/*").subRouter(s.router());
+        }
+        Http.installErrorHandler(front);
+        int port = Config.integer(config, Config.HTTP_PORT);
+        String host = Config.string(config, Config.BIND_HOST);
+        return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true))
+          .requestHandler(front)
+          .listen()
+          .map(server -> {
+            log.info("all-in-one server listening on {}:{}", host, server.actualPort());
+            return new Launch(vertx, services, server);
+          });
+      })
+      .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /** The named services in this JVM, joined to the Hazelcast cluster, each on its own port. */
+  public static Future<Launch> clustered(JsonObject config, List<String> names) {
+    clusterProperties(config);
+    HazelcastClusterManager manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
+    return Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory())
+      .withClusterManager(manager).buildClustered()
+      .compose(vertx -> start(vertx, config, names, true)
+        .map(services -> new Launch(vertx, services, null))
+        .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
+  }
+
+  /** Fills the ${...} of cluster.xml from the suite's configuration. */
+  static void clusterProperties(JsonObject config) {
+    System.setProperty("iptv.cluster.host", Config.string(config, Config.CLUSTER_HOST));
+    System.setProperty("iptv.cluster.port", Config.string(config, Config.CLUSTER_PORT));
+    System.setProperty("iptv.cluster.members", Config.string(config, Config.CLUSTER_MEMBERS));
+    System.setProperty("iptv.cluster.name", Config.string(config, Config.CLUSTER_NAME));
+  }
+
+  private static Future<List<ServiceVerticle>> start(Vertx vertx, JsonObject config, List<String> names,
+                                                     boolean ownPorts) {
+    List<ServiceVerticle> services = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (String name : names) {
+      ServiceVerticle verticle = Main.service(name.trim()).get();
+      JsonObject own = config.copy();
+      if (ownPorts) {
+        own.put(ServiceVerticle.SERVE_PORT, Config.integer(config, Main.portSetting(name.trim())));
+      }
+      chain = chain.compose(v -> vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(own)))
+        .map(id -> {
+          services.add(verticle);
+          return null;
+        });
+    }
+    return chain.map(v -> services);
+  }
+
+  /** Stops every service (they stop what they run) and the Vert.x instance. */
+  public Future<Void> close() {
+    return vertx.close();
+  }
+}

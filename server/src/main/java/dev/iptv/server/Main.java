@@ -1,0 +1,97 @@
+package dev.iptv.server;
+
+import dev.iptv.auth.AuthVerticle;
+import dev.iptv.common.Config;
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.monitor.MonitorVerticle;
+import dev.iptv.playlist.PlaylistVerticle;
+import dev.iptv.stream.StreamVerticle;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The one entry point of the jar.
+ *
+ * <pre>
+ *   java -jar iptv.jar run                 the four services in one JVM on IPTV_HTTP_PORT (embedded)
+ *   java -jar iptv.jar service NAME[,NAME]  the named services, clustered over Hazelcast, each on its own port
+ * </pre>
+ */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  /** The services by the names operators use. */
+  public static Supplier<ServiceVerticle> service(String name) {
+    return switch (name.toLowerCase(Locale.ROOT).replace("-service", "")) {
+      case "auth" -> AuthVerticle::new;
+      case "playlist" -> PlaylistVerticle::new;
+      case "stream" -> StreamVerticle::new;
+      case "monitor" -> MonitorVerticle::new;
+      default -> throw new IllegalArgumentException("unknown service '" + name
+        + "': expected auth, playlist, stream or monitor");
+    };
+  }
+
+  /** The port a service serves on in clustered mode. */
+  public static String portSetting(String name) {
+    return switch (name.toLowerCase(Locale.ROOT).replace("-service", "")) {
+      case "auth" -> Config.AUTH_PORT;
+      case "playlist" -> Config.PLAYLIST_PORT;
+      case "stream" -> Config.STREAM_PORT;
+      case "monitor" -> Config.MONITOR_PORT;
+      default -> throw new IllegalArgumentException("unknown service '" + name + "'");
+    };
+  }
+
+  public static void main(String[] args) {
+    String mode = args.length == 0 ? "run" : args[0];
+    JsonObject config;
+    try {
+      config = Config.load();
+      Launch.checkAdminToken(config);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      System.err.println("iptv: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Launch launch;
+    try {
+      launch = switch (mode) {
+        case "run" -> Launch.embedded(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        case "service" -> {
+          if (args.length < 2) {
+            throw new IllegalArgumentException("usage: service auth|playlist|stream|monitor[,...]");
+          }
+          List<String> names = Arrays.asList(args[1].split(","));
+          yield Launch.clustered(config, names).toCompletionStage().toCompletableFuture().get(180, TimeUnit.SECONDS);
+        }
+        default -> throw new IllegalArgumentException("unknown mode '" + mode + "': expected run or service");
+      };
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      log.error("start failed: {}", cause.getMessage(), cause);
+      System.err.println("iptv: start failed: " + cause.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("stopping");
+      try {
+        launch.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("stop did not finish cleanly: {}", e.toString());
+      }
+    }, "iptv-shutdown"));
+  }
+}

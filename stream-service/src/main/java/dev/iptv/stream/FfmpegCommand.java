@@ -1,0 +1,140 @@
+package dev.iptv.stream;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * FFmpeg's argument list for one attempt at running a channel (SPEC section 8, seed 002 "FFmpeg
+ * Command Structure"). A list for {@link ProcessBuilder}, never a shell line: the source URL is one
+ * argument whatever it holds.
+ *
+ * <p>Choices, beyond the seed:
+ * <ul>
+ *   <li>fast start: {@code -probesize 1M -analyzeduration 0.7s -fflags +nobuffer+discardcorrupt}
+ *       instead of the seed's 5 MB / 5 s probe, and {@code -hls_init_time 1} so the first segments
+ *       are one second long: the first playlist exists about a second after the first key frame;</li>
+ *   <li>{@code -hls_flags delete_segments+independent_segments+temp_file}: no event playlist and no
+ *       append_list/split_by_time (a live sliding window of {@code -hls_list_size} segments that
+ *       always begin on a key frame); temp_file so nobody ever reads a half-written playlist or
+ *       segment;</li>
+ *   <li>{@code -start_number} from the clock (tenths of a second), so a restarted stream never
+ *       reuses a segment name a player or a CDN may have cached;</li>
+ *   <li>{@code -protocol_whitelist} by scheme: an HTTP source cannot make FFmpeg open local files
+ *       or other protocols (an HLS source's nested URIs included);</li>
+ *   <li>transcode: libx264 veryfast zerolatency at the preset's bitrate, key frames every segment
+ *       ({@code -g} from the frame rate and {@code -force_key_frames} on the segment clock),
+ *       {@code -sc_threshold 0}, AAC stereo 48 kHz.</li>
+ * </ul>
+ */
+public final class FfmpegCommand {
+
+  /** Copy or transcode, as recorded in stream:{id}:mode. */
+  public enum Mode {
+    COPY, TRANSCODE;
+
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Mode fromWire(String s) {
+      return "transcode".equals(s) ? TRANSCODE : COPY;
+    }
+  }
+
+  private FfmpegCommand() {
+  }
+
+  /**
+   * @param quality preset for {@link Mode#TRANSCODE}, ignored for copy
+   * @param fps     the source's frame rate if known (from an earlier attempt), else 0
+   */
+  public static List<String> build(StreamSettings s, ChannelSpec channel, String source, Mode mode, Quality quality,
+                                   double fps, long startNumber) {
+    List<String> a = new ArrayList<>();
+    a.add(s.ffmpeg());
+    a.addAll(List.of("-nostdin", "-hide_banner", "-loglevel", "info", "-nostats"));
+    String scheme = source.substring(0, source.indexOf(':')).toLowerCase(Locale.ROOT);
+    switch (scheme) {
+      case "http", "https" -> {
+        a.addAll(List.of("-protocol_whitelist", "http,https,tcp,tls,crypto"));
+        a.addAll(List.of("-reconnect", "1", "-reconnect_streamed", "1", "-reconnect_delay_max", "5"));
+        a.addAll(List.of("-rw_timeout", "15000000"));
+        if (channel.userAgent() != null) {
+          a.addAll(List.of("-user_agent", channel.userAgent()));
+        }
+        if (!channel.headers().isEmpty()) {
+          a.addAll(List.of("-headers", headers(channel.headers())));
+        }
+      }
+      case "rtsp", "rtsps" -> {
+        a.addAll(List.of("-protocol_whitelist", "rtsp,rtsps,rtp,srtp,udp,tcp,tls"));
+        a.addAll(List.of("-rtsp_transport", "tcp", "-timeout", "15000000"));
+        if (channel.userAgent() != null) {
+          a.addAll(List.of("-user_agent", channel.userAgent()));
+        }
+      }
+      case "rtmp", "rtmps" -> {
+        a.addAll(List.of("-protocol_whitelist", "rtmp,rtmps,rtmpt,rtmpts,tcp,tls"));
+        a.addAll(List.of("-rw_timeout", "15000000"));
+      }
+      case "udp", "rtp" -> a.addAll(List.of("-protocol_whitelist", "udp,rtp", "-rw_timeout", "15000000",
+        "-fifo_size", "1000000", "-overrun_nonfatal", "1"));
+      case "srt" -> a.addAll(List.of("-protocol_whitelist", "srt", "-rw_timeout", "15000000"));
+      default -> throw new IllegalArgumentException("unsupported source scheme " + scheme);
+    }
+    a.addAll(List.of("-probesize", "1000000", "-analyzeduration", "700000", "-fflags", "+nobuffer+discardcorrupt"));
+    a.addAll(List.of("-i", source));
+    a.addAll(List.of("-map", "0:v:0?", "-map", "0:a?", "-sn", "-dn"));
+    if (mode == Mode.COPY) {
+      a.addAll(List.of("-c", "copy"));
+    } else {
+      int gop = (int) Math.max(1, Math.round((fps > 0 && fps <= 120 ? fps : 25) * s.hlsTimeS()));
+      a.addAll(List.of("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+        "-vf", "scale=-2:" + quality.height,
+        "-b:v", quality.videoKbps + "k", "-maxrate", quality.videoKbps + "k", "-bufsize", (2 * quality.videoKbps) + "k",
+        "-g", String.valueOf(gop), "-keyint_min", String.valueOf(gop), "-sc_threshold", "0",
+        "-force_key_frames", "expr:gte(t,n_forced*" + s.hlsTimeS() + ")",
+        "-c:a", "aac", "-b:a", quality.audioKbps + "k", "-ar", "48000", "-ac", "2"));
+    }
+    a.addAll(List.of("-max_muxing_queue_size", "1024"));
+    a.addAll(List.of("-f", "hls", "-hls_time", String.valueOf(s.hlsTimeS())));
+    if (s.hlsTimeS() > 1) {
+      a.addAll(List.of("-hls_init_time", "1"));
+    }
+    a.addAll(List.of("-hls_list_size", String.valueOf(s.hlsListSize()),
+      "-hls_flags", "delete_segments+independent_segments+temp_file",
+      "-start_number", String.valueOf(startNumber),
+      "-hls_segment_filename", s.segmentPattern(channel.id()).toString(),
+      s.playlist(channel.id()).toString()));
+    return a;
+  }
+
+  /** A segment number no earlier run of this channel has used: tenths of a second since the epoch. */
+  public static long startNumber(long epochMillis) {
+    return epochMillis / 100;
+  }
+
+  /** {@code Name: value\r\n} each, as FFmpeg's {@code -headers} wants them. */
+  static String headers(Map<String, String> headers) {
+    StringBuilder b = new StringBuilder();
+    headers.forEach((k, v) -> b.append(k).append(": ").append(v).append("\r\n"));
+    return b.toString();
+  }
+
+  /** The channel id of an FFmpeg argument list writing {@code hlsDir/stream_{id}.m3u8}, or null. */
+  public static String channelOf(List<String> argv, Path hlsDir) {
+    String prefix = hlsDir.toString() + "/stream_";
+    for (String arg : argv) {
+      if (arg.startsWith(prefix) && arg.endsWith(".m3u8")) {
+        String id = arg.substring(prefix.length(), arg.length() - 5);
+        if (ChannelSpec.ID.matcher(id).matches()) {
+          return id;
+        }
+      }
+    }
+    return null;
+  }
+}

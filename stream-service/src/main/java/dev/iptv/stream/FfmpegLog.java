@@ -1,0 +1,215 @@
+package dev.iptv.stream;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What one FFmpeg said on stderr: the last lines (a bounded ring kept for diagnostics) and what they
+ * tell about the attempt, read as the lines arrive so that a copy that cannot work is given up within
+ * seconds instead of after the start timeout.
+ *
+ * <p>Fed by the {@link LogTailer} thread, read from the event loop: all methods are thread-safe.
+ */
+public final class FfmpegLog {
+
+  /** Why an attempt failed, which decides what is tried next. */
+  public enum Failure {
+    /** The source cannot be read (refused, 404, timeout, no data, not a stream): try the next source. */
+    SOURCE,
+    /** The source plays but its packets cannot be copied into HLS: transcode it. */
+    COPY
+  }
+
+  /** Video codecs HLS players decode: H.264 and HEVC. */
+  static final Set<String> HLS_VIDEO = Set.of("h264", "hevc");
+  /** Audio codecs HLS players (and the IPTV apps our users run) decode. */
+  static final Set<String> HLS_AUDIO = Set.of("aac", "mp3", "ac3", "eac3", "mp2");
+  /** Non-monotonic DTS warnings within {@link #DTS_WINDOW_MS} that make copying hopeless. */
+  static final int DTS_STORM = 30;
+  static final long DTS_WINDOW_MS = 10_000;
+
+  private static final int MAX_LINES = 200;
+  private static final Pattern STREAM_LINE = Pattern.compile("^\\s*Stream #\\d+:\\d+\\S*: (Video|Audio|Subtitle|Data): ([A-Za-z0-9_]+)");
+  private static final Pattern FPS = Pattern.compile(", (\\d+(?:\\.\\d+)?) fps");
+  private static final List<String> COPY_ERRORS = List.of(
+    "could not write header", "could not find tag for codec", "not currently supported in container",
+    "incompatible with output codec", "error initializing output stream", "is muxed as a private data stream");
+  private static final List<String> SOURCE_ERRORS = List.of(
+    "connection refused", "server returned", "http error", "connection timed out", "operation timed out",
+    "failed to resolve", "name or service not known", "no route to host", "network is unreachable",
+    "invalid data found when processing input", "end of file", "input/output error", "protocol not found",
+    "not on whitelist", "connection reset", "broken pipe", "stream ends prematurely");
+
+  private final ArrayDeque<String> lines = new ArrayDeque<>();
+  private final long createdMs = System.currentTimeMillis();
+  private enum Section { NONE, INPUT, OUTPUT }
+  private Section section = Section.NONE;
+  private boolean inputOpened;
+  private boolean outputOpened;
+  private String videoCodec;
+  private final List<String> audioCodecs = new ArrayList<>();
+  private double fps;
+  private final ArrayDeque<Long> dtsWarnings = new ArrayDeque<>();
+  private String copyProblem;
+  private String sourceProblem;
+  private long segmentsOpened;
+
+  /** One stderr line. */
+  public synchronized void accept(String line) {
+    if (line.isBlank()) {
+      return;
+    }
+    String trimmed = line.length() > 1000 ? line.substring(0, 1000) : line;
+    // Progress of the HLS muxer is not worth keeping, but counting it tells that segments flow.
+    if (trimmed.contains("Opening '") && trimmed.contains("for writing")) {
+      segmentsOpened++;
+      return;
+    }
+    lines.addLast(trimmed);
+    while (lines.size() > MAX_LINES) {
+      lines.removeFirst();
+    }
+    String lower = trimmed.toLowerCase(Locale.ROOT);
+    if (trimmed.startsWith("Input #")) {
+      section = Section.INPUT;
+      inputOpened = true;
+      return;
+    }
+    if (trimmed.startsWith("Output #")) {
+      section = Section.OUTPUT;
+      outputOpened = true;
+      inspectInput();
+      return;
+    }
+    if (trimmed.startsWith("Stream mapping:")) {
+      section = Section.NONE;
+      inspectInput();
+      return;
+    }
+    if (section == Section.INPUT) {
+      Matcher m = STREAM_LINE.matcher(trimmed);
+      if (m.find()) {
+        String codec = m.group(2).toLowerCase(Locale.ROOT);
+        if (m.group(1).equals("Video") && videoCodec == null) {
+          videoCodec = codec;
+          Matcher f = FPS.matcher(trimmed);
+          if (f.find()) {
+            fps = Double.parseDouble(f.group(1));
+          }
+        } else if (m.group(1).equals("Audio")) {
+          audioCodecs.add(codec);
+        }
+      }
+    }
+    if (lower.contains("non-monotonous dts") || lower.contains("non monotonically increasing dts")) {
+      long now = System.currentTimeMillis();
+      dtsWarnings.addLast(now);
+      while (!dtsWarnings.isEmpty() && now - dtsWarnings.peekFirst() > DTS_WINDOW_MS) {
+        dtsWarnings.removeFirst();
+      }
+      if (dtsWarnings.size() >= DTS_STORM && copyProblem == null) {
+        copyProblem = "timestamps out of order (" + dtsWarnings.size() + " non-monotonic DTS in "
+          + DTS_WINDOW_MS / 1000 + " s)";
+      }
+    }
+    if (copyProblem == null) {
+      for (String e : COPY_ERRORS) {
+        if (lower.contains(e)) {
+          copyProblem = trimmed.trim();
+          break;
+        }
+      }
+    }
+    if (sourceProblem == null) {
+      for (String e : SOURCE_ERRORS) {
+        if (lower.contains(e)) {
+          sourceProblem = trimmed.trim();
+          break;
+        }
+      }
+    }
+  }
+
+  /** Once the input is described: a codec HLS players cannot decode makes copying useless. */
+  private void inspectInput() {
+    if (copyProblem != null || !inputOpened) {
+      return;
+    }
+    if (videoCodec != null && !HLS_VIDEO.contains(videoCodec)) {
+      copyProblem = "video codec " + videoCodec + " cannot be copied into HLS";
+      return;
+    }
+    for (String a : audioCodecs) {
+      if (!HLS_AUDIO.contains(a)) {
+        copyProblem = "audio codec " + a + " cannot be copied into HLS";
+        return;
+      }
+    }
+  }
+
+  /** A reason to give up copying while FFmpeg still runs, or null. */
+  public synchronized String copyProblem() {
+    return copyProblem;
+  }
+
+  public synchronized boolean inputOpened() {
+    return inputOpened;
+  }
+
+  public synchronized double fps() {
+    return fps;
+  }
+
+  public synchronized long segmentsOpened() {
+    return segmentsOpened;
+  }
+
+  /**
+   * Why FFmpeg ended (or was given up) without producing a playlist, from what it said.
+   *
+   * @param copying whether it ran in copy mode
+   */
+  public synchronized Failure classify(boolean copying) {
+    if (copying && copyProblem != null) {
+      return Failure.COPY;
+    }
+    if (!inputOpened || sourceProblem != null) {
+      return Failure.SOURCE;
+    }
+    // The input opened and described itself, then FFmpeg failed on the way out: the output side.
+    return copying && outputOpened ? Failure.COPY : Failure.SOURCE;
+  }
+
+  /** The most telling line for logs and events. */
+  public synchronized String summary() {
+    if (copyProblem != null) {
+      return copyProblem;
+    }
+    if (sourceProblem != null) {
+      return sourceProblem;
+    }
+    for (var it = lines.descendingIterator(); it.hasNext(); ) {
+      String l = it.next();
+      String lower = l.toLowerCase(Locale.ROOT);
+      if (lower.contains("error") || lower.contains("failed") || lower.contains("invalid")) {
+        return l.trim();
+      }
+    }
+    return lines.isEmpty() ? "no output" : lines.peekLast().trim();
+  }
+
+  /** The last {@code n} lines. */
+  public synchronized List<String> tail(int n) {
+    List<String> all = new ArrayList<>(lines);
+    return all.subList(Math.max(0, all.size() - n), all.size());
+  }
+
+  public long ageMs() {
+    return System.currentTimeMillis() - createdMs;
+  }
+}

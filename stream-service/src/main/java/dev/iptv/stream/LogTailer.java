@@ -1,0 +1,128 @@
+package dev.iptv.stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Drains FFmpeg stderr continuously on one worker thread into each process's {@link FfmpegLog}.
+ *
+ * <p>FFmpeg's stderr goes to a file ({@code O_APPEND}) rather than a pipe: a pipe dies with the JVM
+ * and takes FFmpeg with it (SIGPIPE on its next log line), which would make a crashed or restarted
+ * stream-service drop every stream instead of adopting it. The file is truncated when it grows past
+ * {@link #MAX_BYTES}, so it stays small however long the stream runs.
+ */
+final class LogTailer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(LogTailer.class);
+  static final long MAX_BYTES = 512 * 1024;
+  private static final long PERIOD_MS = 100;
+
+  private static final class Tail {
+    final Path file;
+    final FfmpegLog sink;
+    long position;
+    final StringBuilder partial = new StringBuilder();
+
+    Tail(Path file, FfmpegLog sink, long position) {
+      this.file = file;
+      this.sink = sink;
+      this.position = position;
+    }
+  }
+
+  private final Map<FfmpegLog, Tail> tails = new ConcurrentHashMap<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  LogTailer() {
+    thread = new Thread(this::loop, "ffmpeg-stderr");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Starts draining {@code file} into {@code sink}, from {@code fromPosition}. */
+  void follow(Path file, FfmpegLog sink, long fromPosition) {
+    tails.put(sink, new Tail(file, sink, fromPosition));
+  }
+
+  /** Reads what is left (blocking: call off the event loop) and stops following. */
+  void finish(FfmpegLog sink) {
+    Tail t = tails.remove(sink);
+    if (t != null) {
+      synchronized (t) {
+        drain(t, true);
+      }
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      for (Tail t : tails.values()) {
+        synchronized (t) {
+          drain(t, false);
+        }
+      }
+      try {
+        Thread.sleep(PERIOD_MS);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void drain(Tail t, boolean last) {
+    try (RandomAccessFile raf = new RandomAccessFile(t.file.toFile(), "rw")) {
+      long len = raf.length();
+      if (len < t.position) {
+        t.position = 0;
+      }
+      if (len > t.position) {
+        byte[] buf = new byte[(int) Math.min(len - t.position, 256 * 1024)];
+        raf.seek(t.position);
+        raf.readFully(buf);
+        t.position += buf.length;
+        String text = new String(buf, StandardCharsets.UTF_8);
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+          char c = text.charAt(i);
+          if (c == '\n' || c == '\r') {
+            t.partial.append(text, start, i);
+            t.sink.accept(t.partial.toString());
+            t.partial.setLength(0);
+            start = i + 1;
+          }
+        }
+        t.partial.append(text, start, text.length());
+        if (t.partial.length() > 4096) {
+          t.sink.accept(t.partial.toString());
+          t.partial.setLength(0);
+        }
+      }
+      if (last && t.partial.length() > 0) {
+        t.sink.accept(t.partial.toString());
+        t.partial.setLength(0);
+      }
+      if (!last && t.position >= MAX_BYTES && t.position == raf.length()) {
+        raf.setLength(0);
+        t.position = 0;
+      }
+    } catch (IOException e) {
+      if (!last) {
+        log.debug("cannot read {}: {}", t.file, e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+  }
+}

@@ -1,0 +1,206 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.Keys;
+import dev.iptv.common.StreamKeys;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * stream-service's Redis: channels it reads, the {@code stream:{id}:*} keys it writes (SPEC
+ * section 5 and {@link StreamKeys}), the owner lease, viewer sessions. Every method is one round trip
+ * (a pipeline or a script) and never blocks.
+ */
+final class StreamStore {
+
+  /** Renews the lease only while we hold it. */
+  private static final String RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    + "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+  /** Deletes a stream's keys and releases the lease, only when the lease is ours or nobody's. */
+  private static final String RELEASE = "local o = redis.call('get', KEYS[1]) "
+    + "if o == false or o == ARGV[1] then redis.call('del', unpack(KEYS)) return 1 else return 0 end";
+
+  /** What Redis says about a running stream. */
+  record StreamState(String id, Long pid, Double started, String node, String mode, String owner, String source,
+                     String resolvedSource, Double lastAccess, long restarts) {
+  }
+
+  private final Redis redis;
+  private final RedisAPI api;
+
+  StreamStore(Redis redis) {
+    this.redis = redis;
+    this.api = RedisAPI.api(redis);
+  }
+
+  static double now() {
+    return System.currentTimeMillis() / 1000.0;
+  }
+
+  static String seconds(double epochSeconds) {
+    return String.format(java.util.Locale.ROOT, "%.3f", epochSeconds);
+  }
+
+  /** The channel, or null when unknown or unreadable. */
+  Future<ChannelSpec> channel(String id) {
+    return api.get(Keys.channel(id)).map(r -> {
+      if (r == null) {
+        return null;
+      }
+      try {
+        return ChannelSpec.fromJson(id, new JsonObject(r.toString()));
+      } catch (RuntimeException e) {
+        return null;
+      }
+    });
+  }
+
+  /** Takes the owner lease when nobody holds it. */
+  Future<Boolean> claim(String id, String owner, long leaseMs) {
+    return api.set(List.of(StreamKeys.owner(id), owner, "NX", "PX", Long.toString(leaseMs))).map(r -> r != null);
+  }
+
+  /** Extends our lease; false when it is not ours any more. */
+  Future<Boolean> renew(String id, String owner, long leaseMs) {
+    return api.eval(List.of(RENEW, "1", StreamKeys.owner(id), owner, Long.toString(leaseMs)))
+      .map(r -> r != null && r.toLong() == 1);
+  }
+
+  Future<String> owner(String id) {
+    return api.get(StreamKeys.owner(id)).map(r -> r == null ? null : r.toString());
+  }
+
+  /** A new FFmpeg for the channel: its pid, where and how it runs. */
+  Future<Void> recordProcess(String id, long pid, String node, String mode, String source, String resolved) {
+    return batch(
+      Request.cmd(Command.SET).arg(Keys.streamPid(id)).arg(pid),
+      Request.cmd(Command.SET).arg(StreamKeys.node(id)).arg(node),
+      Request.cmd(Command.SET).arg(StreamKeys.mode(id)).arg(mode),
+      Request.cmd(Command.SET).arg(Keys.streamSource(id)).arg(source == null ? resolved : source),
+      Request.cmd(Command.SET).arg(Keys.streamResolvedSource(id)).arg(resolved));
+  }
+
+  /** The stream is playable: when it started (kept over restarts) and a first access. */
+  Future<Void> recordStarted(String id, double started) {
+    String now = seconds(now());
+    return batch(
+      Request.cmd(Command.SET).arg(Keys.streamStarted(id)).arg(seconds(started)),
+      Request.cmd(Command.SET).arg(Keys.streamLastAccess(id)).arg(now),
+      Request.cmd(Command.SETNX).arg(StreamKeys.restarts(id)).arg(0));
+  }
+
+  Future<Long> countRestart(String id) {
+    return api.incr(StreamKeys.restarts(id)).map(Response::toLong);
+  }
+
+  /**
+   * A viewer's poll: last_access (only while the stream's keys exist, so a late poll cannot
+   * resurrect a stopped stream's key) and the viewer's session in the sorted set.
+   */
+  Future<Void> touch(String id, String session) {
+    double now = now();
+    String viewers = StreamKeys.viewers(id);
+    return batch(
+      Request.cmd(Command.SET).arg(Keys.streamLastAccess(id)).arg(seconds(now)).arg("XX"),
+      Request.cmd(Command.ZADD).arg(viewers).arg(seconds(now)).arg(session),
+      Request.cmd(Command.ZREMRANGEBYSCORE).arg(viewers).arg("-inf").arg("(" + seconds(now - StreamKeys.VIEWER_WINDOW_S)),
+      Request.cmd(Command.EXPIRE).arg(viewers).arg(StreamKeys.VIEWER_WINDOW_S * 2));
+  }
+
+  /** Epoch seconds of the last viewer poll, or null. */
+  Future<Double> lastAccess(String id) {
+    return api.get(Keys.streamLastAccess(id)).map(r -> r == null ? null : parseDouble(r.toString()));
+  }
+
+  /** Deletes every key of the stream and the lease, if the lease is ours (or gone). */
+  Future<Boolean> release(String id, String owner) {
+    List<String> args = new ArrayList<>();
+    args.add(RELEASE);
+    String[] keys = StreamKeys.all(id);
+    args.add(Integer.toString(keys.length + 1));
+    args.add(StreamKeys.owner(id));
+    args.addAll(Arrays.asList(keys));
+    args.add(owner);
+    return api.eval(args).map(r -> r != null && r.toLong() == 1);
+  }
+
+  /** Channels that have a pid key (a stream runs, or ran on a node that died). */
+  Future<Set<String>> streamIds() {
+    Set<String> ids = new LinkedHashSet<>();
+    return scan("0", ids).map(v -> ids);
+  }
+
+  private Future<Void> scan(String cursor, Set<String> into) {
+    return api.scan(List.of(cursor, "MATCH", StreamKeys.PID_PATTERN, "COUNT", "1000")).compose(r -> {
+      for (Response k : r.get(1)) {
+        String key = k.toString();
+        String id = key.substring(7, key.length() - 4);
+        if (ChannelSpec.ID.matcher(id).matches()) {
+          into.add(id);
+        }
+      }
+      String next = r.get(0).toString();
+      return "0".equals(next) ? Future.succeededFuture() : scan(next, into);
+    });
+  }
+
+  /** Everything about a stream in one round trip, plus its viewers of the last minute. */
+  Future<StreamState> state(String id) {
+    return redis.batch(List.of(
+        Request.cmd(Command.MGET).arg(Keys.streamPid(id)).arg(Keys.streamStarted(id)).arg(StreamKeys.node(id))
+          .arg(StreamKeys.mode(id)).arg(StreamKeys.owner(id)).arg(Keys.streamSource(id))
+          .arg(Keys.streamResolvedSource(id)).arg(Keys.streamLastAccess(id)).arg(StreamKeys.restarts(id))))
+      .map(rs -> {
+        Response m = rs.get(0);
+        return new StreamState(id, parseLong(str(m.get(0))), parseDouble(str(m.get(1))), str(m.get(2)), str(m.get(3)),
+          str(m.get(4)), str(m.get(5)), str(m.get(6)), parseDouble(str(m.get(7))),
+          parseLong(str(m.get(8))) == null ? 0 : parseLong(str(m.get(8))));
+      });
+  }
+
+  Future<Long> viewers(String id) {
+    double now = now();
+    return api.zcount(StreamKeys.viewers(id), seconds(now - StreamKeys.VIEWER_WINDOW_S), "+inf")
+      .map(r -> r == null ? 0L : r.toLong());
+  }
+
+  private Future<Void> batch(Request... requests) {
+    return redis.batch(List.of(requests)).mapEmpty();
+  }
+
+  private static String str(Response r) {
+    return r == null ? null : r.toString();
+  }
+
+  static Double parseDouble(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  static Long parseLong(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+}

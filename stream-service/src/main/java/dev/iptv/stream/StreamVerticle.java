@@ -1,0 +1,471 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.Addresses;
+import dev.iptv.common.ApiException;
+import dev.iptv.common.Config;
+import dev.iptv.common.Epoch;
+import dev.iptv.common.Http;
+import dev.iptv.common.RedisSupport;
+import dev.iptv.common.SegmentProof;
+import dev.iptv.common.SegmentServed;
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.common.TokenCheck;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.redis.client.Redis;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * stream-service: on-demand FFmpeg behind the player-facing {@code /live/} URLs (SPEC sections 2,
+ * 4, 5, 8).
+ *
+ * <ul>
+ *   <li>{@code GET /live/stream_{id}.m3u8?token=T}: token check, start on demand (once across the
+ *       cluster), the playlist with every segment URI carrying a proof;</li>
+ *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&s=}: the segment, when the proof holds (nginx checks
+ *       proofs itself; this is the all-in-one server's equivalent);</li>
+ *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}: 204 with
+ *       {@code X-Segment-Proof}, or 403;</li>
+ *   <li>{@code POST /api/stream/start|stop}, {@code GET /api/streams/active}: the admin API.</li>
+ * </ul>
+ */
+public class StreamVerticle extends ServiceVerticle {
+
+  private static final Logger log = LoggerFactory.getLogger(StreamVerticle.class);
+
+  static final String PLAYLIST_PATH = "/live/stream_(?<id>\\d{1,19})\\.m3u8";
+  static final String SEGMENT_PATH = "/live/stream_(?<id>\\d{1,19})_(?<n>\\d{1,20})\\.ts";
+  static final String PROOF_HEADER = "X-Segment-Proof";
+  static final String MPEGURL = "application/vnd.apple.mpegurl";
+  private static final long AUTH_TIMEOUT_MS = 5_000;
+  /** Players retry a channel that could not start after this many seconds. */
+  static final String RETRY_AFTER_S = "5";
+
+  private StreamSettings settings;
+  private Redis redis;
+  private StreamStore store;
+  private StreamManager manager;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
+
+  @Override
+  public String name() {
+    return "stream-service";
+  }
+
+  @Override
+  protected Future<Router> setUp() {
+    try {
+      settings = StreamSettings.from(config());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    redis = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    store = new StreamStore(redis);
+    byte[] raw = new byte[4];
+    new SecureRandom().nextBytes(raw);
+    String instance = settings.node() + "/" + HexFormat.of().formatHex(raw);
+    manager = new StreamManager(vertx, context, settings, store, instance);
+    log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
+      settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
+
+    Router router = Router.router(vertx);
+    Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
+    router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
+    router.getWithRegex(SEGMENT_PATH).handler(this::segment);
+    router.get("/internal/auth").handler(this::internalAuth);
+    router.post("/api/stream/start").handler(Http.bodyHandler()).handler(admin).handler(this::apiStart);
+    router.post("/api/stream/stop").handler(Http.bodyHandler()).handler(admin).handler(this::apiStop);
+    router.get("/api/streams/active").handler(admin).handler(this::apiActive);
+
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, this::onChannelChanged));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_START, this::onStartRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_STOP, this::onStopRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(stopAddress(instance), this::onStopRequest));
+    List<Future<Void>> ready = new ArrayList<>();
+    consumers.forEach(c -> ready.add(c.completion()));
+    return Future.all(ready)
+      .compose(v -> manager.start())
+      .map(router);
+  }
+
+  @Override
+  protected Future<?> tearDown() {
+    Future<Void> closing = manager == null ? Future.succeededFuture() : manager.close();
+    return closing.eventually(() -> {
+      List<Future<Void>> unregistered = new ArrayList<>();
+      consumers.forEach(c -> unregistered.add(c.unregister()));
+      return Future.join(unregistered);
+    }).eventually(() -> {
+      if (redis != null) {
+        redis.close();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** The event-bus address where the instance that owns a stream takes stop requests. */
+  static String stopAddress(String instance) {
+    return Addresses.STREAM_STOP + "." + instance;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Player side
+
+  private void playlist(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String token = ctx.request().getParam("token");
+    long deadline = settings.startTimeoutMs() + 2_000;
+    admit(ctx, token, id)
+      .compose(check -> {
+        if (!check.valid()) {
+          throw new ApiException(403, check.status().playerError());
+        }
+        return within(manager.ensure(id), deadline);
+      })
+      .compose(info -> readPlaylist(id)
+        .recover(err -> within(manager.ensure(id), deadline).compose(again -> readPlaylist(id))))
+      .onSuccess(text -> {
+        long expires = proofExpiry();
+        String body = Playlists.signSegments(text, id, SegmentProof.query(settings.segmentSecret(), id, expires));
+        ctx.response()
+          .putHeader(HttpHeaders.CONTENT_TYPE, MPEGURL)
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+          .putHeader("Access-Control-Allow-Origin", "*")
+          .end(body);
+        touch(ctx, id, token);
+      })
+      .onFailure(err -> playerError(ctx, err));
+  }
+
+  /** nginx auth_request: may this token poll this channel? 204 with a segment proof, or 403. */
+  private void internalAuth(RoutingContext ctx) {
+    String id = ctx.request().getParam("channel");
+    String token = ctx.request().getParam("token");
+    if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
+      ctx.response().setStatusCode(403).end();
+      return;
+    }
+    admit(ctx, token, id).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().valid()) {
+        ctx.response().setStatusCode(204)
+          .putHeader(PROOF_HEADER, SegmentProof.query(settings.segmentSecret(), id, proofExpiry()))
+          .end();
+        touch(ctx, id, token);
+      } else {
+        ctx.response().setStatusCode(ar.succeeded() ? 403 : 503).end();
+      }
+    });
+  }
+
+  private void segment(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String name = "stream_" + id + "_" + ctx.pathParam("n") + ".ts";
+    String e = ctx.request().getParam("e");
+    String sig = ctx.request().getParam("s");
+    long now = System.currentTimeMillis() / 1000;
+    if (!SegmentProof.check(settings.segmentSecret(), id, e, sig, now)) {
+      boolean expired = SegmentProof.check(settings.segmentSecret(), id, e, sig, 0);
+      Http.sendText(ctx, 403, expired ? "ERROR: Segment proof expired\n" : "ERROR: Invalid segment proof\n");
+      return;
+    }
+    String file = settings.hlsDir().resolve(name).toString();
+    // sendfile(2) straight from the folder: no read into memory, no extra stat on a worker.
+    ctx.response()
+      .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
+      .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
+      .putHeader("Access-Control-Allow-Origin", "*")
+      .sendFile(file)
+      .onSuccess(v -> vertx.eventBus().send(Addresses.SEGMENTS_SERVED,
+        SegmentServed.now(id, ctx.response().bytesWritten(), clientIp(ctx.request()), null,
+          ctx.request().getHeader(HttpHeaders.USER_AGENT)).toJson()))
+      .onFailure(err -> {
+        if (!ctx.response().headWritten()) {
+          ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL).set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+          Http.sendText(ctx, 404, "not found\n");
+        } else {
+          ctx.response().reset();
+        }
+      });
+  }
+
+  /**
+   * The viewer's session admitted by auth-service (token valid, within max_connections); falls back
+   * to a plain token check while no auth-service answers session requests.
+   */
+  private Future<TokenCheck> admit(RoutingContext ctx, String token, String id) {
+    if (token == null || token.isBlank() || token.length() > 256) {
+      return Future.succeededFuture(TokenCheck.unknown());
+    }
+    HttpServerRequest req = ctx.request();
+    JsonObject session = new JsonObject().put("token", token).put("ip", clientIp(req))
+      .put("user_agent", userAgent(req)).put("channel_id", id);
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS);
+    return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session, opts)
+      .recover(err -> {
+        if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+          if (sessionFallbackLogged.compareAndSet(false, true)) {
+            log.warn("no auth-service answers {}: checking tokens only, without connection limits",
+              Addresses.AUTH_SESSION);
+          }
+          return vertx.eventBus().request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", token), opts);
+        }
+        return Future.failedFuture(err);
+      })
+      .map(m -> TokenCheck.fromJson(m.body()))
+      .recover(err -> {
+        log.warn("token check for {} failed: {}", Http.mask(token), err.toString());
+        return Future.failedFuture(new ApiException(503, "ERROR: Authentication unavailable"));
+      });
+  }
+
+  /** A viewer poll: last_access and the viewer's session (fire and forget). */
+  private void touch(RoutingContext ctx, String id, String token) {
+    HttpServerRequest req = ctx.request();
+    String session = HexFormat.of().formatHex(Http.sha256(token + "|" + clientIp(req) + "|" + userAgent(req)), 0, 12);
+    store.touch(id, session).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
+  }
+
+  /** The client's address; behind the local nginx front, the one it forwards. */
+  static String clientIp(HttpServerRequest req) {
+    String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+    if (remote.equals("127.0.0.1") || remote.equals("0:0:0:0:0:0:0:1") || remote.equals("::1")) {
+      String forwarded = req.getHeader("X-Real-IP");
+      if (forwarded != null && !forwarded.isBlank() && forwarded.length() <= 64) {
+        return forwarded.trim();
+      }
+    }
+    return remote;
+  }
+
+  private static String userAgent(HttpServerRequest req) {
+    String ua = req.getHeader(HttpHeaders.USER_AGENT);
+    return ua == null ? "" : ua.length() > 512 ? ua.substring(0, 512) : ua;
+  }
+
+  /** Proof expiry: at least the configured TTL from now, rounded up to 10 s so caches see few URIs. */
+  private long proofExpiry() {
+    long at = System.currentTimeMillis() / 1000 + settings.proofTtlS();
+    return (at + 9) / 10 * 10;
+  }
+
+  private Future<String> readPlaylist(String id) {
+    return vertx.fileSystem().readFile(settings.playlist(id).toString()).map(b -> {
+      String text = b.toString(StandardCharsets.UTF_8);
+      if (!text.contains(".ts")) {
+        throw new IllegalStateException("playlist of channel " + id + " lists no segment yet");
+      }
+      return text;
+    });
+  }
+
+  /** The one error mapping of the player side: SPEC texts, 503 with Retry-After. */
+  private void playerError(RoutingContext ctx, Throwable err) {
+    int status = err instanceof ApiException api ? api.status() : 500;
+    String text = switch (status) {
+      case 403 -> err.getMessage();
+      case 404 -> "ERROR: Channel not found";
+      case 503 -> err.getMessage() != null && err.getMessage().startsWith("ERROR:") ? err.getMessage()
+        : "ERROR: Stream unavailable, retry later";
+      default -> "ERROR: Internal error";
+    };
+    if (status == 500) {
+      log.error("{} failed", ctx.request().path(), err);
+    }
+    if (status == 503) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_S);
+    }
+    ctx.response().putHeader("Access-Control-Allow-Origin", "*");
+    Http.sendText(ctx, status, text);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Admin API
+
+  private void apiStart(RoutingContext ctx) {
+    String id = channelId(Http.jsonBody(ctx));
+    within(manager.ensure(id), settings.startTimeoutMs() + 2_000)
+      .onSuccess(info -> Http.sendJson(ctx, 200, info.toJson()))
+      .onFailure(err -> {
+        if (err instanceof ApiException api && api.status() == 503) {
+          ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_S);
+        }
+        ctx.fail(err);
+      });
+  }
+
+  private void apiStop(RoutingContext ctx) {
+    String id = channelId(Http.jsonBody(ctx));
+    stopAnywhere(id, "stopped through the API")
+      .onSuccess(stopped -> {
+        if (stopped) {
+          Http.sendJson(ctx, 200, new JsonObject().put("stopped", id));
+        } else {
+          ctx.fail(ApiException.notFound("channel " + id + " is not running"));
+        }
+      })
+      .onFailure(ctx::fail);
+  }
+
+  /** Stops the channel wherever it runs: here, or by asking the instance that owns it. */
+  private Future<Boolean> stopAnywhere(String id, String reason) {
+    return manager.stopLocal(id, reason).compose(here -> {
+      if (here) {
+        return Future.succeededFuture(true);
+      }
+      return store.owner(id).compose(owner -> {
+        if (owner == null || owner.equals(manager.instance())) {
+          return Future.succeededFuture(false);
+        }
+        return vertx.eventBus().<JsonObject>request(stopAddress(owner),
+            new JsonObject().put("channel_id", id).put("reason", reason),
+            new DeliveryOptions().setSendTimeout(settings.stopGraceMs() + 10_000))
+          .map(m -> m.body().getBoolean("stopped_here", false))
+          .recover(err -> Future.failedFuture(new ApiException(503,
+            "the instance running channel " + id + " did not answer: " + err.getMessage())));
+      });
+    });
+  }
+
+  private void apiActive(RoutingContext ctx) {
+    store.streamIds().compose(ids -> {
+      List<Future<JsonObject>> rows = new ArrayList<>();
+      for (String id : ids) {
+        rows.add(store.state(id).compose(st -> store.viewers(id).map(viewers -> {
+          if (st.owner() == null || st.pid() == null) {
+            return null;
+          }
+          return new JsonObject().put("channel_id", id).put("pid", st.pid())
+            .put("started", st.started() == null ? null : Epoch.seconds(Math.round(st.started() * 1000)))
+            .put("node", st.node()).put("viewers", viewers).put("mode", st.mode())
+            .put("restarts", st.restarts());
+        })));
+      }
+      return Future.all(rows).map(all -> {
+        JsonObject streams = new JsonObject();
+        for (Future<JsonObject> f : rows) {
+          JsonObject row = f.result();
+          if (row != null) {
+            streams.put((String) row.remove("channel_id"), row);
+          }
+        }
+        return new JsonObject().put("streams", streams).put("count", streams.size());
+      });
+    }).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
+  }
+
+  private static String channelId(JsonObject body) {
+    Object v = body.getValue("channel_id");
+    String id = v instanceof String s ? s.trim() : v instanceof Number n && n.doubleValue() == Math.floor(n.doubleValue())
+      ? Long.toString(n.longValue()) : null;
+    if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
+      throw ApiException.badRequest("channel_id is required: the channel's id (digits)");
+    }
+    return id;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Event bus
+
+  private void onChannelChanged(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    if (body == null) {
+      return;
+    }
+    Object raw = body.getValue("channel_id");
+    String id = raw == null ? null : raw.toString();
+    if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
+      return;
+    }
+    Object active = body.getValue("is_active");
+    manager.channelChanged(id, body.getString("action"), active instanceof Boolean b ? b : null);
+  }
+
+  private void onStartRequest(Message<JsonObject> msg) {
+    String id;
+    try {
+      id = channelId(msg.body() == null ? new JsonObject() : msg.body());
+    } catch (ApiException e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    within(manager.ensure(id), settings.startTimeoutMs() + 2_000)
+      .onSuccess(info -> msg.reply(info.toJson()))
+      .onFailure(err -> msg.fail(err instanceof ApiException api ? api.status() : 500, err.getMessage()));
+  }
+
+  private void onStopRequest(Message<JsonObject> msg) {
+    JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+    String id;
+    try {
+      id = channelId(body);
+    } catch (ApiException e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    String reason = body.getString("reason", "stop requested");
+    boolean direct = !msg.address().equals(Addresses.STREAM_STOP);
+    (direct ? manager.stopLocal(id, reason) : stopAnywhere(id, reason))
+      .onSuccess(stopped -> msg.reply(new JsonObject().put("channel_id", id).put("stopped_here", stopped)))
+      .onFailure(err -> msg.fail(500, err.getMessage()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** {@code f}, or a 503 when it takes longer than {@code ms}. */
+  private <T> Future<T> within(Future<T> f, long ms) {
+    Promise<T> p = Promise.promise();
+    long timer = vertx.setTimer(ms, t -> p.tryFail(new ApiException(503, "timed out")));
+    f.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        p.tryComplete(ar.result());
+      } else {
+        p.tryFail(ar.cause());
+      }
+    });
+    return p.future();
+  }
+
+  /** A source URL fit for logs: scheme, host and the last path element, no credentials. */
+  static String redactUrl(String url) {
+    if (url == null) {
+      return "null";
+    }
+    try {
+      URI u = URI.create(url);
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      int slash = path.lastIndexOf('/');
+      String last = slash >= 0 ? path.substring(slash + 1) : path;
+      return u.getScheme() + "://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "")
+        + (slash > 0 ? "/…/" : "/") + last;
+    } catch (RuntimeException e) {
+      return "(unparseable URL)";
+    }
+  }
+
+  /** For tests: the manager's instance id (the value of stream:{id}:owner). */
+  String instanceId() {
+    return manager.instance();
+  }
+}

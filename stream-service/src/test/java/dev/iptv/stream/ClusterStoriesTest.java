@@ -1,0 +1,111 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.common.StreamKeys;
+import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.TestEnv;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static dev.iptv.stream.StreamFixture.await;
+import static dev.iptv.stream.StreamFixture.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two stream-service instances on one machine (one folder, one Redis), as when stream-service runs
+ * twice behind nginx: one FFmpeg per channel whichever instance players reach, and either instance
+ * can stop it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterStoriesTest {
+
+  private LiveSource source;
+  private StreamFixture fx;
+  private StreamVerticle second;
+  private String secondDeployment;
+  private int secondPort;
+
+  @BeforeAll
+  void setUp() {
+    source = LiveSource.start();
+    fx = new StreamFixture(Map.of());
+    secondPort = TestEnv.freePort();
+    second = new StreamVerticle();
+    secondDeployment = await(fx.vertx.deployVerticle(second,
+      new DeploymentOptions().setConfig(fx.config.copy().put(ServiceVerticle.SERVE_PORT, secondPort))));
+  }
+
+  @AfterAll
+  void tearDown() {
+    try {
+      if (secondDeployment != null) {
+        await(fx.vertx.undeploy(secondDeployment));
+      }
+      fx.undeployStream();
+      assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
+    } finally {
+      fx.close();
+      source.close();
+    }
+  }
+
+  @Test
+  @DisplayName("players spread over two instances start one FFmpeg, and the other instance stops it on request")
+  void oneFfmpegAcrossInstances() throws Exception {
+    fx.channel("401", source.url());
+    String token = fx.token();
+    List<String> urls = List.of(fx.playlistUrl("401", token),
+      "http://127.0.0.1:" + secondPort + "/live/stream_401.m3u8?token=" + token);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        String url = urls.get(i % 2);
+        answers.add(pool.submit(() -> {
+          go.await();
+          return fx.getText(url);
+        }));
+      }
+      go.countDown();
+      for (Future<HttpResponse<String>> a : answers) {
+        HttpResponse<String> r = a.get(60, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, fx.ffmpegPids("401").size());
+    String owner = fx.get(StreamKeys.owner("401"));
+    assertTrue(owner.equals(fx.verticle.instanceId()) || owner.equals(second.instanceId()), owner);
+
+    // Stop through the instance that does not run it: it asks the owner.
+    int other = owner.equals(fx.verticle.instanceId()) ? secondPort : fx.port;
+    HttpResponse<String> stopped = fx.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + other + "/api/stream/stop"))
+      .header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN)
+      .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("channel_id", "401").encode()))
+      .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, stopped.statusCode(), stopped.body());
+    eventually(Duration.ofSeconds(5), "401 stopped", () -> fx.ffmpegPids("401").isEmpty()
+      && fx.get(StreamKeys.owner("401")) == null && fx.channelFiles("401").isEmpty());
+  }
+}

@@ -1,0 +1,86 @@
+package dev.iptv.stream;
+
+import dev.iptv.stream.FfmpegLog.Failure;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Reading FFmpeg's stderr: what failed, and whether copying can ever work. */
+class FfmpegLogTest {
+
+  private static FfmpegLog feed(String... lines) {
+    FfmpegLog log = new FfmpegLog();
+    for (String l : lines) {
+      log.accept(l);
+    }
+    return log;
+  }
+
+  @Test
+  @DisplayName("a refused connection or a 404 is the source's failure")
+  void sourceFailures() {
+    FfmpegLog refused = feed("[tcp @ 0x1] Connection to tcp://127.0.0.1:1 failed: Connection refused",
+      "http://127.0.0.1:1/a.ts: Connection refused");
+    assertEquals(Failure.SOURCE, refused.classify(true));
+    assertTrue(refused.summary().contains("Connection refused"));
+    FfmpegLog missing = feed("[http @ 0x1] HTTP error 404 Not Found", "http://x/a.ts: Server returned 404 Not Found");
+    assertEquals(Failure.SOURCE, missing.classify(true));
+    assertEquals(Failure.SOURCE, feed("nothing useful").classify(true), "input never opened");
+  }
+
+  @Test
+  @DisplayName("H.264 and AAC copy fine; MPEG-2 video or an unknown audio codec make copying useless")
+  void codecs() {
+    FfmpegLog ok = feed("Input #0, mpegts, from 'http://x/live.ts':",
+      "  Stream #0:0[0x100]: Video: h264 (Constrained Baseline) ([27][0][0][0] / 0x001B), yuv420p, 640x360, 25 fps, 25 tbr, 90k tbn",
+      "  Stream #0:1[0x101]: Audio: aac (LC) ([15][0][0][0] / 0x000F), 48000 Hz, mono, fltp, 72 kb/s",
+      "Output #0, hls, to '/x/stream_1.m3u8':",
+      "  Stream #0:0: Video: mpeg2video, yuv420p");
+    assertNull(ok.copyProblem(), "output stream lines are not the input's");
+    assertEquals(25.0, ok.fps());
+    assertTrue(ok.inputOpened());
+    FfmpegLog mpeg2 = feed("Input #0, mpegts, from 'http://x/live.ts':",
+      "  Stream #0:0[0x100]: Video: mpeg2video (Main) ([2][0][0][0] / 0x0002), yuv420p(tv), 640x360, 25 fps",
+      "  Stream #0:1[0x101]: Audio: mp2 ([3][0][0][0] / 0x0003), 48000 Hz, mono, s16p, 128 kb/s",
+      "Stream mapping:");
+    assertNotNull(mpeg2.copyProblem());
+    assertEquals(Failure.COPY, mpeg2.classify(true));
+    assertEquals(Failure.SOURCE, mpeg2.classify(false), "a transcode never fails for copying");
+    FfmpegLog opus = feed("Input #0, mpegts, from 'x':", "  Stream #0:0: Audio: opus, 48000 Hz", "Output #0, hls, to 'y':");
+    assertTrue(opus.copyProblem().contains("opus"));
+  }
+
+  @Test
+  @DisplayName("muxer refusals and a storm of non-monotonic timestamps mean copy fails; a few are tolerated")
+  void muxerAndTimestamps() {
+    assertEquals(Failure.COPY, feed("Input #0, mpegts, from 'x':", "Output #0, hls, to 'y':",
+      "Could not write header for output file #0 (incorrect codec parameters ?): Invalid argument").classify(true));
+    FfmpegLog few = new FfmpegLog();
+    for (int i = 0; i < 5; i++) {
+      few.accept("[hls @ 0x1] Non-monotonous DTS in output stream 0:1; previous: 10, current: 9; changing to 11.");
+    }
+    assertNull(few.copyProblem());
+    FfmpegLog storm = new FfmpegLog();
+    for (int i = 0; i < FfmpegLog.DTS_STORM; i++) {
+      storm.accept("[hls @ 0x1] Non-monotonous DTS in output stream 0:1; previous: 10, current: 9; changing to 11.");
+    }
+    assertTrue(storm.copyProblem().contains("timestamps"));
+  }
+
+  @Test
+  @DisplayName("the ring keeps the last lines only, without the muxer's per-segment chatter")
+  void boundedRing() {
+    FfmpegLog log = new FfmpegLog();
+    for (int i = 0; i < 1000; i++) {
+      log.accept("line " + i);
+      log.accept("[hls @ 0x1] Opening '/x/stream_1_" + i + ".ts.tmp' for writing");
+    }
+    assertEquals(200, log.tail(1000).size());
+    assertEquals("line 999", log.tail(1).get(0));
+    assertEquals(1000, log.segmentsOpened());
+  }
+}

@@ -1,0 +1,301 @@
+package dev.iptv.stream;
+
+import dev.iptv.auth.AuthVerticle;
+import dev.iptv.common.Addresses;
+import dev.iptv.common.Config;
+import dev.iptv.common.Keys;
+import dev.iptv.common.RedisSupport;
+import dev.iptv.common.TokenCheck;
+import dev.iptv.testing.TestEnv;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A deployed stream-service for one test class: real Redis (database 3, flushed), real
+ * auth-service, real FFmpeg, a temp HLS folder, and helpers that speak to it like players and
+ * operators do.
+ */
+final class StreamFixture implements AutoCloseable {
+
+  static final int REDIS_DB = 3;
+  static final String NODE = "test-node";
+
+  final Vertx vertx;
+  final RedisAPI redis;
+  final Path hlsDir;
+  final Path logDir;
+  final int port;
+  final JsonObject config;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  StreamVerticle verticle;
+  String deployment;
+  private String authDeployment;
+  private MessageConsumer<JsonObject> fallbackAuth;
+
+  StreamFixture(Map<String, String> settings) {
+    vertx = Vertx.vertx();
+    redis = RedisAPI.api(RedisSupport.client(vertx, TestEnv.redisUrl(REDIS_DB)));
+    await(redis.flushdb(List.of()));
+    hlsDir = TestEnv.tempDir("iptv-hls-test");
+    logDir = TestEnv.tempDir("iptv-ffmpeg-logs-test");
+    port = TestEnv.freePort();
+    config = TestEnv.config(REDIS_DB, port);
+    config.put(Config.key(Config.HLS_DIR), hlsDir.toString());
+    config.put(Config.key(StreamSettings.FFMPEG_LOG_DIR), logDir.toString());
+    config.put(Config.key(Config.NODE_NAME), NODE);
+    config.put(Config.key(StreamSettings.HLS_TIME_S), "1");
+    config.put(Config.key(StreamSettings.HLS_LIST_SIZE), "4");
+    config.put(Config.key(StreamSettings.STOP_GRACE_S), "2");
+    config.put(Config.key(StreamSettings.STREAM_LEASE_S), "3");
+    config.put(Config.key(Config.START_TIMEOUT_S), "8");
+    config.put(Config.key(Config.IDLE_TIMEOUT_S), "60");
+    settings.forEach((k, v) -> config.put(Config.key(k), v));
+    deployAuth();
+    deployStream();
+  }
+
+  /** The real auth-service; a stand-in reading the seed's token layout only if it answers no token check. */
+  private void deployAuth() {
+    JsonObject authConfig = TestEnv.config(REDIS_DB, 0);
+    authDeployment = await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(authConfig)));
+    try {
+      await(vertx.eventBus().request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", "probe")));
+    } catch (RuntimeException e) {
+      if (e.getCause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+        || e instanceof ReplyException r2 && r2.failureType() == ReplyFailure.NO_HANDLERS) {
+        fallbackAuth = vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, msg ->
+          redis.get(Keys.token(msg.body().getString("token", ""))).onComplete(ar -> {
+            if (ar.failed() || ar.result() == null) {
+              msg.reply(TokenCheck.unknown().toJson());
+              return;
+            }
+            JsonObject t = new JsonObject(ar.result().toString());
+            TokenCheck.Status st = !t.getBoolean("is_active", true) ? TokenCheck.Status.DISABLED
+              : Instant.parse(t.getString("expires_at")).isBefore(Instant.now()) ? TokenCheck.Status.EXPIRED
+              : TokenCheck.Status.VALID;
+            msg.reply(new TokenCheck(st, t.getString("username"), t.getInteger("max_connections", 1),
+              t.getString("expires_at")).toJson());
+          }));
+        await(fallbackAuth.completion());
+      }
+    }
+  }
+
+  void deployStream() {
+    verticle = new StreamVerticle();
+    deployment = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config.copy())));
+  }
+
+  void undeployStream() {
+    if (deployment != null) {
+      await(vertx.undeploy(deployment));
+      deployment = null;
+    }
+  }
+
+  // -- data ---------------------------------------------------------------------------------------
+
+  /** A user's token in the seed layout. */
+  String token(boolean active, Instant expires) {
+    return token(active, expires, 100);
+  }
+
+  String token(boolean active, Instant expires, int maxConnections) {
+    byte[] raw = new byte[32];
+    ThreadLocalRandom.current().nextBytes(raw);
+    String token = HexFormat.of().formatHex(raw);
+    JsonObject t = new JsonObject().put("username", "viewer_" + token.substring(0, 6)).put("token", token)
+      .put("expires_at", expires.toString()).put("max_connections", maxConnections).put("is_active", active);
+    await(redis.set(List.of(Keys.token(token), t.encode())));
+    return token;
+  }
+
+  String token() {
+    return token(true, Instant.now().plus(Duration.ofDays(30)));
+  }
+
+  void channel(String id, String source, String... backups) {
+    channelWith(id, "auto", "low", source, backups);
+  }
+
+  void channelWith(String id, String profile, String quality, String source, String... backups) {
+    JsonObject c = new JsonObject().put("channel_id", id).put("name", "Channel " + id).put("source_url", source)
+      .put("is_active", true).put("quality", quality).put("transcode_profile", profile)
+      .put("backup_urls", new JsonArray(List.of((Object[]) backups)));
+    await(redis.set(List.of(Keys.channel(id), c.encode())));
+    await(redis.sadd(List.of(Keys.CHANNELS_ALL, id)));
+  }
+
+  String get(String key) {
+    Response r = await(redis.get(key));
+    return r == null ? null : r.toString();
+  }
+
+  // -- HTTP ---------------------------------------------------------------------------------------
+
+  String base() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  String playlistUrl(String id, String token) {
+    return base() + "/live/stream_" + id + ".m3u8?token=" + token;
+  }
+
+  HttpResponse<String> getText(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+      HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<byte[]> getBytes(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+      HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  HttpResponse<String> api(String method, String path, JsonObject body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
+      .header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN);
+    if (body != null) {
+      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return http.send(req, handler);
+    } catch (IOException e) {
+      throw new IllegalStateException(req.uri() + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The first segment URI of a playlist, as a player resolves it against /live/. */
+  String firstSegmentUrl(String playlist) {
+    return playlist.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
+      .map(l -> base() + "/live/" + l).orElseThrow(() -> new AssertionError("no segment in\n" + playlist));
+  }
+
+  // -- processes and files ------------------------------------------------------------------------
+
+  /** FFmpeg processes writing the channel's playlist in our HLS folder, found through /proc. */
+  List<Long> ffmpegPids(String id) {
+    return ProcScan.scan(hlsDir, "ffmpeg").stream().filter(f -> f.channelId().equals(id))
+      .map(ProcScan.Found::pid).toList();
+  }
+
+  /** Every FFmpeg writing into our HLS folder. */
+  List<ProcScan.Found> allFfmpeg() {
+    return ProcScan.scan(hlsDir, "ffmpeg");
+  }
+
+  List<String> channelFiles(String id) {
+    try (Stream<Path> files = Files.list(hlsDir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("stream_" + id + ".")
+        || n.startsWith("stream_" + id + "_")).sorted().toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void eventually(Duration within, String what, BooleanSupplier check) {
+    long until = System.currentTimeMillis() + within.toMillis();
+    while (System.currentTimeMillis() < until) {
+      if (check.getAsBoolean()) {
+        return;
+      }
+      sleep(100);
+    }
+    if (!check.getAsBoolean()) {
+      fail("not within " + within.toSeconds() + " s: " + what);
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Kills whatever FFmpeg is still writing into our folder (a failing test must not leak processes). */
+  void killLeftovers() {
+    for (ProcScan.Found f : allFfmpeg()) {
+      ProcessHandle.of(f.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      undeployStream();
+    } finally {
+      killLeftovers();
+      try {
+        if (fallbackAuth != null) {
+          await(fallbackAuth.unregister());
+        }
+        if (authDeployment != null) {
+          await(vertx.undeploy(authDeployment));
+        }
+      } finally {
+        await(vertx.close());
+        deleteTree(hlsDir);
+        deleteTree(logDir);
+      }
+    }
+  }
+
+  static void deleteTree(Path dir) {
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort.
+    }
+  }
+}

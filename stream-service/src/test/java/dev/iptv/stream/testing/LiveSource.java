@@ -1,0 +1,285 @@
+package dev.iptv.stream.testing;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A live IPTV source on loopback for tests and benchmarks: one real FFmpeg encodes lavfi
+ * {@code testsrc2} + {@code sine} to MPEG-TS at real-time pace, and an HTTP server fans its output
+ * out to any number of clients, each starting at the latest key frame (PAT, PMT, then the cached
+ * group of pictures, as IPTV servers do) so a new client can decode at once.
+ *
+ * <ul>
+ *   <li>{@link #url()}: {@code /live.ts}, the stream;</li>
+ *   <li>{@link #notFoundUrl()}: {@code /missing.ts}, answers 404;</li>
+ *   <li>{@link #silentUrl()}: {@code /silent.ts}, answers 200 and never sends a byte;</li>
+ *   <li>{@link #refusedUrl()}: a loopback port nobody listens on.</li>
+ * </ul>
+ *
+ * <p>{@link Flavor#MPEG2} carries MPEG-2 video and MP2 audio: valid MPEG-TS that HLS players cannot
+ * decode, so copying it into HLS is useless and stream-service must transcode it.
+ *
+ * <p>Standalone (benchmarks): {@code java -cp ... dev.iptv.stream.testing.LiveSource PORT [h264|mpeg2]}
+ * serves until killed.
+ */
+public final class LiveSource implements AutoCloseable {
+
+  public enum Flavor { H264, MPEG2 }
+
+  private static final int TS = 188;
+  private static final int VIDEO_PID = 0x100;
+  private static final int PMT_PID = 0x1000;
+  private static final int MAX_GOP_BYTES = 8 * 1024 * 1024;
+
+  private final Vertx vertx;
+  private final boolean ownVertx;
+  private final Context context;
+  private final Process encoder;
+  private final HttpServer server;
+  private final Set<HttpServerResponse> clients = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Thread reader;
+  private byte[] pat;
+  private byte[] pmt;
+  private final ByteArrayOutputStream gop = new ByteArrayOutputStream();
+  private volatile boolean closed;
+
+  private LiveSource(Vertx vertx, boolean ownVertx, Flavor flavor, int port) throws Exception {
+    this.vertx = vertx;
+    this.ownVertx = ownVertx;
+    this.context = vertx.getOrCreateContext();
+    this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+      .requestHandler(req -> {
+        switch (req.path()) {
+          case "/live.ts" -> {
+            HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "video/mp2t");
+            connections.incrementAndGet();
+            context.runOnContext(v -> join(resp));
+          }
+          case "/silent.ts" -> req.response().setChunked(true).putHeader("Content-Type", "video/mp2t")
+            .write(Buffer.buffer());
+          default -> req.response().setStatusCode(404).end("not found\n");
+        }
+      })
+      .listen().await();
+    try {
+      this.encoder = new ProcessBuilder(encoderArgs(flavor))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    } catch (IOException e) {
+      server.close().await();
+      throw e;
+    }
+    this.reader = new Thread(this::pump, "live-source-reader");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** A source on a free loopback port, on its own Vert.x instance. */
+  public static LiveSource start(Flavor flavor) {
+    try {
+      return new LiveSource(Vertx.vertx(), true, flavor, 0);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the live source: " + e.getMessage(), e);
+    }
+  }
+
+  public static LiveSource start() {
+    return start(Flavor.H264);
+  }
+
+  static List<String> encoderArgs(Flavor flavor) {
+    String ffmpeg = System.getProperty("iptv.test.ffmpeg", "ffmpeg");
+    List<String> a = new ArrayList<>(List.of(ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error",
+      "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+      "-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"));
+    if (flavor == Flavor.H264) {
+      a.addAll(List.of("-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
+        "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k"));
+    } else {
+      a.addAll(List.of("-c:v", "mpeg2video", "-q:v", "6", "-g", "25", "-c:a", "mp2", "-b:a", "128k"));
+    }
+    a.addAll(List.of("-f", "mpegts", "-mpegts_pmt_start_pid", String.valueOf(PMT_PID),
+      "-mpegts_start_pid", String.valueOf(VIDEO_PID), "pipe:1"));
+    return a;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port() + "/live.ts";
+  }
+
+  public String notFoundUrl() {
+    return "http://127.0.0.1:" + port() + "/missing.ts";
+  }
+
+  public String silentUrl() {
+    return "http://127.0.0.1:" + port() + "/silent.ts";
+  }
+
+  /** A URL on a loopback port that refuses connections. */
+  public static String refusedUrl() {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return "http://127.0.0.1:" + port + "/dead.ts";
+  }
+
+  /** Clients that connected to {@code /live.ts} so far. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** The encoder's pid (to tell it apart from stream-service's FFmpeg processes). */
+  public long encoderPid() {
+    return encoder.pid();
+  }
+
+  private void join(HttpServerResponse resp) {
+    if (pat != null && pmt != null) {
+      resp.write(Buffer.buffer(pat));
+      resp.write(Buffer.buffer(pmt));
+      if (gop.size() > 0) {
+        resp.write(Buffer.buffer(gop.toByteArray()));
+      }
+    }
+    clients.add(resp);
+    resp.closeHandler(v -> clients.remove(resp));
+    resp.exceptionHandler(err -> clients.remove(resp));
+  }
+
+  /** Reads the encoder's MPEG-TS in whole packets and hands them to the context. */
+  private void pump() {
+    byte[] buf = new byte[TS * 64];
+    int have = 0;
+    try (InputStream in = encoder.getInputStream()) {
+      while (!closed) {
+        int n = in.read(buf, have, buf.length - have);
+        if (n < 0) {
+          break;
+        }
+        have += n;
+        int start = 0;
+        while (start < have && buf[start] != 0x47) {
+          start++;
+        }
+        int whole = (have - start) / TS * TS;
+        if (whole > 0) {
+          byte[] chunk = new byte[whole];
+          System.arraycopy(buf, start, chunk, 0, whole);
+          context.runOnContext(v -> dispatch(chunk));
+        }
+        int rest = have - start - whole;
+        System.arraycopy(buf, start + whole, buf, 0, rest);
+        have = rest;
+      }
+    } catch (IOException e) {
+      // Closed.
+    }
+  }
+
+  private void dispatch(byte[] chunk) {
+    for (int off = 0; off + TS <= chunk.length; off += TS) {
+      if (chunk[off] != 0x47) {
+        continue;
+      }
+      int pid = ((chunk[off + 1] & 0x1f) << 8) | (chunk[off + 2] & 0xff);
+      boolean unitStart = (chunk[off + 1] & 0x40) != 0;
+      int afc = (chunk[off + 3] >> 4) & 0x3;
+      if (pid == 0 && unitStart) {
+        pat = slice(chunk, off);
+      } else if (pid == PMT_PID && unitStart) {
+        pmt = slice(chunk, off);
+      } else if (pid == VIDEO_PID && unitStart && (afc == 2 || afc == 3) && (chunk[off + 4] & 0xff) > 0
+        && (chunk[off + 5] & 0x40) != 0) {
+        gop.reset();
+      }
+      if (gop.size() < MAX_GOP_BYTES) {
+        gop.write(chunk, off, TS);
+      }
+    }
+    Buffer b = Buffer.buffer(chunk);
+    for (HttpServerResponse r : clients) {
+      if (r.writeQueueFull()) {
+        clients.remove(r);
+        r.reset();
+      } else {
+        r.write(b);
+      }
+    }
+  }
+
+  private static byte[] slice(byte[] chunk, int off) {
+    byte[] p = new byte[TS];
+    System.arraycopy(chunk, off, p, 0, TS);
+    return p;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    // A test source needs no grace; a blocked write to a full pipe would ignore SIGTERM anyway.
+    encoder.destroyForcibly();
+    try {
+      encoder.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    clients.forEach(r -> {
+      try {
+        r.reset();
+      } catch (RuntimeException e) {
+        // Already gone.
+      }
+    });
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      if (ownVertx) {
+        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      // Closing anyway.
+    }
+  }
+
+  /** Standalone: {@code LiveSource PORT [h264|mpeg2]}; prints the URL and serves until killed. */
+  public static void main(String[] args) throws Exception {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+    Flavor flavor = args.length > 1 && args[1].equalsIgnoreCase("mpeg2") ? Flavor.MPEG2 : Flavor.H264;
+    Vertx vertx = Vertx.vertx();
+    LiveSource source;
+    try {
+      source = new LiveSource(vertx, true, flavor, port);
+    } catch (Exception e) {
+      vertx.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(source::close));
+    System.out.println("LIVE " + source.url());
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}

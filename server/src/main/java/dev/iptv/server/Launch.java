@@ -7,6 +7,8 @@ import dev.iptv.monitor.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -100,7 +102,12 @@ public final class Launch {
   public static Future<Launch> clustered(JsonObject config, List<String> names) {
     clusterProperties(config);
     HazelcastClusterManager manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
-    return Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory())
+    // The event bus listens and advertises on the cluster host, as Hazelcast does: left to itself
+    // Vert.x binds the machine's first address while peers are told another, and sends fail.
+    String host = Config.string(config, Config.CLUSTER_HOST);
+    VertxOptions options = Metrics.vertxOptions()
+      .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
+    return Vertx.builder().with(options).withMetrics(Metrics.factory())
       .withClusterManager(manager).buildClustered()
       .compose(vertx -> start(vertx, config, names, true)
         .map(services -> new Launch(vertx, services, null))

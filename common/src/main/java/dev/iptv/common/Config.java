@@ -38,6 +38,8 @@ public final class Config {
   public static final String STREAM_PORT = "IPTV_STREAM_PORT";
   public static final String MONITOR_PORT = "IPTV_MONITOR_PORT";
   public static final String BIND_HOST = "IPTV_BIND_HOST";
+  /** All-in-one server: event loops serving IPTV_HTTP_PORT; 0 means one per core. */
+  public static final String HTTP_EVENT_LOOPS = "IPTV_HTTP_EVENT_LOOPS";
   public static final String TOKEN_GRACE_S = "IPTV_TOKEN_GRACE_S";
   public static final String PASSWORD_HASH_ITERATIONS = "IPTV_PASSWORD_HASH_ITERATIONS";
   public static final String PLAYLIST_CACHE_S = "IPTV_PLAYLIST_CACHE_S";
@@ -72,6 +74,7 @@ public final class Config {
     DEFAULTS.put(STREAM_PORT, "8083");
     DEFAULTS.put(MONITOR_PORT, "8084");
     DEFAULTS.put(BIND_HOST, "0.0.0.0");
+    DEFAULTS.put(HTTP_EVENT_LOOPS, "0");
     DEFAULTS.put(REDIS_URL, "redis://127.0.0.1:6379");
     DEFAULTS.put(HLS_DIR, Path.of(System.getProperty("java.io.tmpdir"), "iptv-hls").toString());
     DEFAULTS.put(FFMPEG, "ffmpeg");

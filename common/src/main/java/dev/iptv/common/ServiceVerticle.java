@@ -1,10 +1,15 @@
 package dev.iptv.common;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +66,27 @@ public abstract class ServiceVerticle extends VerticleBase {
   public final Future<?> stop() {
     Future<?> closing = server == null ? Future.succeededFuture() : server.close();
     return closing.eventually(this::tearDown);
+  }
+
+  /**
+   * A first route handler that moves the rest of the request's handling onto this verticle's own
+   * event loop. The all-in-one front serves every router from several event loops; a service whose
+   * handlers read state that its timers and consumers also change puts this first on those routes,
+   * so that state stays confined to one thread. Meant for routes without a request body.
+   */
+  protected final Handler<RoutingContext> onOwnContext() {
+    Context own = context;
+    return ctx -> {
+      if (Vertx.currentContext() instanceof ContextInternal current && current.unwrap() == own) {
+        ctx.next();
+        return;
+      }
+      ctx.request().pause();
+      own.runOnContext(v -> {
+        ctx.request().resume();
+        ctx.next();
+      });
+    };
   }
 
   /** The service's routes; valid once started. */

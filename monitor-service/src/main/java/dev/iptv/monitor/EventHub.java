@@ -1,5 +1,6 @@
 package dev.iptv.monitor;
 
+import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -32,6 +33,11 @@ final class EventHub {
   private final Deque<JsonObject> recent = new ArrayDeque<>();
   private final Deque<JsonObject> series = new ArrayDeque<>();
   private final List<HttpServerResponse> clients = new ArrayList<>();
+  private final Context context;
+
+  EventHub(Context context) {
+    this.context = context;
+  }
 
   void event(JsonObject e) {
     recent.addFirst(e);
@@ -76,8 +82,9 @@ final class EventHub {
       .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
       .putHeader("X-Accel-Buffering", "no");
     clients.add(resp);
-    resp.closeHandler(v -> clients.remove(resp));
-    resp.exceptionHandler(err -> clients.remove(resp));
+    // These fire on the connection's event loop, which may not be this hub's.
+    resp.closeHandler(v -> context.runOnContext(x -> clients.remove(resp)));
+    resp.exceptionHandler(err -> context.runOnContext(x -> clients.remove(resp)));
     send(resp, "snapshot", first);
   }
 

@@ -103,7 +103,7 @@ public class MonitorVerticle extends ServiceVerticle {
       log.info("Vert.x metrics are not enabled in this JVM: /metrics serves the suite's own meters only");
     }
     meters = new MonitorMeters(registry);
-    hub = new EventHub();
+    hub = new EventHub(context);
     census = new StreamCensus(redisClient, snapshot -> meters.channels(snapshot));
 
     return vertx.executeBlocking(() -> {
@@ -136,18 +136,20 @@ public class MonitorVerticle extends ServiceVerticle {
   private Router routes() {
     Router router = Router.router(vertx);
     Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
-    router.get("/api/health").handler(this::health);
-    router.get("/api/stats").handler(admin).handler(this::stats);
+    // Census, hub and reporter state belong to this verticle's event loop (see onOwnContext).
+    Handler<RoutingContext> own = onOwnContext();
+    router.get("/api/health").handler(own).handler(this::health);
+    router.get("/api/stats").handler(own).handler(admin).handler(this::stats);
     if (Config.bool(config(), Config.METRICS_PUBLIC)) {
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+      router.get("/metrics").handler(own).handler(PrometheusScrapingHandler.create(registry));
     } else {
-      router.get("/metrics").handler(admin).handler(PrometheusScrapingHandler.create(registry));
+      router.get("/metrics").handler(own).handler(admin).handler(PrometheusScrapingHandler.create(registry));
     }
-    router.get("/dashboard").handler(this::dashboard);
-    router.get("/api/events/stream").handler(admin).handler(this::eventStream);
-    router.get("/api/history/streams").handler(admin).handler(ctx -> historyPage(ctx, History::streams));
-    router.get("/api/history/viewers").handler(admin).handler(ctx -> historyPage(ctx, History::viewers));
-    router.get("/api/history/events").handler(admin).handler(ctx -> historyPage(ctx, History::events));
+    router.get("/dashboard").handler(own).handler(this::dashboard);
+    router.get("/api/events/stream").handler(own).handler(admin).handler(this::eventStream);
+    router.get("/api/history/streams").handler(own).handler(admin).handler(ctx -> historyPage(ctx, History::streams));
+    router.get("/api/history/viewers").handler(own).handler(admin).handler(ctx -> historyPage(ctx, History::viewers));
+    router.get("/api/history/events").handler(own).handler(admin).handler(ctx -> historyPage(ctx, History::events));
     return router;
   }
 

@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -30,12 +29,12 @@ public final class Launch {
 
   private final Vertx vertx;
   private final List<ServiceVerticle> services;
-  private final HttpServer front;
+  private final int frontPort;
 
-  private Launch(Vertx vertx, List<ServiceVerticle> services, HttpServer front) {
+  private Launch(Vertx vertx, List<ServiceVerticle> services, int frontPort) {
     this.vertx = vertx;
     this.services = services;
-    this.front = front;
+    this.frontPort = frontPort;
   }
 
   public Vertx vertx() {
@@ -48,7 +47,7 @@ public final class Launch {
 
   /** The all-in-one port actually bound (embedded), or -1. */
   public int frontPort() {
-    return front == null ? -1 : front.actualPort();
+    return frontPort;
   }
 
   /**
@@ -87,12 +86,15 @@ public final class Launch {
         Http.installErrorHandler(front);
         int port = Config.integer(config, Config.HTTP_PORT);
         String host = Config.string(config, Config.BIND_HOST);
-        return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true))
-          .requestHandler(front)
-          .listen()
-          .map(server -> {
-            log.info("all-in-one server listening on {}:{}", host, server.actualPort());
-            return new Launch(vertx, services, server);
+        int loops = frontLoops(config);
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
+        // One server per event loop on the same port: Vert.x spreads the connections over them,
+        // as nginx does over its workers. The routers are safe on any loop (see onOwnContext).
+        return vertx.deployVerticle(() -> new FrontVerticle(front, options), new DeploymentOptions().setInstances(loops))
+          .map(id -> {
+            int bound = FrontVerticle.boundPort(vertx);
+            log.info("all-in-one server listening on {}:{} ({} event loops)", host, bound, loops);
+            return new Launch(vertx, services, bound);
           });
       })
       .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
@@ -110,8 +112,14 @@ public final class Launch {
     return Vertx.builder().with(options).withMetrics(Metrics.factory())
       .withClusterManager(manager).buildClustered()
       .compose(vertx -> start(vertx, config, names, true)
-        .map(services -> new Launch(vertx, services, null))
+        .map(services -> new Launch(vertx, services, -1))
         .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
+  }
+
+  /** IPTV_HTTP_EVENT_LOOPS, or one per core when 0. */
+  static int frontLoops(JsonObject config) {
+    int loops = Config.integer(config, Config.HTTP_EVENT_LOOPS);
+    return loops > 0 ? loops : Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
   /** Fills the ${...} of cluster.xml from the suite's configuration. */

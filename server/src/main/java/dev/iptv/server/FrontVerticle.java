@@ -1,0 +1,54 @@
+package dev.iptv.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.ext.web.Router;
+
+/**
+ * One event loop of the all-in-one front: an HTTP server on IPTV_HTTP_PORT serving the suite's
+ * router. Deployed once per loop; Vert.x shares the port among the instances and hands each new
+ * connection to the next one.
+ */
+final class FrontVerticle extends VerticleBase {
+
+  private static final String PORTS = "iptv.front.ports";
+
+  private final Router router;
+  private final HttpServerOptions options;
+  private HttpServer server;
+
+  FrontVerticle(Router router, HttpServerOptions options) {
+    this.router = router;
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.createHttpServer(new HttpServerOptions(options))
+      .requestHandler(router)
+      .listen()
+      .onSuccess(s -> {
+        server = s;
+        ports(vertx).put("port", s.actualPort());
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The port the instances share, once one has bound. */
+  static int boundPort(Vertx vertx) {
+    Integer port = ports(vertx).get("port");
+    return port == null ? -1 : port;
+  }
+
+  private static LocalMap<String, Integer> ports(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(PORTS);
+  }
+}

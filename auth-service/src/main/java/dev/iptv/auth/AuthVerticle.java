@@ -38,8 +38,10 @@ import java.util.List;
  *       ({@link UserStore}); passwords are hashed off the event loop ({@link Passwords}).</li>
  *   <li>{@link Addresses#AUTH_VALIDATE}: {@code {"token"}} → {@link TokenCheck}, decided from
  *       {@code token:{token}} alone ({@link TokenState}).</li>
- *   <li>{@link Addresses#AUTH_SESSION}: the same check, then the viewer's session is admitted within
- *       {@code max_connections} (sessions live {@value #SESSION_WINDOW_S} s after their last poll).</li>
+ *   <li>{@link Addresses#AUTH_SESSION}: {@code {"token", "ip", "user_agent", "channel_id", "hold"}}:
+ *       the same check, then the viewer's session is admitted within {@code max_connections}
+ *       (sessions live {@code IPTV_SESSION_WINDOW_S}, 60 s by default, after their last poll);
+ *       {@code "hold": false} checks the limit without taking a slot (playlist downloads).</li>
  *   <li>{@link Addresses#USERS_CHANGED} is published after every write:
  *       {@code {"action", "username", "token", "old_token"}}.</li>
  * </ul>
@@ -53,8 +55,8 @@ public class AuthVerticle extends ServiceVerticle {
 
   private static final Logger log = LoggerFactory.getLogger(AuthVerticle.class);
 
-  /** A viewer session holds its slot this long after its last poll (contract of AUTH_SESSION). */
-  static final int SESSION_WINDOW_S = 60;
+  /** A viewer session holds its slot at most this long after its last poll (SPEC section 2). */
+  static final int MAX_SESSION_WINDOW_S = 60;
   private static final long MIN_TOKEN_TTL_MS = 60_000;
   /** Compare-and-set attempts before a write under heavy contention gives up with 409. */
   private static final int WRITE_ATTEMPTS = 5;
@@ -63,6 +65,7 @@ public class AuthVerticle extends ServiceVerticle {
   private UserStore store;
   private int hashIterations;
   private long graceMs;
+  private int sessionWindowS;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   @Override
@@ -79,6 +82,11 @@ public class AuthVerticle extends ServiceVerticle {
     try {
       hashIterations = Config.integer(config(), Config.PASSWORD_HASH_ITERATIONS);
       graceMs = Config.integer(config(), Config.TOKEN_GRACE_S) * 1000L;
+      sessionWindowS = Config.integer(config(), Config.SESSION_WINDOW_S);
+      if (sessionWindowS < 5 || sessionWindowS > MAX_SESSION_WINDOW_S) {
+        throw new IllegalArgumentException(Config.SESSION_WINDOW_S + " must be between 5 and "
+          + MAX_SESSION_WINDOW_S + " seconds, not " + sessionWindowS);
+      }
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -263,7 +271,8 @@ public class AuthVerticle extends ServiceVerticle {
         return Future.succeededFuture(c);
       }
       String session = sessionId(token, body.getValue("ip"), body.getValue("user_agent"));
-      return store.admit(c.username(), session, c.maxConnections(), System.currentTimeMillis() / 1000.0, SESSION_WINDOW_S)
+      return store.admit(c.username(), session, c.maxConnections(), System.currentTimeMillis() / 1000.0, sessionWindowS,
+          !Boolean.FALSE.equals(body.getValue("hold")))
         .map(admitted -> {
           if (admitted) {
             return c;

@@ -132,9 +132,10 @@ final class UserStore {
    * Records a poll of viewer session {@code session} and answers whether it fits in
    * {@code maxConnections} sessions polled within the last {@code windowS} seconds.
    */
-  Future<Boolean> admit(String username, String session, int maxConnections, double nowS, int windowS) {
+  Future<Boolean> admit(String username, String session, int maxConnections, double nowS, int windowS, boolean hold) {
     return ADMIT.run(redis, List.of(sessionsKey(username)),
-        List.of(String.format(Locale.ROOT, "%.3f", nowS), Integer.toString(windowS), session, Integer.toString(maxConnections)))
+        List.of(String.format(Locale.ROOT, "%.3f", nowS), Integer.toString(windowS), session,
+          Integer.toString(maxConnections), hold ? "1" : "0"))
       .map(r -> r != null && r.toInteger() == 1)
       .recover(UserStore::unavailable);
   }

@@ -13,17 +13,21 @@ public final class Addresses {
   public static final String AUTH_VALIDATE = "iptv.auth.validate";
 
   /**
-   * auth-service admits a viewer session: request {@code {"token", "ip", "user_agent", "channel_id"}};
-   * reply as {@link #AUTH_VALIDATE}, with status {@code limit} when the user already watches from
-   * {@code max_connections} other live sessions. A session is one token on one client (IP and
-   * User-Agent); it lives while it polls and is freed 60 s after its last request.
+   * auth-service admits a viewer session: request {@code {"token", "ip", "user_agent", "channel_id",
+   * "hold"}}; reply as {@link #AUTH_VALIDATE}, with status {@code limit} when the user already
+   * watches from {@code max_connections} other live sessions. A session is one token on one client
+   * (IP and User-Agent); it lives while it polls and is freed IPTV_SESSION_WINDOW_S (at most 60 s)
+   * after its last request. {@code "hold": false} (a playlist download) checks without taking a slot.
    */
   public static final String AUTH_SESSION = "iptv.auth.session";
 
   /** Published when a viewer is refused for max_connections: {@code {"event":"limit_hit","username","channel_id","ts"}}. */
   public static final String LIMIT_EVENTS = "iptv.auth.limit";
 
-  /** Published (to every node) when a channel is created, changed or deleted: {@code {"channel_id"}}. */
+  /**
+   * Published (to every node) when channels change: {@code {"channel_id", "origin"}} (origin: the
+   * writing playlist-service instance, which has already refreshed its own list).
+   */
   public static final String CHANNELS_CHANGED = "iptv.channels.changed";
 
   /** Published when a user or token changes: {@code {"username", "token", "old_token"}}. */

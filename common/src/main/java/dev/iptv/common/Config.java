@@ -41,6 +41,8 @@ public final class Config {
   /** All-in-one server: event loops serving IPTV_HTTP_PORT; 0 means one per core. */
   public static final String HTTP_EVENT_LOOPS = "IPTV_HTTP_EVENT_LOOPS";
   public static final String TOKEN_GRACE_S = "IPTV_TOKEN_GRACE_S";
+  /** auth-service: seconds a viewer session keeps its slot after its last poll (at most 60, SPEC 2). */
+  public static final String SESSION_WINDOW_S = "IPTV_SESSION_WINDOW_S";
   public static final String PASSWORD_HASH_ITERATIONS = "IPTV_PASSWORD_HASH_ITERATIONS";
   public static final String PLAYLIST_CACHE_S = "IPTV_PLAYLIST_CACHE_S";
   public static final String NODE_NAME = "IPTV_NODE_NAME";
@@ -82,6 +84,7 @@ public final class Config {
     DEFAULTS.put(IDLE_TIMEOUT_S, "300");
     DEFAULTS.put(START_TIMEOUT_S, "15");
     DEFAULTS.put(TOKEN_GRACE_S, "86400");
+    DEFAULTS.put(SESSION_WINDOW_S, "60");
     DEFAULTS.put(PASSWORD_HASH_ITERATIONS, "120000");
     DEFAULTS.put(PLAYLIST_CACHE_S, "30");
     DEFAULTS.put(CLUSTER_HOST, "127.0.0.1");

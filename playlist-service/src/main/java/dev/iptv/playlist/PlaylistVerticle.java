@@ -145,18 +145,25 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   private void playlist(RoutingContext ctx, String token) {
-    checkToken(token)
+    checkToken(ctx, token)
       .compose(check -> check.valid() ? cache.get() : Future.failedFuture(new ApiException(403, check.status().playerError())))
       .onSuccess(p -> sendPlaylist(ctx, p, token))
       .onFailure(err -> playerError(ctx, err));
   }
 
-  /** auth-service's verdict; a token that is not hex (so not URL-safe) never leaves this method. */
-  private Future<TokenCheck> checkToken(String token) {
+  /**
+   * auth-service's verdict, with max_connections checked: while other players fill every slot of
+   * the account, the playlist is refused too; a download takes no slot itself (the player that
+   * fetched it with curl or an app, under another User-Agent, may still start watching). A token
+   * that is not hex (so not URL-safe) never leaves this method.
+   */
+  private Future<TokenCheck> checkToken(RoutingContext ctx, String token) {
     if (!TokenFormat.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", token),
+    JsonObject session = new JsonObject().put("token", token).put("ip", Http.clientIp(ctx.request()))
+      .put("user_agent", Http.userAgent(ctx.request())).put("hold", false);
+    return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session,
         new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS))
       .map(m -> TokenCheck.fromJson(m.body()))
       .recover(err -> {

@@ -34,6 +34,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlaylistTest {
 
   @Test
+  @DisplayName("max_connections: while other players fill every slot the playlist is refused; a download takes no slot")
+  void maxConnections(Vertx vertx) {
+    PlaylistFixture fx = new PlaylistFixture(vertx);
+    String token = fx.createUser("sharer");   // max_connections 2
+    fx.createChannel(channel("1", "One", 1, 1));
+    // Downloads from three clients: all served, none holds a slot.
+    for (String ua : List.of("Phone", "Tablet", "Laptop")) {
+      assertEquals(200, await(fx.request(HttpMethod.GET, "/get_playlist.php?token=" + token)
+        .putHeader("User-Agent", ua).send()).statusCode());
+    }
+    // So two players still start watching (auth-service holds their live sessions)...
+    assertEquals("valid", liveSession(vertx, token, "10.0.0.1", "TV-1"));
+    assertEquals("valid", liveSession(vertx, token, "10.0.0.2", "TV-2"));
+    assertEquals("limit", liveSession(vertx, token, "10.0.0.3", "TV-3"));
+    // ...and a third client now gets the seed's refusal, while a watching one still gets its list.
+    HttpResponse<Buffer> refused = await(fx.request(HttpMethod.GET, "/playlist/" + token + ".m3u8")
+      .putHeader("User-Agent", "Phone").send());
+    assertEquals(403, refused.statusCode());
+    assertEquals("ERROR: Max connections reached", refused.bodyAsString().trim());
+    HttpResponse<Buffer> watching = await(fx.request(HttpMethod.GET, "/get_playlist.php?token=" + token)
+      .putHeader("User-Agent", "TV-2").putHeader("X-Real-IP", "10.0.0.2").send());
+    assertEquals(200, watching.statusCode(), watching.bodyAsString());
+  }
+
+  private static String liveSession(Vertx vertx, String token, String ip, String ua) {
+    JsonObject ask = new JsonObject().put("token", token).put("ip", ip).put("user_agent", ua).put("channel_id", "1");
+    return await(vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, ask)).body().getString("status");
+  }
+
+  @Test
   @DisplayName("a player gets the seed's M3U format, the same at /get_playlist.php and /playlist/T.m3u8, as audio/x-mpegurl")
   void format(Vertx vertx) {
     PlaylistFixture fx = new PlaylistFixture(vertx);

@@ -197,7 +197,7 @@ public class StreamVerticle extends ServiceVerticle {
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
       .onSuccess(v -> vertx.eventBus().send(Addresses.SEGMENTS_SERVED,
-        SegmentServed.now(id, ctx.response().bytesWritten(), clientIp(ctx.request()), null,
+        SegmentServed.now(id, ctx.response().bytesWritten(), Http.clientIp(ctx.request()), null,
           ctx.request().getHeader(HttpHeaders.USER_AGENT)).toJson()))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
@@ -218,8 +218,8 @@ public class StreamVerticle extends ServiceVerticle {
       return Future.succeededFuture(TokenCheck.unknown());
     }
     HttpServerRequest req = ctx.request();
-    JsonObject session = new JsonObject().put("token", token).put("ip", clientIp(req))
-      .put("user_agent", userAgent(req)).put("channel_id", id);
+    JsonObject session = new JsonObject().put("token", token).put("ip", Http.clientIp(req))
+      .put("user_agent", Http.userAgent(req)).put("channel_id", id);
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS);
     return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session, opts)
       .recover(err -> {
@@ -242,25 +242,8 @@ public class StreamVerticle extends ServiceVerticle {
   /** A viewer poll: last_access and the viewer's session (fire and forget). */
   private void touch(RoutingContext ctx, String id, String token) {
     HttpServerRequest req = ctx.request();
-    String session = HexFormat.of().formatHex(Http.sha256(token + "|" + clientIp(req) + "|" + userAgent(req)), 0, 12);
+    String session = HexFormat.of().formatHex(Http.sha256(token + "|" + Http.clientIp(req) + "|" + Http.userAgent(req)), 0, 12);
     store.touch(id, session).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
-  }
-
-  /** The client's address; behind the local nginx front, the one it forwards. */
-  static String clientIp(HttpServerRequest req) {
-    String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-    if (remote.equals("127.0.0.1") || remote.equals("0:0:0:0:0:0:0:1") || remote.equals("::1")) {
-      String forwarded = req.getHeader("X-Real-IP");
-      if (forwarded != null && !forwarded.isBlank() && forwarded.length() <= 64) {
-        return forwarded.trim();
-      }
-    }
-    return remote;
-  }
-
-  private static String userAgent(HttpServerRequest req) {
-    String ua = req.getHeader(HttpHeaders.USER_AGENT);
-    return ua == null ? "" : ua.length() > 512 ? ua.substring(0, 512) : ua;
   }
 
   /** Proof expiry: at least the configured TTL from now, rounded up to 10 s so caches see few URIs. */

@@ -50,6 +50,13 @@ public final class Addresses {
   public static final String SEGMENTS_SERVED = "iptv.segments.served";
 
   /**
+   * Published by stream-service at every admitted live playlist poll, so that segment records that
+   * come without a user (nginx's) can be given one: {@code {"username","channel_id","ip",
+   * "user_agent","ts"}}.
+   */
+  public static final String VIEWER_POLLS = "iptv.viewers.polls";
+
+  /**
    * Published by monitor-service on its own events, for dashboards:
    * {@code {"event":"redis_restored","node","keys","ts"}} when it put back the panel's data after
    * Redis lost it.

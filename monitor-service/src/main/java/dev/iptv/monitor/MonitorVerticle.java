@@ -72,6 +72,7 @@ public class MonitorVerticle extends ServiceVerticle {
   private NodeReporter reporter;
   private StreamCensus census;
   private ByteLedger ledger;
+  private final ViewerDirectory viewers = new ViewerDirectory();
   private SegmentLog segmentLog;
   private FfmpegProbe ffmpeg;
   private EventHub hub;
@@ -114,7 +115,7 @@ public class MonitorVerticle extends ServiceVerticle {
       reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
         Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
-      segmentLog = new SegmentLog(vertx, ledger::record,
+      segmentLog = new SegmentLog(vertx, r -> ledger.record(viewers.resolve(r)),
         meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records"));
       registerGauges();
       return Future.join(startHistory(), consumers(), segmentLog.listen(
@@ -238,6 +239,7 @@ public class MonitorVerticle extends ServiceVerticle {
       vertx.eventBus().<JsonObject>consumer(Addresses.LIMIT_EVENTS, m -> onEvent(m, "limit")).completion(),
       vertx.eventBus().<JsonObject>consumer(Addresses.MONITOR_EVENTS, m -> onEvent(m, "monitor")).completion(),
       vertx.eventBus().<JsonObject>consumer(Addresses.SEGMENTS_SERVED, this::onSegment).completion(),
+      vertx.eventBus().<JsonObject>consumer(Addresses.VIEWER_POLLS, m -> viewers.poll(m.body())).completion(),
       vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> mirrorFeed(m, true)).completion(),
       vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, m -> mirrorFeed(m, false)).completion()
     )).mapEmpty();
@@ -283,6 +285,7 @@ public class MonitorVerticle extends ServiceVerticle {
       }
     }));
     timers.add(vertx.setPeriodic(15_000, id -> hub.keepAlive()));
+    timers.add(vertx.setPeriodic(60_000, id -> viewers.prune(System.currentTimeMillis() / 1000.0)));
     timers.add(vertx.setPeriodic(FFMPEG_PROBE_MS, id -> ffmpeg.probe()));
     long reconcileMs = Math.max(10, Config.integer(config(), Config.MIRROR_RECONCILE_S)) * 1000L;
     timers.add(vertx.setPeriodic(reconcileMs, id -> mirror.reconcile()));
@@ -362,7 +365,7 @@ public class MonitorVerticle extends ServiceVerticle {
       return;
     }
     try {
-      ledger.record(SegmentServed.fromJson(m.body()));
+      ledger.record(viewers.resolve(SegmentServed.fromJson(m.body())));
     } catch (IllegalArgumentException e) {
       log.debug("ignored a segment record: {}", e.getMessage());
     }

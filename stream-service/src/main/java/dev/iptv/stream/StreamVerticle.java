@@ -136,11 +136,13 @@ public class StreamVerticle extends ServiceVerticle {
     String id = ctx.pathParam("id");
     String token = ctx.request().getParam("token");
     long deadline = settings.startTimeoutMs() + 2_000;
+    String[] username = new String[1];
     admit(ctx, token, id)
       .compose(check -> {
         if (!check.valid()) {
           throw new ApiException(403, check.status().playerError());
         }
+        username[0] = check.username();
         return within(manager.ensure(id), deadline);
       })
       .compose(info -> readPlaylist(id)
@@ -153,7 +155,7 @@ public class StreamVerticle extends ServiceVerticle {
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
           .putHeader("Access-Control-Allow-Origin", "*")
           .end(body);
-        touch(ctx, id, token);
+        touch(ctx, id, token, username[0]);
       })
       .onFailure(err -> playerError(ctx, err));
   }
@@ -171,7 +173,7 @@ public class StreamVerticle extends ServiceVerticle {
         ctx.response().setStatusCode(204)
           .putHeader(PROOF_HEADER, SegmentProof.query(settings.segmentSecret(), id, proofExpiry()))
           .end();
-        touch(ctx, id, token);
+        touch(ctx, id, token, ar.result().username());
       } else {
         ctx.response().setStatusCode(ar.succeeded() ? 403 : 503).end();
       }
@@ -239,9 +241,16 @@ public class StreamVerticle extends ServiceVerticle {
       });
   }
 
-  /** A viewer poll: last_access and the viewer's session (fire and forget). */
-  private void touch(RoutingContext ctx, String id, String token) {
+  /**
+   * A viewer poll: last_access and the viewer's session (fire and forget), and who polls, for the
+   * monitor to name the user of the segments nginx serves.
+   */
+  private void touch(RoutingContext ctx, String id, String token, String username) {
     HttpServerRequest req = ctx.request();
+    if (username != null) {
+      vertx.eventBus().publish(Addresses.VIEWER_POLLS, new JsonObject().put("username", username).put("channel_id", id)
+        .put("ip", Http.clientIp(req)).put("user_agent", Http.userAgent(req)).put("ts", System.currentTimeMillis() / 1000.0));
+    }
     String session = HexFormat.of().formatHex(Http.sha256(token + "|" + Http.clientIp(req) + "|" + Http.userAgent(req)), 0, 12);
     store.touch(id, session).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
   }

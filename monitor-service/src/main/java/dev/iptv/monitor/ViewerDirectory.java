@@ -1,0 +1,80 @@
+package dev.iptv.monitor;
+
+import dev.iptv.common.SegmentServed;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Who a segment request belongs to. nginx logs a segment with the client's address and User-Agent
+ * but cannot know the user: the segment proof is per channel. stream-service knows the user at each
+ * playlist poll and publishes it ({@link dev.iptv.common.Addresses#VIEWER_POLLS}); this directory
+ * keeps the last user seen per (channel, address, User-Agent), and per (channel, address) as a
+ * fallback, for {@link #FORGET_S} seconds, and names the user of the records that come without one.
+ * Runs on the verticle's event loop.
+ */
+final class ViewerDirectory {
+
+  /** Polls come every segment duration; a viewer silent this long is gone. */
+  static final int FORGET_S = 180;
+  /** At most this many entries (each poll makes two): a bound, not a working size. */
+  static final int MAX_ENTRIES = 200_000;
+
+  private record Seen(String username, double at) {
+  }
+
+  private final Map<String, Seen> seen = new HashMap<>();
+
+  /** A poll {@code {"username","channel_id","ip","user_agent","ts"}}; anything malformed is ignored. */
+  void poll(JsonObject p) {
+    if (p == null || !(p.getValue("username") instanceof String user) || user.isEmpty() || user.length() > 64
+        || !(p.getValue("channel_id") instanceof String channel) || !(p.getValue("ip") instanceof String ip)) {
+      return;
+    }
+    if (seen.size() >= MAX_ENTRIES) {
+      prune(System.currentTimeMillis() / 1000.0);
+      if (seen.size() >= MAX_ENTRIES) {
+        return;
+      }
+    }
+    double at = p.getValue("ts") instanceof Number n ? n.doubleValue() : System.currentTimeMillis() / 1000.0;
+    Seen s = new Seen(user, at);
+    String ua = p.getValue("user_agent") instanceof String u ? u : "";
+    seen.put(key(channel, ip, ua), s);
+    seen.put(key(channel, ip, null), s);
+  }
+
+  /** The record, with its user named when it came without one and a poll tells who it is. */
+  SegmentServed resolve(SegmentServed r) {
+    if (r.username() != null) {
+      return r;
+    }
+    Seen s = seen.get(key(r.channelId(), r.ip(), r.userAgent() == null ? "" : r.userAgent()));
+    if (s == null) {
+      s = seen.get(key(r.channelId(), r.ip(), null));
+    }
+    if (s == null || r.ts() - s.at() > FORGET_S) {
+      return r;
+    }
+    return new SegmentServed(r.channelId(), r.bytes(), r.ip(), s.username(), r.userAgent(), r.status(), r.ts());
+  }
+
+  /** Forgets viewers not seen for {@link #FORGET_S} seconds. */
+  void prune(double nowS) {
+    for (Iterator<Seen> it = seen.values().iterator(); it.hasNext(); ) {
+      if (nowS - it.next().at() > FORGET_S) {
+        it.remove();
+      }
+    }
+  }
+
+  int size() {
+    return seen.size();
+  }
+
+  private static String key(String channel, String ip, String userAgent) {
+    return userAgent == null ? channel + '\u0000' + ip : channel + '\u0000' + ip + '\u0000' + userAgent;
+  }
+}

@@ -62,6 +62,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   private final BodyBuffers bodies = new BodyBuffers();
   private String publicUrl;
   private MessageConsumer<Object> changes;
+  private MessageConsumer<Object> restored;
 
   @Override
   public String name() {
@@ -98,13 +99,21 @@ public class PlaylistVerticle extends ServiceVerticle {
       .handler(this::playlistByPath);
 
     changes = vertx.eventBus().consumer(Addresses.CHANNELS_CHANGED, this::onChannelsChanged);
+    // Redis lost its data and monitor-service put it back: the list read meanwhile may be empty.
+    restored = vertx.eventBus().consumer(Addresses.MONITOR_EVENTS, msg -> {
+      if (msg.body() instanceof JsonObject o && "redis_restored".equals(o.getString("event"))) {
+        log.info("Redis restored by monitor-service: rebuilding the channel list");
+        cache.invalidate();
+      }
+    });
     log.info("playlist-service writes stream URLs under {} (list rebuilt at least every {} s)", publicUrl, maxAge);
-    return changes.completion().map(router);
+    return Future.all(changes.completion(), restored.completion()).map(router);
   }
 
   @Override
   protected Future<?> tearDown() {
-    Future<Void> unregistered = changes == null ? Future.succeededFuture() : changes.unregister();
+    Future<Void> unregistered = Future.join(changes == null ? Future.succeededFuture() : changes.unregister(),
+      restored == null ? Future.succeededFuture() : restored.unregister()).mapEmpty();
     return unregistered.eventually(() -> {
       bodies.close();
       if (client != null) {

@@ -272,6 +272,23 @@ class PlaylistTest {
   }
 
   @Test
+  @DisplayName("when monitor-service reports Redis restored, the list is read again at once, whatever its age")
+  void rebuiltAfterRestore(Vertx vertx) {
+    PlaylistFixture fx = new PlaylistFixture(vertx, Map.of(Config.PLAYLIST_CACHE_S, "3600"));
+    String token = fx.createUser("john123");
+    fx.createChannel(channel("1", "One", 1, 1));
+    assertEquals(List.of("One"), titles(fx, token));
+    fx.seedChannel("2", channel("2", "Put back from PostgreSQL", 1, 2));
+    assertEquals(List.of("One"), titles(fx, token), "served from the cache");
+    vertx.eventBus().publish(Addresses.MONITOR_EVENTS, new JsonObject().put("event", "redis_restored").put("keys", 5));
+    long end = System.currentTimeMillis() + 5000;
+    while (titles(fx, token).size() != 2 && System.currentTimeMillis() < end) {
+      await(Future.future(p -> vertx.setTimer(50, t -> p.complete())));
+    }
+    assertEquals(List.of("One", "Put back from PostgreSQL"), titles(fx, token));
+  }
+
+  @Test
   @DisplayName("thousands of channels come in one list (batched reads), with the public URL in every entry")
   void manyChannels(Vertx vertx) {
     PlaylistFixture fx = new PlaylistFixture(vertx, Map.of(Config.PUBLIC_URL, "https://tv.example.com/"));

@@ -2,7 +2,10 @@ package dev.iptv.system;
 
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
+import dev.iptv.stream.testing.LiveSource;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -20,19 +23,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The two ways an operator runs the suite, exactly as documented: {@code bin/iptv run} and
  * {@code bin/iptv cluster} (four JVMs behind a real nginx). A panel syncs a user and channels with
- * HTTP, a player reads its playlist, and SIGTERM leaves no process behind.
+ * HTTP, a player reads its playlist, the {@link LiveStory} plays out on a live source, and SIGTERM
+ * leaves no process behind: no JVM, no nginx, no FFmpeg.
  */
 class BinIptvTest {
 
   static final int REDIS_DB = 4;
+  static final int SESSION_WINDOW_S = 8;
+  static final int IDLE_TIMEOUT_S = 10;
+  static LiveSource source;
   private Proc proc;
+  private LiveStory story;
+  private String schema;
+
+  @BeforeAll
+  static void startSource() {
+    source = LiveSource.start();
+  }
+
+  @AfterAll
+  static void stopSource() {
+    if (source != null) {
+      source.close();
+    }
+  }
 
   @AfterEach
   void stop() throws Exception {
     if (proc != null) {
       proc.close();
     }
+    LiveStory.assertNoFfmpeg(story);
     new ProcessBuilder("redis-cli", "-n", String.valueOf(REDIS_DB), "FLUSHDB").start().waitFor();
+    if (schema != null) {
+      new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c",
+        "DROP SCHEMA IF EXISTS " + schema + " CASCADE").start().waitFor();
+    }
   }
 
   private Map<String, String> baseEnv(int httpPort) {
@@ -46,22 +72,32 @@ class BinIptvTest {
     env.put("IPTV_NO_BUILD", "1");
     env.put("IPTV_PASSWORD_HASH_ITERATIONS", "1000");
     env.put("IPTV_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    // History and the Redis mirror in a schema of this test's own; short windows for the stories.
+    schema = "systest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    env.put("IPTV_PG_URL", TestEnv.PG_URL);
+    env.put("IPTV_PG_SCHEMA", schema);
+    env.put("IPTV_SEGMENT_LOG_PORT", String.valueOf(TestEnv.freePort()));
+    env.put("IPTV_SESSION_WINDOW_S", String.valueOf(SESSION_WINDOW_S));
+    env.put("IPTV_IDLE_TIMEOUT_S", String.valueOf(IDLE_TIMEOUT_S));
     return env;
   }
 
   @Test
-  @DisplayName("bin/iptv run serves the panel API and playlists on one port, and stops cleanly on SIGTERM")
+  @DisplayName("bin/iptv run: panel API, playlists and live channels on one port, the player stories, and a clean SIGTERM")
   void runMode() throws Exception {
     int port = TestEnv.freePort();
     Map<String, String> env = baseEnv(port);
     proc = Proc.start("iptv-run", List.of("bin/iptv", "run"), env, Path.of(env.get("IPTV_STATE_DIR")));
     proc.awaitPort(port, Duration.ofSeconds(90));
-    panelAndPlayerStory(new Client(port, TestEnv.ADMIN_TOKEN), "http://localhost:" + port);
+    Client c = new Client(port, TestEnv.ADMIN_TOKEN);
+    panelAndPlayerStory(c, "http://localhost:" + port);
+    story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_run");
+    story.run(source.url(), SESSION_WINDOW_S, IDLE_TIMEOUT_S);
     assertNoneLeft();
   }
 
   @Test
-  @DisplayName("bin/iptv cluster runs four JVMs behind nginx: the panel API and playlists work through nginx, and SIGTERM stops every part")
+  @DisplayName("bin/iptv cluster: four JVMs behind nginx serve the panel API, playlists and live channels, the player stories, and SIGTERM stops every part")
   void clusterMode() throws Exception {
     int port = TestEnv.freePort();
     Map<String, String> env = baseEnv(port);
@@ -79,6 +115,8 @@ class BinIptvTest {
     assertEquals(200, health.statusCode(), health.body());
     assertEquals("ok", new JsonObject(health.body()).getString("status"));
     panelAndPlayerStory(c, "http://localhost:" + port);
+    story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_cluster");
+    story.run(source.url(), SESSION_WINDOW_S, IDLE_TIMEOUT_S);
     assertNoneLeft();
   }
 

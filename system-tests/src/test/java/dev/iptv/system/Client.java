@@ -40,6 +40,20 @@ final class Client {
       HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
+  /** A player's GET: its own User-Agent. */
+  HttpResponse<String> get(String path, String userAgent) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("User-Agent", userAgent).GET().build(),
+      HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  /** A player's GET of bytes (a segment). */
+  HttpResponse<byte[]> bytes(String path, String userAgent) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("User-Agent", userAgent).GET().build(),
+      HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   HttpResponse<String> admin(String method, String path, JsonObject body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
       .header("Authorization", "Bearer " + adminToken)

@@ -31,6 +31,7 @@ class BinIptvTest {
   static final int REDIS_DB = 4;
   static final int SESSION_WINDOW_S = 8;
   static final int IDLE_TIMEOUT_S = 10;
+  static final int START_TIMEOUT_S = 8;
   static LiveSource source;
   private Proc proc;
   private LiveStory story;
@@ -79,6 +80,7 @@ class BinIptvTest {
     env.put("IPTV_SEGMENT_LOG_PORT", String.valueOf(TestEnv.freePort()));
     env.put("IPTV_SESSION_WINDOW_S", String.valueOf(SESSION_WINDOW_S));
     env.put("IPTV_IDLE_TIMEOUT_S", String.valueOf(IDLE_TIMEOUT_S));
+    env.put("IPTV_START_TIMEOUT_S", String.valueOf(START_TIMEOUT_S));
     return env;
   }
 
@@ -93,6 +95,7 @@ class BinIptvTest {
     panelAndPlayerStory(c, "http://localhost:" + port);
     story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_run");
     story.run(source.url(), SESSION_WINDOW_S, IDLE_TIMEOUT_S);
+    new StreamStory(c, story, "crowd_run").run(source.url(), LiveSource.refusedUrl(), START_TIMEOUT_S);
     assertNoneLeft();
   }
 
@@ -117,6 +120,7 @@ class BinIptvTest {
     panelAndPlayerStory(c, "http://localhost:" + port);
     story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_cluster");
     story.run(source.url(), SESSION_WINDOW_S, IDLE_TIMEOUT_S);
+    new StreamStory(c, story, "crowd_cluster").run(source.url(), LiveSource.refusedUrl(), START_TIMEOUT_S);
     assertNoneLeft();
   }
 

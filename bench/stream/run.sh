@@ -200,6 +200,18 @@ pick() {
   cp "$best" "$WORK/wrk-$1.txt"
 }
 pick front; pick server; pick nginx
+
+# --- live playlist polls: what the token and session check costs ------------------------------
+# The warm channel 900's live playlist: through the all-in-one server (token + session check in
+# auth-service, file read, segment URIs signed), through the nginx front (auth_request to the JVM,
+# file from disk, sub_filter), and the same file from plain nginx without any check.
+LIVE="/live/stream_900.m3u8?token=$TOKEN"
+POLL_ARGS=(-t2 -c8 -d5s --latency -H "User-Agent: bench-player")
+say "wrk ${POLL_ARGS[*]} on the live playlist"
+wrk "${POLL_ARGS[@]}" "http://127.0.0.1:$PORT$LIVE" > "$WORK/poll-server.txt" 2>&1
+wrk "${POLL_ARGS[@]}" "http://127.0.0.1:$FPORT$LIVE" > "$WORK/poll-front.txt" 2>&1
+wrk "${POLL_ARGS[@]}" "http://127.0.0.1:$NPORT/live/stream_900.m3u8" > "$WORK/poll-nginx.txt" 2>&1
+RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 wrkline() { awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {e=$NF} END {printf "%s req/s, %s/s, p50 %s, p99 %s, non-2xx %s", r, t, p50, p99, (e==""?0:e)}' "$1"; }
 
@@ -216,4 +228,9 @@ wrkline() { awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} /^ +50%/ {p50=$2}
   echo "  all-in-one server (proof + sendfile): $(wrkline "$WORK/wrk-server.txt")"
   echo "  plain nginx (no check):               $(wrkline "$WORK/wrk-nginx.txt")"
   echo "  front/plain = $(python3 -c "print(round($(rps "$WORK/wrk-front.txt")/$(rps "$WORK/wrk-nginx.txt"),2))"), all-in-one/plain = $(python3 -c "print(round($(rps "$WORK/wrk-server.txt")/$(rps "$WORK/wrk-nginx.txt"),2))")  (target >= 0.8)"
+  echo "live playlist polls, wrk ${POLL_ARGS[*]:0:5}:"
+  echo "  all-in-one server (check + sign):     $(wrkline "$WORK/poll-server.txt")"
+  echo "  nginx front (auth_request to JVM):    $(wrkline "$WORK/poll-front.txt")"
+  echo "  plain nginx (same file, no check):    $(wrkline "$WORK/poll-nginx.txt")"
+  echo "all-in-one JVM resident memory after the run (one stream, defaults): $((RSS_KB / 1024)) MB"
 } | tee "$RESULTS"

@@ -200,11 +200,54 @@ final class StreamManager {
         return store.release(id, instance)
           .transform(x -> Future.failedFuture(new ApiException(503, "stream-service is stopping")));
       }
-      ChannelStream cs = new ChannelStream(spec);
-      streams.put(id, cs);
-      cs.startFresh(deadline);
-      return cs.ready.future();
+      return takeOver(spec, deadline);
     });
+  }
+
+  /**
+   * The lease is ours: run the channel. When Redis records an FFmpeg of this node for it (a
+   * stream-service of this machine died, even with kill -9, and its lease has just lapsed), that
+   * process is adopted if /proc confirms it, and any other FFmpeg of the channel here is stopped,
+   * so a player's request never starts a second one beside it. Otherwise FFmpeg starts fresh.
+   */
+  private Future<StreamInfo> takeOver(ChannelSpec spec, long deadline) {
+    String id = spec.id();
+    return store.state(id).compose(st -> {
+      boolean recorded = st.pid() != null && (st.node() == null || st.node().equals(s.node()));
+      if (!recorded) {
+        return startHere(spec, deadline);
+      }
+      Set<Long> ours = new HashSet<>();
+      live.forEach(p -> ours.add(p.pid()));
+      return vertx.executeBlocking(() -> ProcScan.scan(s.hlsDir(), s.ffmpeg()), false).compose(found -> {
+        List<ProcScan.Found> procs = found.stream().filter(f -> f.channelId().equals(id) && !ours.contains(f.pid())).toList();
+        ProcScan.Found keep = procs.stream().filter(f -> f.pid() == st.pid()).findFirst().orElse(null);
+        List<ProcScan.Found> kill = procs.stream().filter(f -> f != keep).toList();
+        Future<Void> killed = kill.isEmpty() ? Future.succeededFuture() : killOrphans(id, kill);
+        if (keep == null || closing || streams.containsKey(id)) {
+          return killed.compose(v -> startHere(spec, deadline));
+        }
+        return killed.compose(v -> adopt(id, keep, st)).compose(v -> {
+          ChannelStream cs = streams.get(id);
+          if (cs != null) {
+            return cs.ready.future();
+          }
+          // Gone before it could be adopted (adopt released the lease): start afresh.
+          return acquire(spec, deadline);
+        });
+      });
+    });
+  }
+
+  private Future<StreamInfo> startHere(ChannelSpec spec, long deadline) {
+    ChannelStream existing = streams.get(spec.id());
+    if (existing != null) {
+      return existing.ready.future();
+    }
+    ChannelStream cs = new ChannelStream(spec);
+    streams.put(spec.id(), cs);
+    cs.startFresh(deadline);
+    return cs.ready.future();
   }
 
   /**
@@ -248,10 +291,7 @@ final class StreamManager {
         }
         return store.claim(id, instance, s.leaseMs()).map(won -> {
           if (won && !result.future().isComplete()) {
-            ChannelStream cs = new ChannelStream(spec);
-            streams.put(id, cs);
-            cs.startFresh(deadline);
-            cs.ready.future().onComplete(result);
+            takeOver(spec, deadline).onComplete(result);
           }
           return null;
         });
@@ -401,6 +441,21 @@ final class StreamManager {
         return Future.join(work).<Void>mapEmpty();
       }).onComplete(ar -> sweeping = false);
     });
+  }
+
+  /**
+   * The instance holding {@code id}'s lease is gone from the cluster (its stop address has no
+   * handler any more) and the channel must stop: end its lease with the stream's keys, then stop the
+   * FFmpeg it left on this machine and remove the files, as the sweep would once the lease lapsed.
+   */
+  Future<Void> stopForDead(String id, String deadOwner) {
+    return on(() -> store.release(id, deadOwner)
+      .compose(v -> vertx.executeBlocking(() -> ProcScan.scan(s.hlsDir(), s.ffmpeg()), false))
+      .compose(found -> {
+        Set<Long> ours = new HashSet<>();
+        live.forEach(p -> ours.add(p.pid()));
+        return recover(id, found.stream().filter(f -> f.channelId().equals(id) && !ours.contains(f.pid())).toList());
+      }));
   }
 
   private Future<Void> recover(String id, List<ProcScan.Found> procs) {

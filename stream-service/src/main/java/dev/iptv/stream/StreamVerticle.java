@@ -333,8 +333,15 @@ public class StreamVerticle extends ServiceVerticle {
             new JsonObject().put("channel_id", id).put("reason", reason),
             new DeliveryOptions().setSendTimeout(settings.stopGraceMs() + 10_000))
           .map(m -> m.body().getBoolean("stopped_here", false))
-          .recover(err -> Future.failedFuture(new ApiException(503,
-            "the instance running channel " + id + " did not answer: " + err.getMessage())));
+          .recover(err -> {
+            if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+              // Its owner died without a word (kill -9, a lost machine): clean up after it.
+              log.warn("channel {}: its owner {} is gone from the cluster: stopping what it left", id, owner);
+              return manager.stopForDead(id, owner).map(true);
+            }
+            return Future.failedFuture(new ApiException(503,
+              "the instance running channel " + id + " did not answer: " + err.getMessage()));
+          });
       });
     });
   }

@@ -167,15 +167,17 @@ final class LiveStory {
 
   /** FFmpeg processes of this suite (writing into its HLS folder) for a channel. */
   List<ProcessHandle> ffmpegOf(String channel) {
-    String marker = hls.resolve("stream_" + channel + ".m3u8").toString();
-    return ProcessHandle.allProcesses()
-      .filter(p -> p.info().commandLine().map(cmd -> cmd.contains("ffmpeg") && cmd.contains(marker)).orElse(false))
-      .toList();
+    return ffmpeg(hls, channel);
   }
 
   /** Every FFmpeg still writing into this suite's HLS folder. */
   List<ProcessHandle> anyFfmpeg() {
-    String marker = hls.toString();
+    return ffmpeg(hls, null);
+  }
+
+  /** FFmpeg processes writing into {@code hls}: a channel's, or all when {@code channel} is null. */
+  static List<ProcessHandle> ffmpeg(Path hls, String channel) {
+    String marker = channel == null ? hls.toString() : hls.resolve("stream_" + channel + ".m3u8").toString();
     return ProcessHandle.allProcesses()
       .filter(p -> p.info().commandLine().map(cmd -> cmd.contains("ffmpeg") && cmd.contains(marker)).orElse(false))
       .toList();

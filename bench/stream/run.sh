@@ -17,9 +17,11 @@
 #    Target: server <= 1.3 x floor.
 # 2. Segment delivery under load: wrk on one signed segment URL through the production front (the
 #    repo's nginx template, rendered by `bin/iptv nginx-config`: secure_link proof check, sendfile,
-#    segment log to monitor-service over syslog) and through the all-in-one server (Vert.x: proof
-#    check + sendfile, one server per core), each against a plain nginx serving the same file
-#    without any check. Target: >= 0.8x.
+#    the buffered segment-log file the monitor follows; and the same with the log over syslog) and
+#    through the all-in-one server (Vert.x: proof check + sendfile, one server per core), each
+#    against a plain nginx serving the same file without any check. Target: >= 0.8x.
+# 3. Live playlist polls (token and session check) through the server, the front and plain nginx,
+#    and the all-in-one JVM's resident memory.
 #
 # Redis database 7 is flushed (the bench's, see TestEnv). Results go to stdout and bench/stream/results.txt.
 set -euo pipefail
@@ -70,10 +72,12 @@ SOURCE=$(grep '^LIVE ' "$WORK/source.log" | cut -d' ' -f2)
 say "live source $SOURCE"
 
 # --- the all-in-one server -------------------------------------------------------------------
+ULOG=$(free_port)   # the monitor's segment-log UDP port
 PORT=$(free_port)
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 env IPTV_ADMIN_TOKEN=$ADMIN IPTV_REDIS_URL=redis://127.0.0.1:6379/$DB IPTV_HTTP_PORT=$PORT \
   IPTV_BIND_HOST=127.0.0.1 IPTV_HLS_DIR=$HLS IPTV_FFMPEG_LOG_DIR=$WORK/ffmpeg-logs IPTV_IDLE_TIMEOUT_S=600 IPTV_NODE_NAME=bench \
+  IPTV_SEGMENT_LOG_FILE=$WORK/front/segments.log IPTV_SEGMENT_LOG_PORT=$ULOG \
   java -jar "$JAR" run > "$WORK/server.log" 2>&1 &
 SERVER=$!
 PIDS+=($SERVER)
@@ -172,16 +176,23 @@ sleep 0.5
 PLAIN="http://127.0.0.1:$NPORT/live/stream_900_1.ts"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$PLAIN")" = 200 ] || { echo "bench: nginx does not serve the segment" >&2; exit 1; }
 
-# The production front: the repo's template, every upstream the all-in-one server.
+# The production front: the repo's template, every upstream the all-in-one server. Its segment log
+# is the default buffered file, followed by the server's monitor; a second front logs over syslog.
+front() {   # front NAME PORT [IPTV_SEGMENT_LOG]
+  mkdir -p "$WORK/$1"
+  env IPTV_ADMIN_TOKEN=$ADMIN IPTV_HLS_DIR=$HLS IPTV_NGINX_LISTEN=127.0.0.1:$2 IPTV_AUTH_PORT=$PORT \
+    IPTV_PLAYLIST_PORT=$PORT IPTV_STREAM_PORT=$PORT IPTV_MONITOR_PORT=$PORT IPTV_SEGMENT_LOG="${3:-}" \
+    "$ROOT/bin/iptv" nginx-config "$WORK/$1" > "$WORK/$1/nginx.conf"
+  nginx -p "$WORK/$1" -c "$WORK/$1/nginx.conf" -g 'daemon off;' &
+  PIDS+=($!)
+}
 FPORT=$(free_port)
-mkdir -p "$WORK/front"
-env IPTV_ADMIN_TOKEN=$ADMIN IPTV_HLS_DIR=$HLS IPTV_NGINX_LISTEN=127.0.0.1:$FPORT IPTV_AUTH_PORT=$PORT \
-  IPTV_PLAYLIST_PORT=$PORT IPTV_STREAM_PORT=$PORT IPTV_MONITOR_PORT=$PORT \
-  "$ROOT/bin/iptv" nginx-config "$WORK/front" > "$WORK/front/nginx.conf"
-nginx -p "$WORK/front" -c "$WORK/front/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
+SPORT=$(free_port)
+front front "$FPORT"
+front front-syslog "$SPORT" "syslog:server=127.0.0.1:$ULOG,tag=iptv,nohostname"
 sleep 0.5
 FRONT="http://127.0.0.1:$FPORT/live/stream_900_1.ts?$PROOF"
+FRONT_SYSLOG="http://127.0.0.1:$SPORT/live/stream_900_1.ts?$PROOF"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$FRONT")" = 200 ] || { echo "bench: the nginx front does not serve the signed segment" >&2; cat "$WORK/front/error.log" >&2; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FPORT/live/stream_900_1.ts")" = 403 ] || { echo "bench: the nginx front serves a segment without its proof" >&2; exit 1; }
 
@@ -190,6 +201,7 @@ ROUNDS=3
 say "wrk ${WRK_ARGS[*]} on a $SIZE-byte segment, $ROUNDS interleaved rounds (this machine is noisy)"
 for r in $(seq 1 $ROUNDS); do
   wrk "${WRK_ARGS[@]}" "$FRONT" > "$WORK/wrk-front.$r.txt" 2>&1
+  wrk "${WRK_ARGS[@]}" "$FRONT_SYSLOG" > "$WORK/wrk-syslog.$r.txt" 2>&1
   wrk "${WRK_ARGS[@]}" "$SIGNED" > "$WORK/wrk-server.$r.txt" 2>&1
   wrk "${WRK_ARGS[@]}" "$PLAIN" > "$WORK/wrk-nginx.$r.txt" 2>&1
 done
@@ -199,7 +211,7 @@ pick() {
   best=$(for f in "$WORK"/wrk-$1.*.txt; do echo "$(awk '/Requests\/sec/ {print $2}' "$f") $f"; done | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p" | cut -d' ' -f2)
   cp "$best" "$WORK/wrk-$1.txt"
 }
-pick front; pick server; pick nginx
+pick front; pick syslog; pick server; pick nginx
 
 # --- live playlist polls: what the token and session check costs ------------------------------
 # The warm channel 900's live playlist: through the all-in-one server (token + session check in
@@ -224,7 +236,8 @@ wrkline() { awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} /^ +50%/ {p50=$2}
   echo "  seed 002 copy command          $(stats "${SD[@]}")"
   echo "  server/floor (medians) = $(python3 -c "print(round($(median "${S[@]}")/$(median "${FL[@]}"),2))")  (target <= 1.3)"
   echo "segment delivery, wrk ${WRK_ARGS[*]}, $SIZE-byte segment, median of $ROUNDS interleaved rounds:"
-  echo "  nginx front (secure_link + log):     $(wrkline "$WORK/wrk-front.txt")"
+  echo "  nginx front (secure_link, file log): $(wrkline "$WORK/wrk-front.txt")"
+  echo "  nginx front, segment log over syslog: $(wrkline "$WORK/wrk-syslog.txt")"
   echo "  all-in-one server (proof + sendfile): $(wrkline "$WORK/wrk-server.txt")"
   echo "  plain nginx (no check):               $(wrkline "$WORK/wrk-nginx.txt")"
   echo "  front/plain = $(python3 -c "print(round($(rps "$WORK/wrk-front.txt")/$(rps "$WORK/wrk-nginx.txt"),2))"), all-in-one/plain = $(python3 -c "print(round($(rps "$WORK/wrk-server.txt")/$(rps "$WORK/wrk-nginx.txt"),2))")  (target >= 0.8)"

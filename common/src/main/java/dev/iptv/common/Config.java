@@ -55,6 +55,8 @@ public final class Config {
   public static final String CONFIG_FILE = "IPTV_CONFIG";
   /** monitor-service: UDP port (loopback by default) where nginx sends its segment log as syslog. */
   public static final String SEGMENT_LOG_PORT = "IPTV_SEGMENT_LOG_PORT";
+  /** monitor-service: nginx's segment log as a local file to follow (buffered writes: the cheap way). */
+  public static final String SEGMENT_LOG_FILE = "IPTV_SEGMENT_LOG_FILE";
   /** monitor-service: interface of the segment-log UDP listener. */
   public static final String SEGMENT_LOG_HOST = "IPTV_SEGMENT_LOG_HOST";
   /** monitor-service: days of history kept in PostgreSQL (a daily purge). */

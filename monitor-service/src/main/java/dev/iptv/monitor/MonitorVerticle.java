@@ -74,6 +74,7 @@ public class MonitorVerticle extends ServiceVerticle {
   private ByteLedger ledger;
   private final ViewerDirectory viewers = new ViewerDirectory();
   private SegmentLog segmentLog;
+  private SegmentLogFile segmentFile;
   private FfmpegProbe ffmpeg;
   private EventHub hub;
   private Db db;
@@ -117,9 +118,15 @@ public class MonitorVerticle extends ServiceVerticle {
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
       segmentLog = new SegmentLog(vertx, r -> ledger.record(viewers.resolve(r)),
         meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records"));
+      String logFile = Config.string(config(), Config.SEGMENT_LOG_FILE);
+      if (logFile != null && !logFile.isBlank()) {
+        segmentFile = new SegmentLogFile(vertx, Path.of(logFile.trim()), r -> ledger.record(viewers.resolve(r)),
+          meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records"));
+      }
       registerGauges();
       return Future.join(startHistory(), consumers(), segmentLog.listen(
           Config.string(config(), Config.SEGMENT_LOG_HOST), Config.integer(config(), Config.SEGMENT_LOG_PORT)),
+        segmentFile == null ? Future.succeededFuture() : segmentFile.start(),
         reportNode(), census.take(true).recover(err -> Future.succeededFuture()));
     }).compose(v -> {
       mirror = new RedisMirror(redisClient, history == null ? null : db, node,
@@ -158,6 +165,9 @@ public class MonitorVerticle extends ServiceVerticle {
   protected Future<?> tearDown() {
     timers.forEach(vertx::cancelTimer);
     timers.clear();
+    if (segmentFile != null) {
+      segmentFile.close();
+    }
     mirror.close();
     hub.closeAll();
     if (history != null) {
@@ -415,6 +425,10 @@ public class MonitorVerticle extends ServiceVerticle {
         warnings.add("ffmpeg");
       }
       JsonObject seg = segmentLog.health();
+      if (segmentFile != null) {
+        seg.put("file", segmentFile.health());
+        seg.put("ok", seg.getBoolean("ok") && segmentFile.health().getBoolean("ok"));
+      }
       if (!seg.getBoolean("ok")) {
         warnings.add("segment_log");
       }

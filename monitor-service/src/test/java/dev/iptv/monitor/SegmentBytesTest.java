@@ -73,6 +73,11 @@ class SegmentBytesTest {
 
   /** nginx with the production segment location's logging, sending syslog to udpPort. */
   private int startNginx(int udpPort) throws Exception {
+    return startNginx("syslog:server=127.0.0.1:" + udpPort + ",tag=iptv,nohostname iptv_segments");
+  }
+
+  /** nginx with the production segment location, logging to {@code accessLog}. */
+  private int startNginx(String accessLog) throws Exception {
     assertTrue(Files.isExecutable(Path.of(NGINX)), "nginx is required at " + NGINX + " (apt-get install nginx-light)");
     dir = TestEnv.tempDir("monitor-nginx");
     Path hls = Files.createDirectories(dir.resolve("hls"));
@@ -96,17 +101,17 @@ class SegmentBytesTest {
         access_log off;
         client_body_temp_path %1$s/cb; proxy_temp_path %1$s/proxy; fastcgi_temp_path %1$s/fastcgi;
         uwsgi_temp_path %1$s/uwsgi; scgi_temp_path %1$s/scgi;
-        log_format iptv_segments '$msec $chan $remote_addr $body_bytes_sent $status';
+        log_format iptv_segments '$msec $chan $remote_addr $body_bytes_sent $status "$http_user_agent"';
         server {
           listen 127.0.0.1:%2$d;
           location ~ ^/live/(?<segment>stream_(?<chan>\\d+)_\\d+\\.ts)$ {
             root %1$s/hls;
-            access_log syslog:server=127.0.0.1:%3$d,tag=iptv,nohostname iptv_segments;
+            access_log %3$s;
             try_files /$segment =404;
           }
         }
       }
-      """.formatted(dir, port, udpPort);
+      """.formatted(dir, port, accessLog);
     Files.writeString(dir.resolve("nginx.conf"), conf);
     nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
       .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
@@ -179,6 +184,63 @@ class SegmentBytesTest {
     JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log");
     assertEquals(udp, seg.getInteger("port"));
     assertEquals(fetches + 1, seg.getInteger("lines"));
+  }
+
+  @Test
+  @DisplayName("nginx's buffered segment log file is followed: bytes counted, the file kept small, a rotated file read from its start")
+  void nginxFile(Vertx vertx) throws Exception {
+    Path logs = TestEnv.tempDir("monitor-seglog");
+    Path file = logs.resolve("segments.log");
+    int monitorPort = TestEnv.freePort();
+    Support.deploy(vertx, Support.config(monitorPort).put(Config.key(Config.SEGMENT_LOG_PORT), "0")
+      .put(Config.key(Config.SEGMENT_LOG_FILE), file.toString()));
+    int port = startNginx(file + " iptv_segments buffer=64k flush=1s");
+    HttpClient http = HttpClient.newHttpClient();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<byte[]> seg = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/live/stream_48681_001.ts")).header("User-Agent", "VLC/3.0 \"x\"").build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, seg.statusCode());
+    }
+    long expected = 3L * SEGMENT_BYTES;
+    Support.eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
+    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").send())
+      .bodyAsJsonObject();
+    JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log").getJsonObject("file");
+    assertEquals(3, seg.getInteger("lines"), health.encode());
+    assertTrue(seg.getBoolean("ok"));
+  }
+
+  @Test
+  @DisplayName("the follower completes a line cut by a read, truncates the file past its bound, and rereads a replaced one")
+  void fileFollower(Vertx vertx) throws Exception {
+    Path file = TestEnv.tempDir("monitor-seglog").resolve("segments.log");
+    Files.writeString(file, "1700000000.000 1 203.0.113.1 999 200\n");   // before start: a predecessor's
+    List<SegmentServed> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry reg = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    SegmentLogFile f = new SegmentLogFile(vertx, file, got::add, reg.counter("rejected"), 100);
+    await(f.start());
+    try {
+      Files.writeString(file, "1700000001.000 7 203.0.113.7 100 200 \"VLC\"\n1700000001.5 7 203.0.",
+        java.nio.file.StandardOpenOption.APPEND);
+      Support.eventually(Duration.ofSeconds(5), "one record", () -> got.size() == 1);
+      Files.writeString(file, "113.7 200 200\nnot a record\n", java.nio.file.StandardOpenOption.APPEND);
+      Support.eventually(Duration.ofSeconds(5), "the cut line completed", () -> got.size() == 2);
+      assertEquals(List.of(100L, 200L), got.stream().map(SegmentServed::bytes).toList());
+      assertEquals("VLC", got.get(0).userAgent());
+      Support.eventually(Duration.ofSeconds(5), "the junk line rejected", () -> reg.counter("rejected").count() == 1.0);
+      // Past 100 bytes read, the file is truncated; nginx (O_APPEND) writes on at its start.
+      Support.eventually(Duration.ofSeconds(5), "truncated (129 bytes written)", () -> file.toFile().length() < 100);
+      Files.writeString(file, "1700000002.000 7 203.0.113.7 300 200\n", java.nio.file.StandardOpenOption.APPEND);
+      Support.eventually(Duration.ofSeconds(5), "read after truncation", () -> got.size() == 3);
+      // Replaced by logrotate: the new file is read from its start.
+      Path moved = file.resolveSibling("segments.log.1");
+      Files.move(file, moved);
+      Files.writeString(file, "1700000003.000 7 203.0.113.7 400 200\n");
+      Support.eventually(Duration.ofSeconds(5), "the new file read", () -> got.size() == 4);
+      assertEquals(400L, got.get(3).bytes());
+    } finally {
+      f.close();
+    }
   }
 
   @Test

@@ -24,17 +24,13 @@ final class SegmentLog {
   private static final Logger log = LoggerFactory.getLogger(SegmentLog.class);
 
   private final Vertx vertx;
-  private final Consumer<SegmentServed> sink;
-  private final Counter rejected;
+  private final SegmentRecords records;
   private DatagramSocket socket;
   private String error;
-  private long lastRejectLog;
-  private long received;
 
   SegmentLog(Vertx vertx, Consumer<SegmentServed> sink, Counter rejected) {
     this.vertx = vertx;
-    this.sink = sink;
-    this.rejected = rejected;
+    this.records = new SegmentRecords(sink, rejected);
   }
 
   /** Listens on host:port; port 0 or less: off. Always succeeds; a failure is kept for health. */
@@ -62,28 +58,14 @@ final class SegmentLog {
   private void packet(DatagramPacket packet) {
     String text = packet.data().toString(StandardCharsets.UTF_8);
     for (String line : text.split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
-      received++;
-      try {
-        sink.accept(SegmentLogParser.parse(line));
-      } catch (IllegalArgumentException e) {
-        rejected.increment();
-        long now = System.currentTimeMillis();
-        if (now - lastRejectLog > 60_000) {
-          lastRejectLog = now;
-          log.warn("segment log: ignored a line from {} ({}): {}", packet.sender(), e.getMessage(),
-            line.length() > 200 ? line.substring(0, 200) : line);
-        }
-      }
+      records.accept(line, packet.sender());
     }
   }
 
   JsonObject health() {
     JsonObject o = new JsonObject().put("ok", error == null);
     if (socket != null) {
-      o.put("port", socket.localAddress().port()).put("lines", received);
+      o.put("port", socket.localAddress().port()).put("lines", records.received());
     } else if (error == null) {
       o.put("enabled", false);
     }

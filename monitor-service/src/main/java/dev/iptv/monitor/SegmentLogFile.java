@@ -43,15 +43,12 @@ final class SegmentLogFile {
 
   private final Vertx vertx;
   private final Path file;
-  private final Consumer<SegmentServed> sink;
-  private final Counter rejected;
+  private final SegmentRecords records;
   private long timer = -1;
   private boolean busy;
   private long position;
   private Object fileKey;
   private String error;
-  private long received;
-  private long lastRejectLog;
   private volatile boolean cannotTruncate;
   /** A line cut by the end of the last read: completed by the next one. */
   private byte[] partial = new byte[0];
@@ -66,8 +63,7 @@ final class SegmentLogFile {
     this.truncateAt = truncateAt;
     this.vertx = vertx;
     this.file = file;
-    this.sink = sink;
-    this.rejected = rejected;
+    this.records = new SegmentRecords(sink, rejected);
   }
 
   /** Starts following from the file's current end (what is there was counted by a predecessor). */
@@ -103,7 +99,7 @@ final class SegmentLogFile {
       }
       error = null;
       for (String line : ar.result()) {
-        accept(line);
+        records.accept(line, file);
       }
     });
   }
@@ -157,26 +153,8 @@ final class SegmentLogFile {
     return lines;
   }
 
-  private void accept(String line) {
-    if (line.isBlank()) {
-      return;
-    }
-    received++;
-    try {
-      sink.accept(SegmentLogParser.parse(line));
-    } catch (IllegalArgumentException e) {
-      rejected.increment();
-      long now = System.currentTimeMillis();
-      if (now - lastRejectLog > 60_000) {
-        lastRejectLog = now;
-        log.warn("segment log: ignored a line of {} ({}): {}", file, e.getMessage(),
-          line.length() > 200 ? line.substring(0, 200) : line);
-      }
-    }
-  }
-
   JsonObject health() {
-    JsonObject o = new JsonObject().put("ok", error == null).put("file", file.toString()).put("lines", received);
+    JsonObject o = new JsonObject().put("ok", error == null).put("file", file.toString()).put("lines", records.received());
     if (error != null) {
       o.put("error", error);
     }

@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drains FFmpeg stderr continuously on one worker thread into each process's {@link FfmpegLog}.
@@ -38,13 +41,14 @@ final class LogTailer implements AutoCloseable {
   }
 
   private final Map<FfmpegLog, Tail> tails = new ConcurrentHashMap<>();
-  private final Thread thread;
-  private volatile boolean running = true;
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "ffmpeg-stderr");
+    t.setDaemon(true);
+    return t;
+  });
 
   LogTailer() {
-    thread = new Thread(this::loop, "ffmpeg-stderr");
-    thread.setDaemon(true);
-    thread.start();
+    thread.scheduleWithFixedDelay(this::drainAll, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Starts draining {@code file} into {@code sink}, from {@code fromPosition}. */
@@ -62,17 +66,15 @@ final class LogTailer implements AutoCloseable {
     }
   }
 
-  private void loop() {
-    while (running) {
-      for (Tail t : tails.values()) {
-        synchronized (t) {
+  private void drainAll() {
+    for (Tail t : tails.values()) {
+      synchronized (t) {
+        try {
           drain(t, false);
+        } catch (RuntimeException e) {
+          // A failure must not end the schedule (it would stop every other process's drain too).
+          log.warn("cannot read {}: {}", t.file, e.toString());
         }
-      }
-      try {
-        Thread.sleep(PERIOD_MS);
-      } catch (InterruptedException e) {
-        return;
       }
     }
   }
@@ -122,7 +124,6 @@ final class LogTailer implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    thread.interrupt();
+    thread.shutdownNow();
   }
 }

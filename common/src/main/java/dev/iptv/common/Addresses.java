@@ -45,7 +45,8 @@ public final class Addresses {
   /**
    * Bytes a node served from one segment request, for accounting (monitor-service): send (not
    * publish) {@link SegmentServed#toJson()}, {@code {"channel_id","bytes","ip"}} plus optional
-   * {@code "username","user_agent","status","ts"}. nginx reports the same records as syslog over UDP.
+   * {@code "username","user_agent","status","ts"}, or a batch of them {@code {"records": [...]}}
+   * (what stream-service sends, twice a second). nginx reports the same records in its segment log.
    */
   public static final String SEGMENTS_SERVED = "iptv.segments.served";
 

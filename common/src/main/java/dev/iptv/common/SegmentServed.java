@@ -29,6 +29,8 @@ public record SegmentServed(String channelId, long bytes, String ip, String user
   public static final String USER_AGENT = "user_agent";
   public static final String STATUS = "status";
   public static final String TS = "ts";
+  /** A batch of records in one message: {@code {"records": [record, ...]}}. */
+  public static final String BATCH = "records";
 
   /** A 200 answer served now, with what a segment handler knows. */
   public static SegmentServed now(String channelId, long bytes, String ip, String username, String userAgent) {

@@ -374,8 +374,20 @@ public class MonitorVerticle extends ServiceVerticle {
     if (m.body() == null) {
       return;
     }
+    if (m.body().getValue(SegmentServed.BATCH) instanceof JsonArray batch) {
+      for (Object r : batch) {
+        if (r instanceof JsonObject o) {
+          onSegment(o);
+        }
+      }
+    } else {
+      onSegment(m.body());
+    }
+  }
+
+  private void onSegment(JsonObject record) {
     try {
-      ledger.record(viewers.resolve(SegmentServed.fromJson(m.body())));
+      ledger.record(viewers.resolve(SegmentServed.fromJson(record)));
     } catch (IllegalArgumentException e) {
       log.debug("ignored a segment record: {}", e.getMessage());
     }

@@ -253,6 +253,12 @@ class SegmentBytesTest {
     vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put("channel_id", "x").put("bytes", 1)
       .put("ip", "198.51.100.1"));
     Support.eventually(Duration.ofSeconds(5), "stream:555:bytes = 1500", () -> bytes("555") == 1500);
+    // stream-service sends them in batches: the same records, one message.
+    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put(SegmentServed.BATCH, new io.vertx.core.json.JsonArray()
+      .add(SegmentServed.now("555", 250, "198.51.100.2", null, "Kodi").toJson())
+      .add(SegmentServed.now("556", 700, "198.51.100.2", null, "Kodi").toJson())
+      .add(new JsonObject().put("channel_id", "bad"))));
+    Support.eventually(Duration.ofSeconds(5), "a batch counted", () -> bytes("555") == 1750 && bytes("556") == 700);
   }
 
   @Test

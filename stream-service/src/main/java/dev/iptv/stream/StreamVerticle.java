@@ -20,6 +20,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -33,6 +34,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -58,6 +60,8 @@ public class StreamVerticle extends ServiceVerticle {
   static final String PROOF_HEADER = "X-Segment-Proof";
   static final String MPEGURL = "application/vnd.apple.mpegurl";
   private static final long AUTH_TIMEOUT_MS = 5_000;
+  static final long SERVED_BATCH_MS = 500;
+  private static final int SERVED_BATCH_MAX = 20_000;
   /** Players retry a channel that could not start after this many seconds. */
   static final String RETRY_AFTER_S = "5";
 
@@ -67,6 +71,9 @@ public class StreamVerticle extends ServiceVerticle {
   private StreamManager manager;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
+  /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
+  private final ConcurrentLinkedQueue<JsonObject> served = new ConcurrentLinkedQueue<>();
+  private long servedTimer = -1;
 
   @Override
   public String name() {
@@ -98,6 +105,7 @@ public class StreamVerticle extends ServiceVerticle {
     router.post("/api/stream/stop").handler(Http.bodyHandler()).handler(admin).handler(this::apiStop);
     router.get("/api/streams/active").handler(admin).handler(this::apiActive);
 
+    servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, this::onChannelChanged));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_START, this::onStartRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_STOP, this::onStopRequest));
@@ -111,6 +119,8 @@ public class StreamVerticle extends ServiceVerticle {
 
   @Override
   protected Future<?> tearDown() {
+    vertx.cancelTimer(servedTimer);
+    sendServed();
     Future<Void> closing = manager == null ? Future.succeededFuture() : manager.close();
     return closing.eventually(() -> {
       List<Future<Void>> unregistered = new ArrayList<>();
@@ -198,9 +208,8 @@ public class StreamVerticle extends ServiceVerticle {
       .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
-      .onSuccess(v -> vertx.eventBus().send(Addresses.SEGMENTS_SERVED,
-        SegmentServed.now(id, ctx.response().bytesWritten(), Http.clientIp(ctx.request()), null,
-          ctx.request().getHeader(HttpHeaders.USER_AGENT)).toJson()))
+      .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), Http.clientIp(ctx.request()),
+        null, ctx.request().getHeader(HttpHeaders.USER_AGENT)).toJson()))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
           ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL).set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -209,6 +218,22 @@ public class StreamVerticle extends ServiceVerticle {
           ctx.response().reset();
         }
       });
+  }
+
+  /**
+   * The segments served since the last call, to monitor-service in one message: one event-bus
+   * delivery per {@value #SERVED_BATCH_MS} ms instead of one per segment, which cost this server a
+   * third of its segment throughput.
+   */
+  private void sendServed() {
+    JsonArray batch = new JsonArray();
+    JsonObject r;
+    while (batch.size() < SERVED_BATCH_MAX && (r = served.poll()) != null) {
+      batch.add(r);
+    }
+    if (!batch.isEmpty()) {
+      vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put(SegmentServed.BATCH, batch));
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
+import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -57,6 +58,8 @@ public class AuthVerticle extends ServiceVerticle {
 
   /** A viewer session holds its slot at most this long after its last poll (SPEC section 2). */
   static final int MAX_SESSION_WINDOW_S = 60;
+  /** How often the mirror's sentinel is looked for (see {@link TokenBridge}). */
+  static final long SENTINEL_PROBE_MS = 2_000;
   private static final long MIN_TOKEN_TTL_MS = 60_000;
   /** Compare-and-set attempts before a write under heavy contention gives up with 409. */
   private static final int WRITE_ATTEMPTS = 5;
@@ -66,6 +69,9 @@ public class AuthVerticle extends ServiceVerticle {
   private int hashIterations;
   private long graceMs;
   private int sessionWindowS;
+  private final TokenBridge bridge = new TokenBridge();
+  private long sentinelProbe = -1;
+  private boolean bridgeLogged;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   @Override
@@ -104,11 +110,20 @@ public class AuthVerticle extends ServiceVerticle {
 
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, this::onValidate));
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_SESSION, this::onSession));
+    // Changed or deleted through any auth-service of the cluster: never bridged again.
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> {
+      if (m.body() != null) {
+        bridge.forget(m.body().getString("token"));
+        bridge.forget(m.body().getString("old_token"));
+      }
+    }));
+    sentinelProbe = vertx.setPeriodic(SENTINEL_PROBE_MS, t -> store.sentinel().onSuccess(bridge::sentinel));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).map(router);
   }
 
   @Override
   protected Future<?> tearDown() {
+    vertx.cancelTimer(sentinelProbe);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).eventually(() -> {
       if (client != null) {
         client.close();
@@ -293,15 +308,38 @@ public class AuthVerticle extends ServiceVerticle {
     if (!TokenFormat.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
-    return store.tokenRecord(token).map(record -> {
+    return store.tokenRecord(token).compose(record -> {
+      long now = System.currentTimeMillis();
       if (record == null) {
-        return TokenCheck.unknown();
+        return bridged(token, now);
       }
-      TokenCheck c = TokenState.of(record, Instant.now());
+      TokenCheck c = TokenState.of(record, Instant.ofEpochMilli(now));
       if (c.status() == TokenCheck.Status.UNKNOWN) {
         log.warn("token:{} holds no readable token record", Http.mask(token));
+      } else if (c.valid()) {
+        bridge.valid(token, record, now);
+        bridgeLogged = false;
       }
-      return c;
+      return Future.succeededFuture(c);
+    });
+  }
+
+  /** A token missing from Redis: unknown, unless Redis has just lost its data (see {@link TokenBridge}). */
+  private Future<TokenCheck> bridged(String token, long now) {
+    String kept = bridge.mirrorSeen() ? bridge.kept(token, now) : null;
+    if (kept == null) {
+      return Future.succeededFuture(TokenCheck.unknown());
+    }
+    return store.sentinel().map(present -> {
+      if (present) {
+        return TokenCheck.unknown();
+      }
+      if (!bridgeLogged) {
+        bridgeLogged = true;
+        log.warn("Redis has lost its data (no {}): answering known tokens from memory until monitor-service restores it",
+          MonitorKeys.SENTINEL);
+      }
+      return TokenState.of(kept, Instant.ofEpochMilli(now));
     });
   }
 

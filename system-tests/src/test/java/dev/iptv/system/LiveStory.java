@@ -146,6 +146,9 @@ final class LiveStory {
     int restores = mirror().getInteger("restores", 0);
     String before = c.get("/get_playlist.php?token=" + token, PLAYER_TWO).body();
     redis("FLUSHDB");
+    // At once, before any restore: the player polling its channel is not thrown out.
+    HttpResponse<String> during = c.get(live101, PLAYER_TWO);
+    assertEquals(200, during.statusCode(), during.body());
     await("Redis restored", Duration.ofSeconds(20), () -> mirror().getInteger("restores", 0) > restores);
     await("the playlist served again with the old token", Duration.ofSeconds(20), () -> {
       HttpResponse<String> r = c.get("/get_playlist.php?token=" + token, PLAYER_TWO);

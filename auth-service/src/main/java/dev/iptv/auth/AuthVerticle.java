@@ -6,6 +6,7 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
@@ -58,8 +59,6 @@ public class AuthVerticle extends ServiceVerticle {
 
   /** A viewer session holds its slot at most this long after its last poll (SPEC section 2). */
   static final int MAX_SESSION_WINDOW_S = 60;
-  /** How often the mirror's sentinel is looked for (see {@link TokenBridge}). */
-  static final long SENTINEL_PROBE_MS = 2_000;
   private static final long MIN_TOKEN_TTL_MS = 60_000;
   /** Compare-and-set attempts before a write under heavy contention gives up with 409. */
   private static final int WRITE_ATTEMPTS = 5;
@@ -70,7 +69,7 @@ public class AuthVerticle extends ServiceVerticle {
   private long graceMs;
   private int sessionWindowS;
   private final TokenBridge bridge = new TokenBridge();
-  private long sentinelProbe = -1;
+  private MirrorSentinel sentinel;
   private boolean bridgeLogged;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -117,13 +116,15 @@ public class AuthVerticle extends ServiceVerticle {
         bridge.forget(m.body().getString("old_token"));
       }
     }));
-    sentinelProbe = vertx.setPeriodic(SENTINEL_PROBE_MS, t -> store.sentinel().onSuccess(bridge::sentinel));
+    sentinel = new MirrorSentinel(RedisAPI.api(client)).start(vertx);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).map(router);
   }
 
   @Override
   protected Future<?> tearDown() {
-    vertx.cancelTimer(sentinelProbe);
+    if (sentinel != null) {
+      sentinel.stop(vertx);
+    }
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).eventually(() -> {
       if (client != null) {
         client.close();
@@ -326,12 +327,12 @@ public class AuthVerticle extends ServiceVerticle {
 
   /** A token missing from Redis: unknown, unless Redis has just lost its data (see {@link TokenBridge}). */
   private Future<TokenCheck> bridged(String token, long now) {
-    String kept = bridge.mirrorSeen() ? bridge.kept(token, now) : null;
+    String kept = sentinel.seen() ? bridge.kept(token, now) : null;
     if (kept == null) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
-    return store.sentinel().map(present -> {
-      if (present) {
+    return sentinel.lost().map(lost -> {
+      if (!lost) {
         return TokenCheck.unknown();
       }
       if (!bridgeLogged) {

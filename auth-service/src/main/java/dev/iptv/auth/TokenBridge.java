@@ -6,9 +6,8 @@ import java.util.Map;
 /**
  * Keeps players playing through the second in which Redis has lost its data and monitor-service
  * has not yet put it back from PostgreSQL. The token records of recent valid checks are kept here;
- * when a token is not in Redis, the sentinel monitor-service keeps there is gone too (Redis was
- * flushed or restarted empty) and this instance has seen that sentinel before (so the mirror is
- * on), the kept record answers instead of "unknown". Tokens changed or deleted through the API are
+ * when a token is not in Redis and {@link dev.iptv.common.MirrorSentinel} says Redis lost its data
+ * (the mirror runs, its sentinel is gone), the kept record answers instead of "unknown". Tokens changed or deleted through the API are
  * forgotten at once. Runs on the verticle's event loop.
  */
 final class TokenBridge {
@@ -26,7 +25,6 @@ final class TokenBridge {
       return size() > MAX_ENTRIES;
     }
   };
-  private boolean mirrorSeen;
 
   /** A valid check of {@code token}, answered from this token record. */
   void valid(String token, String record, long nowMs) {
@@ -37,16 +35,6 @@ final class TokenBridge {
     if (token != null) {
       recent.remove(token);
     }
-  }
-
-  /** What a probe found: the sentinel is there (so monitor-service mirrors Redis), or not. */
-  void sentinel(boolean present) {
-    mirrorSeen |= present;
-  }
-
-  /** The mirror has been seen on: a missing sentinel then means Redis lost its data. */
-  boolean mirrorSeen() {
-    return mirrorSeen;
   }
 
   /** The token record kept for {@code token}, or null. */

@@ -2,7 +2,6 @@ package dev.iptv.auth;
 
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -94,12 +93,6 @@ final class UserStore {
   /** The raw {@code token:{token}} record, or null. */
   Future<String> tokenRecord(String token) {
     return redis.get(Keys.token(token)).map(r -> r == null ? null : r.toString())
-      .recover(UserStore::unavailable);
-  }
-
-  /** Whether monitor-service's sentinel is in Redis (absent: Redis lost its data, or no mirror runs). */
-  Future<Boolean> sentinel() {
-    return redis.exists(List.of(MonitorKeys.SENTINEL)).map(r -> r != null && r.toInteger() > 0)
       .recover(UserStore::unavailable);
   }
 

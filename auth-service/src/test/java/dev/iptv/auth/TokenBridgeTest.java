@@ -1,6 +1,7 @@
 package dev.iptv.auth;
 
 import dev.iptv.common.Keys;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.TokenCheck.Status;
 import io.vertx.core.Vertx;
@@ -32,7 +33,7 @@ class TokenBridgeTest {
   /** The sentinel set, and seen by auth-service's probe. */
   private void mirrorOn() throws InterruptedException {
     fx.set(MonitorKeys.SENTINEL, "1");
-    Thread.sleep(AuthVerticle.SENTINEL_PROBE_MS + 500);
+    Thread.sleep(MirrorSentinel.PROBE_MS + 500);
   }
 
   @Test

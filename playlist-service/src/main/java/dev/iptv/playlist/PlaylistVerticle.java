@@ -4,6 +4,7 @@ import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -63,6 +64,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   private String publicUrl;
   private MessageConsumer<Object> changes;
   private MessageConsumer<Object> restored;
+  private MirrorSentinel sentinel;
 
   @Override
   public String name() {
@@ -84,6 +86,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     }
     client = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
     store = new ChannelStore(RedisAPI.api(client));
+    sentinel = new MirrorSentinel(RedisAPI.api(client)).start(vertx);
     cache = new PlaylistCache(this::buildPlaylist, maxAge);
 
     Router router = Router.router(vertx);
@@ -112,6 +115,9 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   @Override
   protected Future<?> tearDown() {
+    if (sentinel != null) {
+      sentinel.stop(vertx);
+    }
     Future<Void> unregistered = Future.join(changes == null ? Future.succeededFuture() : changes.unregister(),
       restored == null ? Future.succeededFuture() : restored.unregister()).mapEmpty();
     return unregistered.eventually(() -> {
@@ -217,7 +223,8 @@ public class PlaylistVerticle extends ServiceVerticle {
   /** Reads every channel, then parses, sorts and renders them on a worker thread. */
   private Future<Playlist> buildPlaylist(long generation) {
     long started = System.nanoTime();
-    return store.all().compose(raws -> vertx.executeBlocking(() -> {
+    return store.all().compose(raws -> raws.isEmpty() ? notLost().map(raws) : Future.succeededFuture(raws))
+      .compose(raws -> vertx.executeBlocking(() -> {
       List<Channel> channels = new ArrayList<>(raws.size());
       for (Raw raw : raws) {
         if (raw.readable()) {
@@ -230,6 +237,16 @@ public class PlaylistVerticle extends ServiceVerticle {
       log.debug("playlist built: {} of {} channels in {} ms", p.size(), raws.size(), (System.nanoTime() - started) / 1_000_000);
       return p;
     }, false));
+  }
+
+  /**
+   * No channel at all: fails when that is because Redis has just lost its data (the mirror's
+   * sentinel is gone), so the cache keeps serving the last list until monitor-service restores it.
+   */
+  private Future<Void> notLost() {
+    return sentinel.lost().compose(lost -> lost
+      ? Future.failedFuture(new IllegalStateException("Redis has lost its data (restore pending): no channel read"))
+      : Future.succeededFuture());
   }
 
   private void onChannelsChanged(Message<Object> msg) {

@@ -3,6 +3,8 @@ package dev.iptv.playlist;
 import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
 import dev.iptv.common.Keys;
+import dev.iptv.common.MirrorSentinel;
+import dev.iptv.common.MonitorKeys;
 import dev.iptv.playlist.PlaylistFixture.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -286,6 +288,26 @@ class PlaylistTest {
       await(Future.future(p -> vertx.setTimer(50, t -> p.complete())));
     }
     assertEquals(List.of("One", "Put back from PostgreSQL"), titles(fx, token));
+  }
+
+  @Test
+  @DisplayName("Redis emptied under a running mirror: the last list is served until the restore, not an empty one")
+  void lostRedisKeepsTheList(Vertx vertx) throws Exception {
+    PlaylistFixture fx = new PlaylistFixture(vertx, Map.of(Config.PLAYLIST_CACHE_S, "1"));
+    String token = fx.createUser("john123");
+    fx.createChannel(channel("1", "One", 1, 1));
+    fx.set(MonitorKeys.SENTINEL, "1");
+    Thread.sleep(MirrorSentinel.PROBE_MS + 500);   // the probe has seen the mirror
+    assertEquals(List.of("One"), titles(fx, token));
+    String record = fx.get(Keys.token(token), true);
+    await(fx.redis.flushdb(List.of()));
+    fx.set(Keys.token(token), record);             // (auth-service bridges the token itself)
+    Thread.sleep(1100);                            // older than IPTV_PLAYLIST_CACHE_S: rebuilt
+    assertEquals(List.of("One"), titles(fx, token), "the last list, not an empty one");
+    // Without a mirror's sentinel ever seen, an empty channel set is just that.
+    PlaylistFixture plain = new PlaylistFixture(vertx, Map.of(Config.PLAYLIST_CACHE_S, "1"));
+    String other = plain.createUser("jane");
+    assertEquals(List.of(), titles(plain, other));
   }
 
   @Test

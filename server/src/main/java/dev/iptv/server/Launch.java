@@ -93,7 +93,9 @@ public final class Launch {
         return vertx.deployVerticle(() -> new FrontVerticle(front, options), new DeploymentOptions().setInstances(loops))
           .map(id -> {
             int bound = FrontVerticle.boundPort(vertx);
-            log.info("all-in-one server listening on {}:{} ({} event loops)", host, bound, loops);
+            log.info("all-in-one server listening on {}:{} ({} event loops): panel API /api/users and /api/channels,"
+              + " playlists /get_playlist.php?token=, dashboard http://localhost:{}/dashboard, health /api/health",
+              host, bound, loops, bound);
             return new Launch(vertx, services, bound);
           });
       })

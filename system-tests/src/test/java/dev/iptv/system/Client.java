@@ -54,6 +54,30 @@ final class Client {
       HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /**
+   * The first {@code n} lines of a server-sent event stream (admin bearer), read within the
+   * timeout; the stream is closed afterwards.
+   */
+  List<String> eventLines(String path, int n, Duration timeout) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + adminToken)
+      .header("Accept", "text/event-stream").GET().build();
+    java.util.concurrent.CompletableFuture<List<String>> lines = HTTP.sendAsync(req, HttpResponse.BodyHandlers.ofLines())
+      .thenApply(r -> {
+        if (r.statusCode() != 200) {
+          r.body().close();
+          throw new IllegalStateException(path + ": " + r.statusCode());
+        }
+        try (java.util.stream.Stream<String> body = r.body()) {
+          return body.limit(n).toList();
+        }
+      });
+    try {
+      return lines.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } finally {
+      lines.cancel(true);
+    }
+  }
+
   HttpResponse<String> admin(String method, String path, JsonObject body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
       .header("Authorization", "Bearer " + adminToken)

@@ -122,6 +122,16 @@ final class LiveStory {
     assertTrue(samples.stream().anyMatch(l -> l.startsWith("iptv_stream_starts_total")), "stream starts counted");
     assertTrue(samples.stream().anyMatch(l -> l.contains("_bucket{")), "latency histograms");
 
+    // The dashboard: its page, and its live event stream starting with the running streams.
+    HttpResponse<String> page = c.get("/dashboard");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+    List<String> frames = c.eventLines("/api/events/stream", 2, Duration.ofSeconds(15));
+    assertEquals("event: snapshot", frames.get(0));
+    JsonObject snapshot = new JsonObject(frames.get(1).substring("data: ".length()));
+    assertTrue(snapshot.getJsonArray("streams").stream().map(JsonObject.class::cast)
+      .anyMatch(st -> "101".equals(st.getString("channel_id"))), snapshot.encode());
+
     // The first player stops; once its session has aged out, the second one plays.
     Thread.sleep(sessionWindowS * 1000L);
     await("the second player admitted after the first stopped", Duration.ofSeconds(sessionWindowS + 10),

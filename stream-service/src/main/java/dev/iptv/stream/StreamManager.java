@@ -217,10 +217,7 @@ final class StreamManager {
       if (!recorded) {
         return startHere(spec, deadline);
       }
-      Set<Long> ours = new HashSet<>();
-      live.forEach(p -> ours.add(p.pid()));
-      return vertx.executeBlocking(() -> ProcScan.scan(s.hlsDir(), s.ffmpeg()), false).compose(found -> {
-        List<ProcScan.Found> procs = found.stream().filter(f -> f.channelId().equals(id) && !ours.contains(f.pid())).toList();
+      return unownedFfmpeg(id).compose(procs -> {
         ProcScan.Found keep = procs.stream().filter(f -> f.pid() == st.pid()).findFirst().orElse(null);
         List<ProcScan.Found> kill = procs.stream().filter(f -> f != keep).toList();
         Future<Void> killed = kill.isEmpty() ? Future.succeededFuture() : killOrphans(id, kill);
@@ -450,12 +447,16 @@ final class StreamManager {
    */
   Future<Void> stopForDead(String id, String deadOwner) {
     return on(() -> store.release(id, deadOwner)
-      .compose(v -> vertx.executeBlocking(() -> ProcScan.scan(s.hlsDir(), s.ffmpeg()), false))
-      .compose(found -> {
-        Set<Long> ours = new HashSet<>();
-        live.forEach(p -> ours.add(p.pid()));
-        return recover(id, found.stream().filter(f -> f.channelId().equals(id) && !ours.contains(f.pid())).toList());
-      }));
+      .compose(v -> unownedFfmpeg(id))
+      .compose(procs -> recover(id, procs)));
+  }
+
+  /** FFmpeg processes writing channel {@code id} into our folder that this instance does not run (a /proc walk on a worker). */
+  private Future<List<ProcScan.Found>> unownedFfmpeg(String id) {
+    Set<Long> ours = new HashSet<>();
+    live.forEach(p -> ours.add(p.pid()));
+    return vertx.executeBlocking(() -> ProcScan.scan(s.hlsDir(), s.ffmpeg()), false)
+      .map(found -> found.stream().filter(f -> f.channelId().equals(id) && !ours.contains(f.pid())).toList());
   }
 
   private Future<Void> recover(String id, List<ProcScan.Found> procs) {

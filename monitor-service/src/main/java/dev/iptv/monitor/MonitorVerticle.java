@@ -11,6 +11,7 @@ import dev.iptv.common.ServiceVerticle;
 import dev.iptv.monitor.history.History;
 import dev.iptv.monitor.mirror.RedisMirror;
 import dev.iptv.monitor.pg.Db;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -36,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * monitor-service: health of the suite and its dependencies, the cluster's stats, Prometheus
@@ -116,12 +118,13 @@ public class MonitorVerticle extends ServiceVerticle {
       reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
         Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
-      segmentLog = new SegmentLog(vertx, r -> ledger.record(viewers.resolve(r)),
-        meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records"));
+      // nginx's records (file or syslog) name no user: the viewer directory does.
+      Consumer<SegmentServed> fromNginx = r -> ledger.record(viewers.resolve(r));
+      Counter rejected = meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records");
+      segmentLog = new SegmentLog(vertx, fromNginx, rejected);
       String logFile = Config.string(config(), Config.SEGMENT_LOG_FILE);
       if (logFile != null && !logFile.isBlank()) {
-        segmentFile = new SegmentLogFile(vertx, Path.of(logFile.trim()), r -> ledger.record(viewers.resolve(r)),
-          meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records"));
+        segmentFile = new SegmentLogFile(vertx, Path.of(logFile.trim()), fromNginx, rejected);
       }
       registerGauges();
       return Future.join(startHistory(), consumers(), segmentLog.listen(

@@ -1,6 +1,5 @@
 package dev.iptv.auth;
 
-import dev.iptv.auth.UserStore.Outcome;
 import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;

@@ -42,8 +42,4 @@ final class TokenBridge {
     Kept k = recent.get(token);
     return k != null && nowMs - k.atMs() <= MAX_AGE_MS ? k.record() : null;
   }
-
-  int size() {
-    return recent.size();
-  }
 }

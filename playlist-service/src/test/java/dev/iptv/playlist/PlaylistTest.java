@@ -252,11 +252,7 @@ class PlaylistTest {
     fx.set(Keys.channel("1"), channel("1", "Renamed elsewhere", 1, 1).encode());
     assertEquals(List.of("One"), titles(fx, token), "still cached");
     vertx.eventBus().publish(Addresses.CHANNELS_CHANGED, new JsonObject().put("channel_id", "1").put("action", "updated").put("is_active", true));
-    long deadline = System.currentTimeMillis() + 5000;
-    while (!titles(fx, token).equals(List.of("Renamed elsewhere")) && System.currentTimeMillis() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertEquals(List.of("Renamed elsewhere"), titles(fx, token));
+    assertEquals(List.of("Renamed elsewhere"), awaitTitles(vertx, fx, token, List.of("Renamed elsewhere")));
   }
 
   @Test
@@ -283,11 +279,8 @@ class PlaylistTest {
     fx.seedChannel("2", channel("2", "Put back from PostgreSQL", 1, 2));
     assertEquals(List.of("One"), titles(fx, token), "served from the cache");
     vertx.eventBus().publish(Addresses.MONITOR_EVENTS, new JsonObject().put("event", "redis_restored").put("keys", 5));
-    long end = System.currentTimeMillis() + 5000;
-    while (titles(fx, token).size() != 2 && System.currentTimeMillis() < end) {
-      await(Future.future(p -> vertx.setTimer(50, t -> p.complete())));
-    }
-    assertEquals(List.of("One", "Put back from PostgreSQL"), titles(fx, token));
+    assertEquals(List.of("One", "Put back from PostgreSQL"),
+      awaitTitles(vertx, fx, token, List.of("One", "Put back from PostgreSQL")));
   }
 
   @Test
@@ -408,5 +401,16 @@ class PlaylistTest {
 
   private static List<String> titles(PlaylistFixture fx, String token) {
     return fx.entries(token).stream().map(Entry::title).toList();
+  }
+
+  /** The titles once they are {@code expected} (an event-bus change arrives asynchronously), or after 5 s. */
+  private static List<String> awaitTitles(Vertx vertx, PlaylistFixture fx, String token, List<String> expected) {
+    long end = System.currentTimeMillis() + 5000;
+    List<String> now = titles(fx, token);
+    while (!now.equals(expected) && System.currentTimeMillis() < end) {
+      await(Future.future(p -> vertx.setTimer(50, t -> p.complete())));
+      now = titles(fx, token);
+    }
+    return now;
   }
 }

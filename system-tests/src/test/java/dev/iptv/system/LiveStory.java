@@ -1,6 +1,5 @@
 package dev.iptv.system;
 
-import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

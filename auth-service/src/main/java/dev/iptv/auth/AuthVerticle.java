@@ -11,6 +11,7 @@ import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
 import dev.iptv.common.TokenFormat;
+import dev.iptv.common.ViewerSession;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.Message;
@@ -27,7 +28,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -345,7 +345,6 @@ public class AuthVerticle extends ServiceVerticle {
 
   /** One client of one token: a hash of token, IP and User-Agent (the token never stored twice). */
   static String sessionId(String token, Object ip, Object userAgent) {
-    String key = token + "|" + (ip == null ? "" : ip) + "|" + (userAgent == null ? "" : userAgent);
-    return HexFormat.of().formatHex(Http.sha256(key), 0, 12);
+    return ViewerSession.id(token, ip, userAgent);
   }
 }

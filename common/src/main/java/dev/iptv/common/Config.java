@@ -67,6 +67,14 @@ public final class Config {
   public static final String PG_SCHEMA = "IPTV_PG_SCHEMA";
   /** monitor-service: seconds between full reconciliations of the Redis mirror in PostgreSQL. */
   public static final String MIRROR_RECONCILE_S = "IPTV_MIRROR_RECONCILE_S";
+  /** CDN or proxy CIDRs (comma-separated) whose client-address header is believed (SPEC section 11). */
+  public static final String REAL_IP_FROM = "IPTV_REAL_IP_FROM";
+  /** The header those proxies carry the client's address in. */
+  public static final String REAL_IP_HEADER = "IPTV_REAL_IP_HEADER";
+  /** nginx front: its {@code listen} value (default: IPTV_HTTP_PORT). */
+  public static final String NGINX_LISTEN = "IPTV_NGINX_LISTEN";
+  /** nginx front: another access_log target for segment records (a syslog target, or off). */
+  public static final String SEGMENT_LOG = "IPTV_SEGMENT_LOG";
 
   /** Defaults that work on one machine. Absent here means "unset" (for example PG_URL). */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -100,6 +108,7 @@ public final class Config {
     DEFAULTS.put(HISTORY_RETENTION_DAYS, "30");
     DEFAULTS.put(METRICS_PUBLIC, "false");
     DEFAULTS.put(MIRROR_RECONCILE_S, "300");
+    DEFAULTS.put(REAL_IP_HEADER, "X-Forwarded-For");
   }
 
   private Config() {

@@ -88,21 +88,6 @@ public final class Http {
     return line.length() > 200 ? line.substring(0, 200) : line;
   }
 
-  /**
-   * The viewer's address: the peer, or, when the peer is the local front (nginx on loopback), the
-   * X-Real-IP it forwards (nginx's realip module has already resolved a CDN's header into it).
-   */
-  public static String clientIp(HttpServerRequest req) {
-    String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-    if (remote.equals("127.0.0.1") || remote.equals("0:0:0:0:0:0:0:1") || remote.equals("::1")) {
-      String forwarded = req.getHeader("X-Real-IP");
-      if (forwarded != null && !forwarded.isBlank() && forwarded.length() <= 64) {
-        return forwarded.trim();
-      }
-    }
-    return remote;
-  }
-
   /** The User-Agent, at most 512 characters, "" when absent. */
   public static String userAgent(HttpServerRequest req) {
     String ua = req.getHeader(HttpHeaders.USER_AGENT);

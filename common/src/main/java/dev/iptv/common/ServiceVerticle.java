@@ -8,6 +8,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -27,6 +28,7 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   private Router router;
   private HttpServer server;
+  private ClientAddress clients;
 
   /** The service's name, for logs and health. */
   public abstract String name();
@@ -41,6 +43,12 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   @Override
   public final Future<?> start() {
+    try {
+      // Behind the local nginx front when serving its own port; the all-in-one front is the edge.
+      clients = ClientAddress.from(config(), config().getInteger(SERVE_PORT, 0) > 0);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     return setUp().compose(r -> {
       router = r;
       int port = config().getInteger(SERVE_PORT, 0);
@@ -87,6 +95,11 @@ public abstract class ServiceVerticle extends VerticleBase {
         ctx.next();
       });
     };
+  }
+
+  /** The viewer's address of a request, by the suite's one rule ({@link ClientAddress}). */
+  protected final String clientIp(HttpServerRequest req) {
+    return clients.of(req);
   }
 
   /** The service's routes; valid once started. */

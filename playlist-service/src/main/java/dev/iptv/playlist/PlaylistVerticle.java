@@ -176,7 +176,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     if (!TokenFormat.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
-    JsonObject session = new JsonObject().put("token", token).put("ip", Http.clientIp(ctx.request()))
+    JsonObject session = new JsonObject().put("token", token).put("ip", clientIp(ctx.request()))
       .put("user_agent", Http.userAgent(ctx.request())).put("hold", false);
     return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session,
         new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS))

@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  * <pre>
  *   java -jar iptv.jar run                 the four services in one JVM on IPTV_HTTP_PORT (embedded)
  *   java -jar iptv.jar service NAME[,NAME]  the named services, clustered over Hazelcast, each on its own port
+ *   java -jar iptv.jar nginx-config RUN_DIR [foreground]   the nginx front's configuration, on stdout
  * </pre>
  */
 public final class Main {
@@ -59,6 +60,17 @@ public final class Main {
     JsonObject config;
     try {
       config = Config.load();
+      if (mode.equals("nginx-config")) {
+        // java -jar iptv.jar nginx-config RUN_DIR [foreground]: the front's nginx.conf on stdout.
+        if (args.length < 2) {
+          throw new IllegalArgumentException("usage: nginx-config RUN_DIR [foreground]");
+        }
+        boolean foreground = args.length > 2 && args[2].equals("foreground");
+        System.out.print(NginxConfig.render(config, java.nio.file.Path.of(args[1]), !foreground));
+        System.out.flush();
+        System.exit(0);
+        return;
+      }
       Launch.checkAdminToken(config);
     } catch (IllegalStateException | IllegalArgumentException e) {
       System.err.println("iptv: " + e.getMessage());

@@ -10,6 +10,7 @@ import dev.iptv.common.SegmentProof;
 import dev.iptv.common.SegmentServed;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
+import dev.iptv.common.ViewerSession;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -69,6 +70,7 @@ public class StreamVerticle extends ServiceVerticle {
   private Redis redis;
   private StreamStore store;
   private StreamManager manager;
+  private SegmentProof proofs;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
@@ -87,6 +89,7 @@ public class StreamVerticle extends ServiceVerticle {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     redis = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
     store = new StreamStore(redis);
     byte[] raw = new byte[4];
@@ -158,8 +161,7 @@ public class StreamVerticle extends ServiceVerticle {
       .compose(info -> readPlaylist(id)
         .recover(err -> within(manager.ensure(id), deadline).compose(again -> readPlaylist(id))))
       .onSuccess(text -> {
-        long expires = proofExpiry();
-        String body = Playlists.signSegments(text, id, SegmentProof.query(settings.segmentSecret(), id, expires));
+        String body = Playlists.signSegments(text, id, proofQuery(ctx, id, token));
         ctx.response()
           .putHeader(HttpHeaders.CONTENT_TYPE, MPEGURL)
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
@@ -181,7 +183,7 @@ public class StreamVerticle extends ServiceVerticle {
     admit(ctx, token, id).onComplete(ar -> {
       if (ar.succeeded() && ar.result().valid()) {
         ctx.response().setStatusCode(204)
-          .putHeader(PROOF_HEADER, SegmentProof.query(settings.segmentSecret(), id, proofExpiry()))
+          .putHeader(PROOF_HEADER, proofQuery(ctx, id, token))
           .end();
         touch(ctx, id, token, ar.result().username());
       } else {
@@ -193,12 +195,11 @@ public class StreamVerticle extends ServiceVerticle {
   private void segment(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     String name = "stream_" + id + "_" + ctx.pathParam("n") + ".ts";
-    String e = ctx.request().getParam("e");
-    String sig = ctx.request().getParam("s");
-    long now = System.currentTimeMillis() / 1000;
-    if (!SegmentProof.check(settings.segmentSecret(), id, e, sig, now)) {
-      boolean expired = SegmentProof.check(settings.segmentSecret(), id, e, sig, 0);
-      Http.sendText(ctx, 403, expired ? "ERROR: Segment proof expired\n" : "ERROR: Invalid segment proof\n");
+    HttpServerRequest req = ctx.request();
+    SegmentProof.Verdict verdict = proofs.check(id, req.getParam("e"), req.getParam("n"), req.getParam("t"),
+      req.getParam("s"), System.currentTimeMillis() / 1000);
+    if (verdict != SegmentProof.Verdict.OK) {
+      Http.sendText(ctx, 403, verdict.playerError() + "\n");
       return;
     }
     String file = settings.hlsDir().resolve(name).toString();
@@ -208,7 +209,7 @@ public class StreamVerticle extends ServiceVerticle {
       .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
-      .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), Http.clientIp(ctx.request()),
+      .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp(ctx.request()),
         null, ctx.request().getHeader(HttpHeaders.USER_AGENT)).toJson()))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
@@ -245,7 +246,7 @@ public class StreamVerticle extends ServiceVerticle {
       return Future.succeededFuture(TokenCheck.unknown());
     }
     HttpServerRequest req = ctx.request();
-    JsonObject session = new JsonObject().put("token", token).put("ip", Http.clientIp(req))
+    JsonObject session = new JsonObject().put("token", token).put("ip", clientIp(req))
       .put("user_agent", Http.userAgent(req)).put("channel_id", id);
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS);
     return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session, opts)
@@ -274,16 +275,15 @@ public class StreamVerticle extends ServiceVerticle {
     HttpServerRequest req = ctx.request();
     if (username != null) {
       vertx.eventBus().publish(Addresses.VIEWER_POLLS, new JsonObject().put("username", username).put("channel_id", id)
-        .put("ip", Http.clientIp(req)).put("user_agent", Http.userAgent(req)).put("ts", System.currentTimeMillis() / 1000.0));
+        .put("ip", clientIp(req)).put("user_agent", Http.userAgent(req)).put("ts", System.currentTimeMillis() / 1000.0));
     }
-    String session = HexFormat.of().formatHex(Http.sha256(token + "|" + Http.clientIp(req) + "|" + Http.userAgent(req)), 0, 12);
-    store.touch(id, session).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
+    store.touch(id, ViewerSession.id(token, clientIp(req), Http.userAgent(req))).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
   }
 
-  /** Proof expiry: at least the configured TTL from now, rounded up to 10 s so caches see few URIs. */
-  private long proofExpiry() {
-    long at = System.currentTimeMillis() / 1000 + settings.proofTtlS();
-    return (at + 9) / 10 * 10;
+  /** The segment proof for this poll: bound to the channel and to the viewer's session. */
+  private String proofQuery(RoutingContext ctx, String id, String token) {
+    HttpServerRequest req = ctx.request();
+    return proofs.query(id, ViewerSession.id(token, clientIp(req), Http.userAgent(req)), System.currentTimeMillis() / 1000);
   }
 
   private Future<String> readPlaylist(String id) {

@@ -84,7 +84,7 @@ class PlayerStoriesTest {
     List<String> uris = r.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
     assertFalse(uris.isEmpty());
     for (String u : uris) {
-      assertTrue(u.matches("stream_101_\\d+\\.ts\\?e=\\d+&s=[A-Za-z0-9_-]+"), u);
+      assertTrue(u.matches("stream_101_\\d+\\.ts\\?e=\\d+&n=\\d+&t=[0-9a-f]{24}&s=[A-Za-z0-9_-]{22}"), u);
     }
 
     // The seed's keys, and ours.
@@ -170,18 +170,23 @@ class PlayerStoriesTest {
     String bare = signed.substring(0, signed.indexOf('?'));
     assertEquals(403, fx.getBytes(bare).statusCode());
     assertEquals(403, fx.getBytes(bare + "?e=9999999999&s=AAAAAAAAAAAAAAAAAAAAAA").statusCode());
-    String secret = Config.segmentSecret(fx.config);
+    SegmentProof proofs = new SegmentProof(Config.segmentSecret(fx.config), 120);
+    String tag = "0123456789abcdef01234567";
     long past = Instant.now().getEpochSecond() - 5;
-    HttpResponse<String> expired = fx.getText(bare + "?" + SegmentProof.query(secret, "101", past));
+    HttpResponse<String> expired = fx.getText(bare + "?" + proofs.signed("101", tag, past, proofs.notAfter(past)));
     assertEquals(403, expired.statusCode());
     assertTrue(expired.body().contains("expired"), expired.body());
     long future = Instant.now().getEpochSecond() + 60;
-    assertEquals(403, fx.getBytes(bare + "?" + SegmentProof.query(secret, "999", future)).statusCode(),
+    assertEquals(403, fx.getBytes(bare + "?" + proofs.signed("999", tag, future, proofs.notAfter(future))).statusCode(),
       "a proof for another channel");
-    assertEquals(200, fx.getBytes(bare + "?" + SegmentProof.query(secret, "101", future)).statusCode());
+    long centuries = Instant.now().getEpochSecond() + 300L * 365 * 86400;
+    HttpResponse<String> far = fx.getText(bare + "?" + proofs.signed("101", tag, centuries, proofs.notAfter(centuries)));
+    assertEquals(403, far.statusCode(), "a validly signed expiry beyond the TTL is refused");
+    assertTrue(far.body().contains("too far ahead"), far.body());
+    assertEquals(200, fx.getBytes(bare + "?" + proofs.signed("101", tag, future, proofs.notAfter(future))).statusCode());
 
     // Only stream_{digits}_{digits}.ts is ever read from the folder.
-    String q = "?" + SegmentProof.query(secret, "101", future);
+    String q = "?" + proofs.signed("101", tag, future, proofs.notAfter(future));
     assertEquals(404, fx.getBytes(fx.base() + "/live/stream_101_..%2F..%2Fetc%2Fpasswd.ts" + q).statusCode());
     assertEquals(404, fx.getBytes(fx.base() + "/live/stream_101_1.ts.tmp" + q).statusCode());
     assertEquals(404, fx.getBytes(fx.base() + "/live/stream_101_99.ts" + q).statusCode());
@@ -239,10 +244,11 @@ class PlayerStoriesTest {
     HttpResponse<String> yes = fx.getText(fx.base() + "/internal/auth?token=" + token + "&channel=101");
     assertEquals(204, yes.statusCode());
     String proof = yes.headers().firstValue(StreamVerticle.PROOF_HEADER).orElseThrow();
-    assertTrue(proof.matches("e=\\d+&s=[A-Za-z0-9_-]{22}"), proof);
-    String e = proof.substring(2, proof.indexOf('&'));
-    String s = proof.substring(proof.indexOf("&s=") + 3);
-    assertTrue(SegmentProof.check(Config.segmentSecret(fx.config), "101", e, s, Instant.now().getEpochSecond()));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("e=(\\d+)&n=(\\d+)&t=([0-9a-f]{24})&s=([A-Za-z0-9_-]{22})").matcher(proof);
+    assertTrue(m.matches(), proof);
+    SegmentProof proofs = new SegmentProof(Config.segmentSecret(fx.config), 120);
+    assertEquals(SegmentProof.Verdict.OK, proofs.check("101", m.group(1), m.group(2), m.group(3), m.group(4),
+      Instant.now().getEpochSecond()));
     assertEquals(403, fx.getText(fx.base() + "/internal/auth?token=nope&channel=101").statusCode());
     assertEquals(403, fx.getText(fx.base() + "/internal/auth?token=" + token + "&channel=../1").statusCode());
   }

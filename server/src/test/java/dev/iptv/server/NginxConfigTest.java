@@ -109,6 +109,101 @@ class NginxConfigTest {
     assertRefused(Map.of(Config.STREAM_PORT, "80; x"), run, Config.STREAM_PORT);
   }
 
+  @Test
+  @DisplayName("the front's proof cap compares the proof's n with the clock like numbers (nginx has no arithmetic)")
+  void capRegexesCompareLikeNumbers() throws Exception {
+    String template = new String(NginxConfig.class.getResourceAsStream(NginxConfig.TEMPLATE).readAllBytes(),
+      StandardCharsets.UTF_8);
+    List<java.util.regex.Pattern> cap = new java.util.ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"~(\\^\\(\\?=[^\"]+)\" 1;").matcher(
+      template.substring(template.indexOf("$segment_proof_capped {")));
+    while (m.find() && cap.size() < 9) {
+      cap.add(java.util.regex.Pattern.compile(m.group(1)));
+    }
+    assertEquals(9, cap.size(), "one pattern per digit 0-8");
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 200_000; i++) {
+      long now = 1_000_000_000L + (long) (random.nextDouble() * 8_999_999_999L);
+      long n = switch (i % 4) {
+        case 0 -> now + random.nextInt(2001) - 1000;
+        case 1 -> now + (random.nextBoolean() ? 1 : -1) * (long) Math.pow(10, random.nextInt(10));
+        case 2 -> now;
+        default -> 1_000_000_000L + (long) (random.nextDouble() * 8_999_999_999L);
+      };
+      String text = n + ":" + now + "." + String.format("%03d", random.nextInt(1000));
+      boolean capped = cap.stream().anyMatch(p -> p.matcher(text).find());
+      // Proofs carry ten-digit n (until 2286); anything else is refused.
+      assertEquals(n < now && Long.toString(n).length() == 10, capped, text);
+    }
+    assertFalse(cap.stream().anyMatch(p -> p.matcher("17000000000:1795852012.123").find()), "an 11-digit n never passes");
+    assertFalse(cap.stream().anyMatch(p -> p.matcher(":1795852012.123").find()), "no n never passes");
+  }
+
+  @Test
+  @DisplayName("through a real nginx, a segment opens with the proof a poll gets, and not when expired, forged, moved or too far ahead")
+  void proofsThroughNginx() throws Exception {
+    Path run = runDir("nginx-proofs");
+    Path hls = run.resolve("hls");
+    Files.createDirectories(hls);
+    Files.write(hls.resolve("stream_12_5.ts"), new byte[] {0x47, 1, 2, 3});
+    new ProcessBuilder("chmod", "-R", "a+rX", run.toString()).start().waitFor();
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    JsonObject config = config(Map.of(Config.HLS_DIR, hls.toString(), Config.NGINX_LISTEN, "127.0.0.1:" + port));
+    nginxTest(run, NginxConfig.render(config, run, false));
+    Process nginx = new ProcessBuilder("nginx", "-p", run.toString(), "-c", run.resolve("nginx.conf").toString())
+      .redirectErrorStream(true).redirectOutput(run.resolve("nginx.out").toFile()).start();
+    try {
+      dev.iptv.common.SegmentProof proofs = new dev.iptv.common.SegmentProof(Config.segmentSecret(config), 120);
+      String base = "http://127.0.0.1:" + port + "/live/stream_12_5.ts?";
+      long now = System.currentTimeMillis() / 1000;
+      String tag = "0123456789abcdef01234567";
+      awaitStatus(200, base + proofs.query("12", tag, now));
+      assertEquals(403, status(base + proofs.query("13", tag, now)), "another channel's proof");
+      long past = now - 5;
+      assertEquals(403, status(base + proofs.signed("12", tag, past, proofs.notAfter(past))));
+      long far = now + 86_400L * 365 * 300;
+      assertEquals(403, status(base + proofs.signed("12", tag, far, proofs.notAfter(far))), "signed, but centuries ahead");
+      long edge = now + 120 + dev.iptv.common.SegmentProof.SLACK_S + 5;
+      assertEquals(403, status(base + proofs.signed("12", tag, edge, proofs.notAfter(edge))), "beyond TTL plus slack");
+      // The old attack: channel 12's proof, one digit moved into the expiry, for channel 2.
+      String q = proofs.query("12", tag, now);
+      String moved = q.replaceFirst("e=(\\d+)", "e=$11");
+      Files.write(hls.resolve("stream_2_5.ts"), new byte[] {0x47});
+      assertEquals(403, status("http://127.0.0.1:" + port + "/live/stream_2_5.ts?" + moved));
+      assertEquals(403, status("http://127.0.0.1:" + port + "/live/stream_12_5.ts"), "no proof");
+    } finally {
+      nginx.destroy();
+      nginx.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int status(String url) throws Exception {
+    java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+    try {
+      return c.getResponseCode();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  private static void awaitStatus(int want, String url) throws Exception {
+    long end = System.currentTimeMillis() + 10_000;
+    while (true) {
+      try {
+        assertEquals(want, status(url), url);
+        return;
+      } catch (java.io.IOException e) {
+        if (System.currentTimeMillis() > end) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
   private static void assertRefused(Map<String, String> env, Path run, String setting) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
       () -> NginxConfig.render(config(env), run, false));

@@ -93,6 +93,7 @@ class BinIptvTest {
     proc.awaitPort(port, Duration.ofSeconds(90));
     Client c = new Client(port, TestEnv.ADMIN_TOKEN);
     panelAndPlayerStory(c, "http://localhost:" + port);
+    new FieldStory(c, REDIS_DB, "field_run").run(source.url(), SESSION_WINDOW_S);
     story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_run");
     story.run(source.url(), SESSION_WINDOW_S, IDLE_TIMEOUT_S);
     new StreamStory(c, story, "crowd_run").run(source.url(), LiveSource.refusedUrl(), START_TIMEOUT_S);
@@ -118,6 +119,7 @@ class BinIptvTest {
     assertEquals(200, health.statusCode(), health.body());
     assertEquals("ok", new JsonObject(health.body()).getString("status"));
     panelAndPlayerStory(c, "http://localhost:" + port);
+    new FieldStory(c, REDIS_DB, "field_cluster").run(source.url(), SESSION_WINDOW_S);
     story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_cluster");
     story.run(source.url(), SESSION_WINDOW_S, IDLE_TIMEOUT_S);
     new StreamStory(c, story, "crowd_cluster").run(source.url(), LiveSource.refusedUrl(), START_TIMEOUT_S);

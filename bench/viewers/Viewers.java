@@ -1,0 +1,252 @@
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The viewers' load generator (bench/viewers/run.sh runs it): N HLS players, each on its own client
+ * address (127.0.1.1, 127.0.1.2, ...: all of 127/8 is loopback, so the front sees N distinct
+ * viewers), each polling its channel's live playlist every half target duration and fetching every
+ * new segment with the proof the playlist gives, as hls.js or VLC do.
+ *
+ * <pre>
+ *   java -cp server/target/iptv.jar bench/viewers/Viewers.java PORT TOKENS_FILE PLAYERS SECONDS CHANNELS PER_ACCOUNT
+ * </pre>
+ * TOKENS_FILE has one token per line (account k is line k); player i uses account i / PER_ACCOUNT
+ * and channel 1 + i % CHANNELS. Prints one summary: polls and their latency, segments, refusals
+ * (403), other errors, and stalls (a player that received no new segment for 3 target durations).
+ */
+public final class Viewers {
+
+  static final String UA = "BenchPlayer/1.0 (hls)";
+
+  static final class Stats {
+    final List<Long> pollMicros = new ArrayList<>();
+    final Map<String, Integer> errors = new TreeMap<>();
+    long polls;
+    long segments;
+    long bytes;
+    long refusals;
+    long stalls;
+    long stalledPlayers;
+
+    synchronized void poll(long micros) {
+      polls++;
+      pollMicros.add(micros);
+    }
+
+    synchronized void segment(long n) {
+      segments++;
+      bytes += n;
+    }
+
+    synchronized void error(String what) {
+      errors.merge(what, 1, Integer::sum);
+    }
+
+    synchronized void refused() {
+      refusals++;
+    }
+
+    synchronized void stall(boolean firstOfPlayer) {
+      stalls++;
+      if (firstOfPlayer) {
+        stalledPlayers++;
+      }
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[0]);
+    List<String> tokens = java.nio.file.Files.readAllLines(java.nio.file.Path.of(args[1]));
+    int players = Integer.parseInt(args[2]);
+    int seconds = Integer.parseInt(args[3]);
+    int channels = Integer.parseInt(args[4]);
+    int perAccount = Integer.parseInt(args[5]);
+    Vertx vertx = Vertx.vertx();
+    Stats stats = new Stats();
+    long end = System.currentTimeMillis() + seconds * 1000L;
+    CountDownLatch done = new CountDownLatch(players);
+    List<Player> all = new ArrayList<>();
+    for (int i = 0; i < players; i++) {
+      String address = "127.0." + (1 + i / 250) + "." + (1 + i % 250);
+      String token = tokens.get(i / perAccount);
+      int channel = 1 + i % channels;
+      Player p = new Player(vertx, address, port, "/live/stream_" + channel + ".m3u8?token=" + token, stats, end, done);
+      all.add(p);
+      // Players arrive over the first 5 seconds, as a crowd does.
+      vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(5_000), t -> p.poll());
+    }
+    if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
+      System.err.println("viewers: some players did not finish");
+    }
+    for (Player p : all) {
+      p.finish();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    report(stats, players, seconds);
+  }
+
+  static void report(Stats s, int players, int seconds) {
+    long[] sorted = s.pollMicros.stream().mapToLong(Long::longValue).sorted().toArray();
+    long errors = s.errors.values().stream().mapToLong(Integer::longValue).sum();
+    System.out.printf("players %d, %d s: polls %d (%.0f/s), poll latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms;"
+        + " segments %d (%.1f MB); refusals %d; errors %d %s; stalls %d (players stalled: %d)%n",
+      players, seconds, s.polls, s.polls / (double) seconds, pct(sorted, 50), pct(sorted, 95), pct(sorted, 99),
+      sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000.0, s.segments, s.bytes / 1e6, s.refusals, errors,
+      s.errors, s.stalls, s.stalledPlayers);
+    System.out.printf("RESULT polls=%d p50_ms=%.1f p99_ms=%.1f segments=%d refusals=%d errors=%d stalls=%d%n",
+      s.polls, pct(sorted, 50), pct(sorted, 99), s.segments, s.refusals, errors, s.stalls);
+  }
+
+  static double pct(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1000.0;
+  }
+
+  /** One player: poll, fetch what is new, wait, again; until the end. */
+  static final class Player {
+    final Vertx vertx;
+    final HttpClient http;
+    final String address;
+    final int port;
+    final String uri;
+    final Stats stats;
+    final long end;
+    final CountDownLatch done;
+    final Set<String> fetched = new HashSet<>();
+    long targetMs = 4_000;
+    long lastNewSegmentMs;
+    boolean stalled;
+    boolean finished;
+
+    Player(Vertx vertx, String address, int port, String uri, Stats stats, long end, CountDownLatch done) {
+      this.vertx = vertx;
+      this.address = address;
+      this.port = port;
+      this.uri = uri;
+      this.stats = stats;
+      this.end = end;
+      this.done = done;
+      this.http = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(address).setKeepAlive(true)
+        .setConnectTimeout(10_000).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(2));
+    }
+
+    void poll() {
+      long now = System.currentTimeMillis();
+      if (now >= end) {
+        finish();
+        return;
+      }
+      if (lastNewSegmentMs > 0 && now - lastNewSegmentMs > 3 * targetMs) {
+        stats.stall(!stalled);
+        stalled = true;
+        lastNewSegmentMs = now;
+      }
+      long t0 = System.nanoTime();
+      get(uri).onComplete(ar -> {
+        long micros = (System.nanoTime() - t0) / 1000;
+        if (ar.failed()) {
+          stats.error("poll " + ar.cause().getClass().getSimpleName());
+          next(now);
+          return;
+        }
+        Answer a = ar.result();
+        if (a.status == 403) {
+          stats.refused();
+          stats.error("poll 403 " + a.body.toString(StandardCharsets.UTF_8).trim());
+          next(now);
+          return;
+        }
+        if (a.status != 200) {
+          stats.error("poll " + a.status);
+          next(now);
+          return;
+        }
+        stats.poll(micros);
+        List<String> fresh = newSegments(a.body.toString(StandardCharsets.UTF_8));
+        fetch(fresh, 0).onComplete(x -> next(now));
+      });
+    }
+
+    private void next(long started) {
+      long wait = Math.max(1, targetMs / 2 - (System.currentTimeMillis() - started));
+      vertx.setTimer(wait, t -> poll());
+    }
+
+    private List<String> newSegments(String playlist) {
+      List<String> out = new ArrayList<>();
+      for (String line : playlist.split("\n")) {
+        if (line.startsWith("#EXT-X-TARGETDURATION:")) {
+          targetMs = Math.max(1, Long.parseLong(line.substring(22).trim())) * 1000;
+        } else if (!line.startsWith("#") && line.contains(".ts")) {
+          String name = line.contains("?") ? line.substring(0, line.indexOf('?')) : line;
+          if (fetched.add(name)) {
+            out.add(line.startsWith("http") ? line.substring(line.indexOf("/live/")) : "/live/" + line);
+          }
+        }
+      }
+      if (fetched.size() > 64) {
+        fetched.retainAll(Arrays.stream(playlist.split("\n")).filter(l -> l.contains(".ts"))
+          .map(l -> l.contains("?") ? l.substring(0, l.indexOf('?')) : l).toList());
+      }
+      return out;
+    }
+
+    private Future<Void> fetch(List<String> segments, int i) {
+      if (i >= segments.size()) {
+        return Future.succeededFuture();
+      }
+      return get(segments.get(i)).transform(ar -> {
+        if (ar.failed()) {
+          stats.error("segment " + ar.cause().getClass().getSimpleName());
+        } else if (ar.result().status != 200) {
+          if (ar.result().status == 403) {
+            stats.refused();
+          }
+          stats.error("segment " + ar.result().status);
+        } else {
+          stats.segment(ar.result().body.length());
+          lastNewSegmentMs = System.currentTimeMillis();
+        }
+        return fetch(segments, i + 1);
+      });
+    }
+
+    record Answer(int status, Buffer body) {
+    }
+
+    private Future<Answer> get(String path) {
+      return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+          .setURI(path).putHeader("User-Agent", UA).setTimeout(30_000))
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b))));
+    }
+
+    void finish() {
+      if (!finished) {
+        finished = true;
+        http.close();
+        done.countDown();
+      }
+    }
+  }
+}

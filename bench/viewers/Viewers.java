@@ -216,16 +216,16 @@ public final class Viewers {
       if (i >= segments.size()) {
         return Future.succeededFuture();
       }
-      return get(segments.get(i)).transform(ar -> {
+      return drain(segments.get(i)).transform(ar -> {
         if (ar.failed()) {
           stats.error("segment " + ar.cause().getClass().getSimpleName());
-        } else if (ar.result().status != 200) {
-          if (ar.result().status == 403) {
+        } else if (ar.result()[0] != 200) {
+          if (ar.result()[0] == 403) {
             stats.refused();
           }
-          stats.error("segment " + ar.result().status);
+          stats.error("segment " + ar.result()[0]);
         } else {
-          stats.segment(ar.result().body.length());
+          stats.segment(ar.result()[1]);
           lastNewSegmentMs = System.currentTimeMillis();
         }
         return fetch(segments, i + 1);
@@ -239,6 +239,17 @@ public final class Viewers {
       return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
           .setURI(path).putHeader("User-Agent", UA).setTimeout(30_000))
         .compose(req -> req.send().compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b))));
+    }
+
+    /** A segment, read and counted as it arrives (never held whole): {status, bytes}. */
+    private Future<long[]> drain(String path) {
+      return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+          .setURI(path).putHeader("User-Agent", UA).setTimeout(30_000))
+        .compose(req -> req.send().compose(resp -> {
+          long[] out = {resp.statusCode(), 0};
+          resp.handler(b -> out[1] += b.length());
+          return resp.end().map(v -> out);
+        }));
     }
 
     void finish() {

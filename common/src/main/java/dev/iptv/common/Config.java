@@ -67,6 +67,13 @@ public final class Config {
   public static final String PG_SCHEMA = "IPTV_PG_SCHEMA";
   /** monitor-service: seconds between full reconciliations of the Redis mirror in PostgreSQL. */
   public static final String MIRROR_RECONCILE_S = "IPTV_MIRROR_RECONCILE_S";
+  /**
+   * stream-service: channels one stream node runs at once (running plus starting); unset: 20 per
+   * core (see StreamSettings#MAX_STREAMS_PER_CORE). Beyond it a cold start gets 503 Capacity reached.
+   */
+  public static final String MAX_STREAMS = "IPTV_MAX_STREAMS";
+  /** stream-service: cold starts one user may cause per minute, cluster-wide (0: no limit). */
+  public static final String USER_STARTS_PER_MIN = "IPTV_USER_STARTS_PER_MIN";
 
   /** Defaults that work on one machine. Absent here means "unset" (for example PG_URL). */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -100,6 +107,7 @@ public final class Config {
     DEFAULTS.put(HISTORY_RETENTION_DAYS, "30");
     DEFAULTS.put(METRICS_PUBLIC, "false");
     DEFAULTS.put(MIRROR_RECONCILE_S, "300");
+    DEFAULTS.put(USER_STARTS_PER_MIN, "10");
   }
 
   private Config() {

@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.MirrorSentinel;
 import io.vertx.core.Future;
 
 import java.util.Map;
@@ -10,7 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * poll: read from Redis at most once per {@link #FRESH_MS} per channel, so a channel deleted or
  * deactivated without an {@code iptv.channels.changed} event (redis-cli, an event lost while a
  * service restarted) is refused within that time, and a poll costs no Redis read. The event, when
- * it comes, forgets the channel at once. While Redis cannot be read, the last answer stands.
+ * it comes, forgets the channel at once. While Redis cannot be read, or has lost its data and
+ * monitor-service is putting it back ({@link MirrorSentinel}), the last answer stands: a Redis
+ * restart does not throw the viewers of a running channel out.
  *
  * <p>Bounded: at most {@link #MAX_ENTRIES} channels are remembered (ids come from client URLs).
  * Safe on any thread.
@@ -25,10 +28,12 @@ final class ChannelGate {
   }
 
   private final StreamStore store;
+  private final MirrorSentinel sentinel;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
-  ChannelGate(StreamStore store) {
+  ChannelGate(StreamStore store, MirrorSentinel sentinel) {
     this.store = store;
+    this.sentinel = sentinel;
   }
 
   /** True when the channel exists and is active, as Redis said at most {@link #FRESH_MS} ago. */
@@ -44,7 +49,8 @@ final class ChannelGate {
         entries.clear();
       }
     }
-    Entry fresh = new Entry(store.channelActive(id), now);
+    Entry fresh = new Entry(store.channelActive(id).compose(active -> active != null ? Future.succeededFuture(active)
+      : sentinel.lost().map(lost -> lost && known != null && known.active().succeeded() && known.active().result())), now);
     entries.put(id, fresh);
     return fresh.active().recover(err -> {
       entries.remove(id, fresh);

@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
 import io.vertx.core.Context;
@@ -83,6 +84,7 @@ final class StreamManager {
   private final Context context;
   private final StreamSettings s;
   private final StreamStore store;
+  private final MirrorSentinel sentinel;
   private final LogTailer tailer = new LogTailer();
   private final String instance;
   private final Map<String, ChannelStream> streams = new HashMap<>();
@@ -98,11 +100,13 @@ final class StreamManager {
   private long capacityLoggedMs;
   private final List<Long> timers = new ArrayList<>();
 
-  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, String instance) {
+  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, MirrorSentinel sentinel,
+                String instance) {
     this.vertx = vertx;
     this.context = context;
     this.s = settings;
     this.store = store;
+    this.sentinel = sentinel;
     this.instance = instance;
     this.shutdownHook = new Thread(this::killAll, "stream-service-shutdown");
   }
@@ -440,19 +444,22 @@ final class StreamManager {
 
   /**
    * Running channels deleted or deactivated without an event (redis-cli, an event lost while a
-   * service restarted) are stopped here, at the sweep's period: one GET per running channel.
+   * service restarted) are stopped here, at the sweep's period: one GET per running channel. A
+   * channel missing while Redis lost its data and monitor-service restores it is left running.
    */
   private void recheckChannels() {
     for (ChannelStream cs : new ArrayList<>(streams.values())) {
       if (cs.stopping) {
         continue;
       }
-      store.channelActive(cs.id).onSuccess(active -> {
-        if (!active && !cs.stopping && streams.get(cs.id) == cs) {
-          log.warn("channel {}: deleted or deactivated without an event: stopping its stream", cs.id);
-          cs.stop("channel deleted or deactivated", true);
-        }
-      });
+      store.channelActive(cs.id)
+        .compose(active -> active != null ? Future.succeededFuture(active) : sentinel.lost())
+        .onSuccess(keep -> {
+          if (!keep && !cs.stopping && streams.get(cs.id) == cs) {
+            log.warn("channel {}: deleted or deactivated without an event: stopping its stream", cs.id);
+            cs.stop("channel deleted or deactivated", true);
+          }
+        });
     }
   }
 

@@ -79,13 +79,13 @@ final class StreamStore {
   }
 
   /**
-   * Whether the channel exists and is active, without reading the rest of it (no warnings about
-   * its sources): false when unknown, inactive or unreadable.
+   * Whether the channel is active, without reading the rest of it (no warnings about its sources):
+   * null when Redis has no such channel, false when inactive or unreadable.
    */
   Future<Boolean> channelActive(String id) {
     return api.get(Keys.channel(id)).map(r -> {
       if (r == null) {
-        return false;
+        return null;
       }
       try {
         return ChannelSpec.active(new JsonObject(r.toString()).getValue("is_active"));

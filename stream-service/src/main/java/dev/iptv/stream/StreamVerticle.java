@@ -5,6 +5,7 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.SegmentProof;
 import dev.iptv.common.SegmentServed;
@@ -26,6 +27,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +75,7 @@ public class StreamVerticle extends ServiceVerticle {
   private StreamStore store;
   private StreamManager manager;
   private ChannelGate gate;
+  private MirrorSentinel sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
@@ -96,8 +99,9 @@ public class StreamVerticle extends ServiceVerticle {
     byte[] raw = new byte[4];
     new SecureRandom().nextBytes(raw);
     String instance = settings.node() + "/" + HexFormat.of().formatHex(raw);
-    manager = new StreamManager(vertx, context, settings, store, instance);
-    gate = new ChannelGate(store);
+    sentinel = new MirrorSentinel(RedisAPI.api(redis)).start(vertx);
+    manager = new StreamManager(vertx, context, settings, store, sentinel, instance);
+    gate = new ChannelGate(store, sentinel);
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
@@ -129,6 +133,9 @@ public class StreamVerticle extends ServiceVerticle {
   @Override
   protected Future<?> tearDown() {
     vertx.cancelTimer(servedTimer);
+    if (sentinel != null) {
+      sentinel.stop(vertx);
+    }
     sendServed();
     Future<Void> closing = manager == null ? Future.succeededFuture() : manager.close();
     return closing.eventually(() -> {

@@ -3,6 +3,8 @@ package dev.iptv.stream;
 import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
 import dev.iptv.common.Keys;
+import dev.iptv.common.MirrorSentinel;
+import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.StreamKeys;
 import dev.iptv.stream.testing.LiveSource;
@@ -173,6 +175,35 @@ class FrontAuthTest {
       && fx.channelFiles("505").isEmpty() && fx.get(StreamKeys.owner("505")) == null && fx.get(Keys.streamPid("505")) == null);
     assertTrue(System.currentTimeMillis() - t0 < 12_000);
     assertTrue(events.stream().anyMatch(e -> "stopped".equals(e.getString("event")) && "505".equals(e.getString("channel_id"))));
+  }
+
+  @Test
+  @DisplayName("Redis flushed while the mirror restores it: a running channel missing from Redis plays on, nothing stops")
+  void redisLossIsNoDeletion() {
+    await(fx.redis.set(List.of(MonitorKeys.SENTINEL, "1")));
+    fx.channel("508", source.url());
+    String channelJson = fx.get(Keys.channel("508"));
+    String token = fx.token();
+    assertEquals(200, fx.getText(fx.playlistUrl("508", token)).statusCode());
+    List<Long> pids = fx.ffmpegPids("508");
+    assertEquals(1, pids.size());
+    StreamFixture.sleep(MirrorSentinel.PROBE_MS + 500);   // stream- and auth-service have seen the mirror
+    try {
+      await(fx.redis.flushdb(List.of()));
+      long until = System.currentTimeMillis() + 7_000;    // two sweeps and two cache lifetimes
+      while (System.currentTimeMillis() < until) {
+        assertEquals(204, auth(token, "508"));
+        HttpResponse<String> r = fx.getText(fx.playlistUrl("508", token));
+        assertEquals(200, r.statusCode(), r.body());
+        StreamFixture.sleep(250);
+      }
+      assertEquals(pids, fx.ffmpegPids("508"), "the same FFmpeg plays on");
+    } finally {
+      // What monitor-service's restore would do.
+      await(fx.redis.set(List.of(Keys.channel("508"), channelJson)));
+      await(fx.redis.set(List.of(MonitorKeys.SENTINEL, "1")));
+    }
+    fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", "508"));
   }
 
   @Test

@@ -77,7 +77,7 @@ PORT=$(free_port)
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 env IPTV_ADMIN_TOKEN=$ADMIN IPTV_REDIS_URL=redis://127.0.0.1:6379/$DB IPTV_HTTP_PORT=$PORT \
   IPTV_BIND_HOST=127.0.0.1 IPTV_HLS_DIR=$HLS IPTV_FFMPEG_LOG_DIR=$WORK/ffmpeg-logs IPTV_IDLE_TIMEOUT_S=600 IPTV_NODE_NAME=bench \
-  IPTV_SEGMENT_LOG_FILE=$WORK/front/segments.log IPTV_SEGMENT_LOG_PORT=$ULOG \
+  IPTV_SEGMENT_LOG_FILE=$WORK/front/segments.log IPTV_SEGMENT_LOG_PORT=$ULOG IPTV_USER_STARTS_PER_MIN=0 \
   java -jar "$JAR" run > "$WORK/server.log" 2>&1 &
 SERVER=$!
 PIDS+=($SERVER)
@@ -152,7 +152,7 @@ median() { python3 -c "import statistics,sys; print(statistics.median([int(x) fo
 seg=$(ls "$HLS"/stream_900_*.ts | head -1)
 cp "$seg" "$HLS/stream_900_1.ts"
 SIZE=$(stat -c %s "$HLS/stream_900_1.ts")
-PROOF=$(curl -fs -D - -o /dev/null "http://127.0.0.1:$PORT/internal/auth?token=$TOKEN&channel=900" | tr -d '\r' | sed -n 's/^X-Segment-Proof: //Ip')
+PROOF=$(curl -fs "http://127.0.0.1:$PORT/live/stream_900.m3u8?token=$TOKEN" | grep -m1 '\.ts?' | sed 's/^[^?]*?//')
 SIGNED="http://127.0.0.1:$PORT/live/stream_900_1.ts?$PROOF"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$SIGNED")" = 200 ] || { echo "bench: signed segment not served" >&2; exit 1; }
 NPORT=$(free_port)

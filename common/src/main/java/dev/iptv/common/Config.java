@@ -75,6 +75,13 @@ public final class Config {
   public static final String NGINX_LISTEN = "IPTV_NGINX_LISTEN";
   /** nginx front: another access_log target for segment records (a syslog target, or off). */
   public static final String SEGMENT_LOG = "IPTV_SEGMENT_LOG";
+  /**
+   * stream-service: channels one stream node runs at once (running plus starting); unset: 20 per
+   * core (see StreamSettings#MAX_STREAMS_PER_CORE). Beyond it a cold start gets 503 Capacity reached.
+   */
+  public static final String MAX_STREAMS = "IPTV_MAX_STREAMS";
+  /** stream-service: cold starts one user may cause per minute, cluster-wide (0: no limit). */
+  public static final String USER_STARTS_PER_MIN = "IPTV_USER_STARTS_PER_MIN";
 
   /** Defaults that work on one machine. Absent here means "unset" (for example PG_URL). */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -109,6 +116,7 @@ public final class Config {
     DEFAULTS.put(METRICS_PUBLIC, "false");
     DEFAULTS.put(MIRROR_RECONCILE_S, "300");
     DEFAULTS.put(REAL_IP_HEADER, "X-Forwarded-For");
+    DEFAULTS.put(USER_STARTS_PER_MIN, "10");
   }
 
   private Config() {

@@ -79,8 +79,7 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
         addSource(id, sources, b instanceof String s ? s.trim() : null);
       }
     }
-    Object active = o.getValue("is_active");
-    boolean isActive = !(Boolean.FALSE.equals(active) || "false".equals(active) || Integer.valueOf(0).equals(active));
+    boolean isActive = active(o.getValue("is_active"));
     String ua = o.getValue("user_agent") instanceof String s && !s.isBlank() ? s.trim() : null;
     if (ua != null && !safeValue(ua)) {
       log.warn("channel {}: user_agent ignored: it holds a line break or is too long", id);
@@ -101,6 +100,11 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     return new ChannelSpec(id, List.copyOf(sources), primary, isActive,
       Quality.parse(o.getValue("quality") instanceof String q ? q : null),
       Profile.parse(o.getValue("transcode_profile") instanceof String p ? p : null), ua, Map.copyOf(headers));
+  }
+
+  /** {@code is_active} as the suite reads it: only false, "false" or 0 make a channel inactive (absent: active). */
+  static boolean active(Object isActive) {
+    return !(Boolean.FALSE.equals(isActive) || "false".equals(isActive) || Integer.valueOf(0).equals(isActive));
   }
 
   private static void addSource(String id, List<String> sources, String url) {

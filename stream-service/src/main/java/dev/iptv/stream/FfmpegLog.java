@@ -22,7 +22,12 @@ public final class FfmpegLog {
     /** The source cannot be read (refused, 404, timeout, no data, not a stream): try the next source. */
     SOURCE,
     /** The source plays but its packets cannot be copied into HLS: transcode it. */
-    COPY
+    COPY,
+    /**
+     * The output cannot be written: the disk (or the user's quota) is full. Neither another source
+     * nor transcoding can help; it is reported as a disk problem.
+     */
+    DISK
   }
 
   /** Video codecs HLS players decode: H.264 and HEVC. */
@@ -44,6 +49,8 @@ public final class FfmpegLog {
     "failed to resolve", "name or service not known", "no route to host", "network is unreachable",
     "invalid data found when processing input", "end of file", "input/output error", "protocol not found",
     "not on whitelist", "connection reset", "broken pipe", "stream ends prematurely");
+  /** ENOSPC and EDQUOT as FFmpeg prints them (strerror). */
+  private static final List<String> DISK_ERRORS = List.of("no space left on device", "disk quota exceeded");
 
   private final ArrayDeque<String> lines = new ArrayDeque<>();
   private final long createdMs = System.currentTimeMillis();
@@ -57,6 +64,7 @@ public final class FfmpegLog {
   private final ArrayDeque<Long> dtsWarnings = new ArrayDeque<>();
   private String copyProblem;
   private String sourceProblem;
+  private String diskProblem;
   private long segmentsOpened;
 
   /** One stderr line. */
@@ -117,6 +125,15 @@ public final class FfmpegLog {
           + DTS_WINDOW_MS / 1000 + " s)";
       }
     }
+    for (String e : DISK_ERRORS) {
+      if (lower.contains(e)) {
+        // "Could not write header ...: No space left on device" says nothing about copying.
+        if (diskProblem == null) {
+          diskProblem = trimmed.trim();
+        }
+        return;
+      }
+    }
     if (copyProblem == null) {
       for (String e : COPY_ERRORS) {
         if (lower.contains(e)) {
@@ -157,6 +174,11 @@ public final class FfmpegLog {
     return copyProblem;
   }
 
+  /** What FFmpeg said about a full disk or quota, or null. */
+  public synchronized String diskProblem() {
+    return diskProblem;
+  }
+
   public synchronized boolean inputOpened() {
     return inputOpened;
   }
@@ -175,6 +197,9 @@ public final class FfmpegLog {
    * @param copying whether it ran in copy mode
    */
   public synchronized Failure classify(boolean copying) {
+    if (diskProblem != null) {
+      return Failure.DISK;
+    }
     if (copying && copyProblem != null) {
       return Failure.COPY;
     }
@@ -187,6 +212,9 @@ public final class FfmpegLog {
 
   /** The most telling line for logs and events. */
   public synchronized String summary() {
+    if (diskProblem != null) {
+      return diskProblem;
+    }
     if (copyProblem != null) {
       return copyProblem;
     }

@@ -4,9 +4,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -80,17 +83,20 @@ final class LogTailer implements AutoCloseable {
   }
 
   private void drain(Tail t, boolean last) {
-    try (RandomAccessFile raf = new RandomAccessFile(t.file.toFile(), "rw")) {
-      long len = raf.length();
+    // Never through a symbolic link, and never created here: only the file FFmpeg writes.
+    try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+      LinkOption.NOFOLLOW_LINKS)) {
+      long len = ch.size();
       if (len < t.position) {
         t.position = 0;
       }
       if (len > t.position) {
-        byte[] buf = new byte[(int) Math.min(len - t.position, 256 * 1024)];
-        raf.seek(t.position);
-        raf.readFully(buf);
-        t.position += buf.length;
-        String text = new String(buf, StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(len - t.position, 256 * 1024));
+        while (buf.hasRemaining() && ch.read(buf, t.position + buf.position()) > 0) {
+          // Until the buffer is full or the file ends.
+        }
+        t.position += buf.position();
+        String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
         int start = 0;
         for (int i = 0; i < text.length(); i++) {
           char c = text.charAt(i);
@@ -111,8 +117,8 @@ final class LogTailer implements AutoCloseable {
         t.sink.accept(t.partial.toString());
         t.partial.setLength(0);
       }
-      if (!last && t.position >= MAX_BYTES && t.position == raf.length()) {
-        raf.setLength(0);
+      if (!last && t.position >= MAX_BYTES && t.position == ch.size()) {
+        ch.truncate(0);
         t.position = 0;
       }
     } catch (IOException e) {

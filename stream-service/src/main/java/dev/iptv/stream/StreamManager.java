@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
 import io.vertx.core.Context;
@@ -48,6 +49,17 @@ final class StreamManager {
   private static final long BACKOFF_MAX_MS = 30_000;
   /** A stream that ran this long before dying resets its failure count. */
   private static final long STABLE_MS = 30_000;
+  /** The window of IPTV_USER_STARTS_PER_MIN. */
+  static final long START_WINDOW_MS = 60_000;
+  /**
+   * Free bytes under which the HLS folder's file system counts as full. FFmpeg's HLS muxer (5.x)
+   * says nothing when its writes fail with ENOSPC: it runs on and leaves empty files, so a start
+   * that yields no segment also asks the file system.
+   */
+  static final long DISK_FULL_BYTES = 1024 * 1024;
+  /** While an attempt waits for its first segment, how often the file system is asked. */
+  private static final long DISK_CHECK_MS = 1_000;
+  private static final long CAPACITY_LOG_MS = 60_000;
   private static final Pattern CHANNEL_FILE = Pattern.compile("stream_(\\d{1,19})(?:\\.m3u8|_\\d+\\.ts)(?:\\.tmp)?");
 
   /** One way to run a channel. */
@@ -72,6 +84,7 @@ final class StreamManager {
   private final Context context;
   private final StreamSettings s;
   private final StreamStore store;
+  private final MirrorSentinel sentinel;
   private final LogTailer tailer = new LogTailer();
   private final String instance;
   private final Map<String, ChannelStream> streams = new HashMap<>();
@@ -81,13 +94,19 @@ final class StreamManager {
   private final Thread shutdownHook;
   private boolean closing;
   private boolean sweeping;
+  /** Cold starts past the capacity check whose user's start count is being charged in Redis. */
+  private int charging;
+  private long startSeq;
+  private long capacityLoggedMs;
   private final List<Long> timers = new ArrayList<>();
 
-  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, String instance) {
+  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, MirrorSentinel sentinel,
+                String instance) {
     this.vertx = vertx;
     this.context = context;
     this.s = settings;
     this.store = store;
+    this.sentinel = sentinel;
     this.instance = instance;
     this.shutdownHook = new Thread(this::killAll, "stream-service-shutdown");
   }
@@ -96,18 +115,17 @@ final class StreamManager {
     return instance;
   }
 
-  /** Creates the folders, adopts or removes what a predecessor left, then starts the timers. */
+  /**
+   * Creates or checks the private folders (a folder that is a link or another user's fails the
+   * start), adopts or removes what a predecessor left, then starts the timers.
+   */
   Future<Void> start() {
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
     return vertx.executeBlocking(() -> {
-        Files.createDirectories(s.hlsDir());
-        if (!Files.isDirectory(s.ffmpegLogDir())) {
-          // FFmpeg's stderr may name upstream credentials: readable by the service's user only.
-          Files.createDirectories(s.ffmpegLogDir(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        }
+        PrivateFolders.prepareHls(s.hlsDir());
+        PrivateFolders.prepareLogs(s.ffmpegLogDir());
         return null;
       }, false)
+      .onSuccess(v -> Runtime.getRuntime().addShutdownHook(shutdownHook))
       .compose(v -> sweep().recover(err -> {
         // Redis may come back later; the periodic sweep retries.
         log.warn("crash recovery at start failed, retrying periodically: {}", err.toString());
@@ -116,7 +134,10 @@ final class StreamManager {
       .onSuccess(v -> {
         timers.add(vertx.setPeriodic(Math.max(300, s.leaseMs() / 3), t -> renewLeases()));
         timers.add(vertx.setPeriodic(s.idleCheckMs(), t -> stopIdle()));
-        timers.add(vertx.setPeriodic(Math.max(2_000, s.leaseMs()), t -> sweep()));
+        timers.add(vertx.setPeriodic(Math.max(2_000, s.leaseMs()), t -> {
+          sweep();
+          recheckChannels();
+        }));
       });
   }
 
@@ -159,40 +180,59 @@ final class StreamManager {
    * channel and 503 when it cannot be started within the start timeout.
    */
   Future<StreamInfo> ensure(String id) {
-    return on(() -> ensureHere(id));
+    return ensure(id, null);
   }
 
-  private Future<StreamInfo> ensureHere(String id) {
+  /**
+   * As {@link #ensure(String)}, for a viewer: {@code user} is charged one start
+   * (IPTV_USER_STARTS_PER_MIN) when theirs is the request that starts the channel here; joining a
+   * running channel or a start in progress is free. Fails with {@link StartRefused} at capacity
+   * (IPTV_MAX_STREAMS) or beyond the user's starts.
+   *
+   * @param user the viewer's username, or null (the admin API: never charged)
+   */
+  Future<StreamInfo> ensure(String id, String user) {
+    return on(() -> ensureHere(id, user));
+  }
+
+  private Future<StreamInfo> ensureHere(String id, String user) {
     if (closing) {
       return Future.failedFuture(new ApiException(503, "stream-service is stopping"));
     }
     ChannelStream cs = streams.get(id);
     if (cs != null) {
       if (cs.stopping) {
-        return cs.stopped.future().compose(v -> ensureHere(id));
+        return cs.stopped.future().compose(v -> ensureHere(id, user));
       }
       boolean wasRunning = cs.ready.future().succeeded();
       return wasRunning ? cs.ready.future().map(StreamInfo::running) : cs.ready.future();
     }
     Future<StreamInfo> inFlight = pending.get(id);
     if (inFlight != null) {
-      return inFlight;
+      // A start in progress is joined for free; if its starter had used up their own starts, this
+      // viewer (another user) asks again as the starter.
+      return inFlight.recover(err -> err instanceof StartRefused r && r.user() != null && !r.user().equals(user)
+        ? ensureHere(id, user) : Future.failedFuture(err));
     }
     long deadline = System.currentTimeMillis() + s.startTimeoutMs();
     Future<StreamInfo> f = store.channel(id).compose(spec -> {
       if (spec == null || !spec.active()) {
         return Future.failedFuture(ApiException.notFound("unknown or inactive channel " + id));
       }
-      return acquire(spec, deadline);
+      return acquire(spec, deadline, user);
     });
     pending.put(id, f);
     f.onComplete(ar -> pending.remove(id, f));
     return f;
   }
 
-  private Future<StreamInfo> acquire(ChannelSpec spec, long deadline) {
+  private Future<StreamInfo> acquire(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
-    return store.claim(id, instance, s.leaseMs()).compose(won -> {
+    // At capacity only a channel another instance runs can be joined: no lease is taken to find out.
+    Future<Boolean> claimed = hasRoom() ? store.claim(id, instance, s.leaseMs())
+      : store.owner(id).compose(owner -> owner == null ? Future.failedFuture(capacityReached())
+        : Future.succeededFuture(false));
+    return claimed.compose(won -> {
       if (!won) {
         return joinRemote(spec, deadline);
       }
@@ -200,8 +240,28 @@ final class StreamManager {
         return store.release(id, instance)
           .transform(x -> Future.failedFuture(new ApiException(503, "stream-service is stopping")));
       }
-      return takeOver(spec, deadline);
+      return takeOver(spec, deadline, user);
     });
+  }
+
+  /** Room for one more channel: running, stopping and starting ones all count. */
+  private boolean hasRoom() {
+    return streams.size() + charging < s.maxStreams();
+  }
+
+  private StartRefused capacityReached() {
+    long now = System.currentTimeMillis();
+    if (now - capacityLoggedMs > CAPACITY_LOG_MS) {
+      capacityLoggedMs = now;
+      log.warn("capacity reached: {} channels run here ({} is {}); cold starts get 503 (logged once a minute)",
+        streams.size() + charging, dev.iptv.common.Config.MAX_STREAMS, s.maxStreams());
+    }
+    return StartRefused.capacity(s.node(), streams.size() + charging, s.maxStreams());
+  }
+
+  /** Gives the lease back (nothing was started under it) and fails with {@code why}. */
+  private Future<StreamInfo> refuse(String id, Throwable why) {
+    return store.release(id, instance).transform(x -> Future.failedFuture(why));
   }
 
   /**
@@ -210,19 +270,19 @@ final class StreamManager {
    * process is adopted if /proc confirms it, and any other FFmpeg of the channel here is stopped,
    * so a player's request never starts a second one beside it. Otherwise FFmpeg starts fresh.
    */
-  private Future<StreamInfo> takeOver(ChannelSpec spec, long deadline) {
+  private Future<StreamInfo> takeOver(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
     return store.state(id).compose(st -> {
       boolean recorded = st.pid() != null && (st.node() == null || st.node().equals(s.node()));
       if (!recorded) {
-        return startHere(spec, deadline);
+        return startHere(spec, deadline, user);
       }
       return unownedFfmpeg(id).compose(procs -> {
         ProcScan.Found keep = procs.stream().filter(f -> f.pid() == st.pid()).findFirst().orElse(null);
         List<ProcScan.Found> kill = procs.stream().filter(f -> f != keep).toList();
         Future<Void> killed = kill.isEmpty() ? Future.succeededFuture() : killOrphans(id, kill);
         if (keep == null || closing || streams.containsKey(id)) {
-          return killed.compose(v -> startHere(spec, deadline));
+          return killed.compose(v -> startHere(spec, deadline, user));
         }
         return killed.compose(v -> adopt(id, keep, st)).compose(v -> {
           ChannelStream cs = streams.get(id);
@@ -230,17 +290,55 @@ final class StreamManager {
             return cs.ready.future();
           }
           // Gone before it could be adopted (adopt released the lease): start afresh.
-          return acquire(spec, deadline);
+          return acquire(spec, deadline, user);
         });
       });
     });
   }
 
-  private Future<StreamInfo> startHere(ChannelSpec spec, long deadline) {
-    ChannelStream existing = streams.get(spec.id());
+  /**
+   * A fresh FFmpeg for the channel, under our lease, if the node has room and the user has starts
+   * left. The room is checked and taken on this context without a pause (the start in progress
+   * counts while its user's starts are charged), so a crowd of first viewers of different channels
+   * never runs more than IPTV_MAX_STREAMS.
+   */
+  private Future<StreamInfo> startHere(ChannelSpec spec, long deadline, String user) {
+    String id = spec.id();
+    ChannelStream existing = streams.get(id);
     if (existing != null) {
       return existing.ready.future();
     }
+    if (!hasRoom()) {
+      return refuse(id, capacityReached());
+    }
+    if (user == null || s.userStartsPerMin() == 0) {
+      return launch(spec, deadline);
+    }
+    charging++;
+    return store.chargeStart(user, s.userStartsPerMin(), START_WINDOW_MS, instance + "/" + id + "/" + ++startSeq)
+      .transform(ar -> {
+        charging--;
+        if (ar.failed()) {
+          log.warn("channel {}: cannot count the starts of {}: {}", id, user, ar.cause().toString());
+          return refuse(id, new ApiException(503, "cannot count the channel starts of " + user));
+        }
+        if (ar.result() > 0) {
+          log.info("channel {}: not started for {}: {} starts in the last minute already", id, user,
+            s.userStartsPerMin());
+          return refuse(id, StartRefused.tooManyStarts(user, s.userStartsPerMin(), ar.result()));
+        }
+        ChannelStream again = streams.get(id);
+        if (again != null) {
+          return again.ready.future();
+        }
+        if (closing) {
+          return refuse(id, new ApiException(503, "stream-service is stopping"));
+        }
+        return launch(spec, deadline);
+      });
+  }
+
+  private Future<StreamInfo> launch(ChannelSpec spec, long deadline) {
     ChannelStream cs = new ChannelStream(spec);
     streams.put(spec.id(), cs);
     cs.startFresh(deadline);
@@ -288,7 +386,8 @@ final class StreamManager {
         }
         return store.claim(id, instance, s.leaseMs()).map(won -> {
           if (won && !result.future().isComplete()) {
-            takeOver(spec, deadline).onComplete(result);
+            // Its owner is gone: taking over is no start of the viewer's (never charged).
+            takeOver(spec, deadline, null).onComplete(result);
           }
           return null;
         });
@@ -341,6 +440,27 @@ final class StreamManager {
         }
       });
     });
+  }
+
+  /**
+   * Running channels deleted or deactivated without an event (redis-cli, an event lost while a
+   * service restarted) are stopped here, at the sweep's period: one GET per running channel. A
+   * channel missing while Redis lost its data and monitor-service restores it is left running.
+   */
+  private void recheckChannels() {
+    for (ChannelStream cs : new ArrayList<>(streams.values())) {
+      if (cs.stopping) {
+        continue;
+      }
+      store.channelActive(cs.id)
+        .compose(active -> active != null ? Future.succeededFuture(active) : sentinel.lost())
+        .onSuccess(keep -> {
+          if (!keep && !cs.stopping && streams.get(cs.id) == cs) {
+            log.warn("channel {}: deleted or deactivated without an event: stopping its stream", cs.id);
+            cs.stop("channel deleted or deactivated", true);
+          }
+        });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -586,11 +706,24 @@ final class StreamManager {
     }, false);
   }
 
-  /** True once the channel's playlist exists and lists at least one segment. */
+  /** True once the channel's playlist exists and lists at least one segment (never read through a link). */
   Future<Boolean> playlistReady(String id) {
-    return vertx.fileSystem().readFile(s.playlist(id).toString())
-      .map(b -> b.toString().contains(".ts"))
+    return vertx.executeBlocking(() -> PrivateFolders.read(s.playlist(id)).contains(".ts"), false)
       .otherwise(false);
+  }
+
+  /**
+   * Whether the HLS folder's file system is full (statvfs on a worker): a description when fewer
+   * than {@link #DISK_FULL_BYTES} are left for us, else null.
+   */
+  private Future<String> diskFull() {
+    return vertx.executeBlocking(() -> {
+      if (!Files.isDirectory(s.hlsDir())) {
+        return null;
+      }
+      long free = s.hlsDir().toFile().getUsableSpace();
+      return free < DISK_FULL_BYTES ? "no space left on device: " + free + " bytes free in " + s.hlsDir() : null;
+    }, false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -637,6 +770,7 @@ final class StreamManager {
     long accessLostSinceMs;
     long restartTimer = -1;
     Future<?> plan = Future.succeededFuture();
+    boolean diskReported;
 
     ChannelStream(ChannelSpec spec) {
       this.id = spec.id();
@@ -659,7 +793,9 @@ final class StreamManager {
           String why = ar.cause().getMessage();
           log.warn("channel {}: cannot start: {}", id, why);
           publish("failed", id, mode.wire(), why);
-          ready.tryFail(new ApiException(503, "channel " + id + " cannot be started: no source plays"));
+          ready.tryFail(new ApiException(503, "channel " + id + " cannot be started: "
+            + (ar.cause() instanceof AttemptFailed af && af.kind == Failure.DISK ? "the disk of the HLS folder is full"
+            : "no source plays")));
           stop(why, false);
         }
       });
@@ -709,6 +845,11 @@ final class StreamManager {
         }
         why.add(a.describe() + ": " + af.getMessage());
         log.info("channel {}: {} failed ({}): {}", id, a.describe(), af.kind, af.getMessage());
+        if (af.kind == Failure.DISK) {
+          // Another source or a transcode would meet the same full disk.
+          reportDiskFull(af.getMessage());
+          return Future.failedFuture(new AttemptFailed(Failure.DISK, String.join("; ", why)));
+        }
         int next = i + 1;
         if (af.kind == Failure.SOURCE) {
           while (next < attempts.size() && attempts.get(next).source().equals(a.source())) {
@@ -726,7 +867,7 @@ final class StreamManager {
       FfmpegLog flog = new FfmpegLog();
       Path logFile = s.ffmpegLog(id);
       return removeFiles(id).compose(v -> vertx.executeBlocking(() -> {
-        Files.createDirectories(s.ffmpegLogDir());
+        PrivateFolders.prepareLogs(s.ffmpegLogDir());
         Files.deleteIfExists(logFile);
         return new ProcessBuilder(args)
           .directory(s.hlsDir().toFile())
@@ -746,14 +887,36 @@ final class StreamManager {
         log.debug("channel {}: FFmpeg pid {} for {}", id, p.pid(), a.describe());
         store.recordProcess(id, p.pid(), s.node(), a.mode().wire(), spec.source(), a.source())
           .onFailure(err -> log.warn("channel {}: cannot record pid {}: {}", id, p.pid(), err.toString()));
-        return awaitPlayable(p, a, attemptDeadline);
+        return awaitPlayable(p, a, attemptDeadline).recover(this::unlessDiskFull);
       });
+    }
+
+    /** An attempt that failed for another reason while the disk was full failed for the disk. */
+    private Future<FfmpegProcess> unlessDiskFull(Throwable err) {
+      if (!(err instanceof AttemptFailed af) || af.kind == Failure.DISK) {
+        return Future.failedFuture(err);
+      }
+      return diskFull().transform(ar -> Future.failedFuture(ar.succeeded() && ar.result() != null
+        ? new AttemptFailed(Failure.DISK, ar.result()) : err));
+    }
+
+    /** A full disk: one error log line and one disk_full event per start of the channel. */
+    void reportDiskFull(String reason) {
+      if (diskReported) {
+        return;
+      }
+      diskReported = true;
+      log.error("channel {}: the disk of {} is full, FFmpeg cannot write: {}", id, s.hlsDir(), reason);
+      vertx.eventBus().publish(Addresses.STREAM_EVENTS, new JsonObject().put("event", "disk_full").put("channel_id", id)
+        .put("node", s.node()).put("path", s.hlsDir().toString()).put("reason", reason)
+        .put("ts", dev.iptv.common.Epoch.now()));
     }
 
     private Future<FfmpegProcess> awaitPlayable(FfmpegProcess p, Attempt a, long attemptDeadline) {
       Promise<FfmpegProcess> result = Promise.promise();
       boolean copying = a.mode() == Mode.COPY;
       boolean[] checking = {false};
+      long[] diskCheckedMs = {System.currentTimeMillis()};
       long timer = vertx.setPeriodic(POLL_MS, t -> {
         if (result.future().isComplete() || checking[0]) {
           return;
@@ -766,6 +929,8 @@ final class StreamManager {
             result.tryFail(new AttemptFailed(p.log().classify(copying),
               redact(p.log().summary()) + " (exit " + code + ")"));
           });
+        } else if (p.log().diskProblem() != null) {
+          giveUp(p, result, Failure.DISK, redact(p.log().diskProblem()));
         } else if (copying && p.log().copyProblem() != null) {
           giveUp(p, result, Failure.COPY, redact(p.log().copyProblem()));
         } else if (System.currentTimeMillis() > attemptDeadline) {
@@ -774,9 +939,20 @@ final class StreamManager {
             : "no data from the source within the time allowed");
         } else {
           checking[0] = true;
-          playlistReady(id).onComplete(ar -> {
+          boolean askDisk = System.currentTimeMillis() - diskCheckedMs[0] >= DISK_CHECK_MS;
+          if (askDisk) {
+            diskCheckedMs[0] = System.currentTimeMillis();
+          }
+          // No segment yet: FFmpeg may be writing into a full disk without a word.
+          playlistReady(id).compose(ready -> ready || !askDisk ? Future.succeededFuture(ready)
+            : diskFull().map(full -> {
+              if (full != null) {
+                giveUp(p, result, Failure.DISK, full);
+              }
+              return false;
+            })).onComplete(ar -> {
             checking[0] = false;
-            if (ar.result() && p.alive()) {
+            if (ar.succeeded() && ar.result() && p.alive()) {
               if (p.log().fps() > 0) {
                 fps = p.log().fps();
               }
@@ -843,7 +1019,8 @@ final class StreamManager {
       Path logFile = s.ffmpegLog(id);
       long from = 0;
       try {
-        from = Math.max(0, Files.size(logFile) - 8192);
+        from = Math.max(0, Files.readAttributes(logFile, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).size() - 8192);
       } catch (IOException e) {
         // No log left: nothing to show.
       }
@@ -867,6 +1044,9 @@ final class StreamManager {
       finishLog(p).onComplete(x -> {
         // After it played, only what FFmpeg said about copying makes copy the culprit.
         Failure kind = p.log().copyProblem() != null ? Failure.COPY : Failure.SOURCE;
+        if (p.log().diskProblem() != null) {
+          reportDiskFull(redact(p.log().diskProblem()));
+        }
         Integer code = p.exit().result();
         String why = code != null && code > 128 ? "killed by signal " + (code - 128) : redact(p.log().summary());
         log.warn("channel {}: FFmpeg pid {} exited (code {}): {}", id, p.pid(), p.exit().result(), why);

@@ -30,6 +30,19 @@ final class StreamStore {
   private static final String RELEASE = "local o = redis.call('get', KEYS[1]) "
     + "if o == false or o == ARGV[1] then redis.call('del', unpack(KEYS)) return 1 else return 0 end";
 
+  /**
+   * Charges one cold start to a user when their last minute holds fewer than the limit: a sliding
+   * window in {@code user:{username}:starts} (sorted set, member one start, score its epoch ms,
+   * expiring with the window). Returns 0 when charged, else the ms until the oldest start leaves
+   * the window.
+   */
+  private static final String CHARGE_START = "local now = tonumber(ARGV[1]) local window = tonumber(ARGV[2]) "
+    + "redis.call('zremrangebyscore', KEYS[1], '-inf', now - window) "
+    + "if redis.call('zcard', KEYS[1]) >= tonumber(ARGV[3]) then "
+    + "local oldest = redis.call('zrange', KEYS[1], 0, 0, 'WITHSCORES') "
+    + "return math.max(1, tonumber(oldest[2]) + window - now) end "
+    + "redis.call('zadd', KEYS[1], now, ARGV[4]) redis.call('pexpire', KEYS[1], window) return 0";
+
   /** What Redis says about a running stream. */
   record StreamState(String id, Long pid, Double started, String node, String mode, String owner, String source,
                      String resolvedSource, Double lastAccess, long restarts) {
@@ -61,6 +74,23 @@ final class StreamStore {
         return ChannelSpec.fromJson(id, new JsonObject(r.toString()));
       } catch (RuntimeException e) {
         return null;
+      }
+    });
+  }
+
+  /**
+   * Whether the channel is active, without reading the rest of it (no warnings about its sources):
+   * null when Redis has no such channel, false when inactive or unreadable.
+   */
+  Future<Boolean> channelActive(String id) {
+    return api.get(Keys.channel(id)).map(r -> {
+      if (r == null) {
+        return null;
+      }
+      try {
+        return ChannelSpec.active(new JsonObject(r.toString()).getValue("is_active"));
+      } catch (RuntimeException e) {
+        return false;
       }
     });
   }
@@ -97,6 +127,22 @@ final class StreamStore {
       Request.cmd(Command.SET).arg(Keys.streamStarted(id)).arg(seconds(started)),
       Request.cmd(Command.SET).arg(Keys.streamLastAccess(id)).arg(now),
       Request.cmd(Command.SETNX).arg(StreamKeys.restarts(id)).arg(0));
+  }
+
+  /** {@code user:{username}:starts}: the user's cold starts of the last minute. */
+  static String userStarts(String username) {
+    return Keys.user(username) + ":starts";
+  }
+
+  /**
+   * One cold start for {@code username}, if fewer than {@code limit} happened in the last
+   * {@code windowMs} (cluster-wide): 0 when charged, else the ms until one more is allowed.
+   *
+   * @param start a name for this start, unique across the cluster
+   */
+  Future<Long> chargeStart(String username, int limit, long windowMs, String start) {
+    return api.eval(List.of(CHARGE_START, "1", userStarts(username), Long.toString(System.currentTimeMillis()),
+      Long.toString(windowMs), Integer.toString(limit), start)).map(r -> r == null ? 0L : r.toLong());
   }
 
   Future<Long> countRestart(String id) {

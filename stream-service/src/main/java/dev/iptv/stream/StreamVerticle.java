@@ -5,6 +5,7 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.SegmentProof;
 import dev.iptv.common.SegmentServed;
@@ -23,14 +24,17 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -48,7 +52,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&s=}: the segment, when the proof holds (nginx checks
  *       proofs itself; this is the all-in-one server's equivalent);</li>
  *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}: 204 with
- *       {@code X-Segment-Proof}, or 403;</li>
+ *       {@code X-Segment-Proof}, or 403; only on the service's own port (clustered mode, behind
+ *       nginx) and only to loopback peers: the all-in-one router has no such route;</li>
  *   <li>{@code POST /api/stream/start|stop}, {@code GET /api/streams/active}: the admin API.</li>
  * </ul>
  */
@@ -71,6 +76,8 @@ public class StreamVerticle extends ServiceVerticle {
   private StreamStore store;
   private StreamManager manager;
   private SegmentProof proofs;
+  private ChannelGate gate;
+  private MirrorSentinel sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
@@ -95,7 +102,9 @@ public class StreamVerticle extends ServiceVerticle {
     byte[] raw = new byte[4];
     new SecureRandom().nextBytes(raw);
     String instance = settings.node() + "/" + HexFormat.of().formatHex(raw);
-    manager = new StreamManager(vertx, context, settings, store, instance);
+    sentinel = new MirrorSentinel(RedisAPI.api(redis)).start(vertx);
+    manager = new StreamManager(vertx, context, settings, store, sentinel, instance);
+    gate = new ChannelGate(store, sentinel);
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
@@ -103,7 +112,11 @@ public class StreamVerticle extends ServiceVerticle {
     Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
     router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).handler(this::segment);
-    router.get("/internal/auth").handler(this::internalAuth);
+    if (config().getInteger(SERVE_PORT, 0) > 0) {
+      // nginx's auth_request, on our own port only: the all-in-one front mounts this router for
+      // everyone and has no nginx in front of it.
+      router.get("/internal/auth").handler(this::internalAuth);
+    }
     router.post("/api/stream/start").handler(Http.bodyHandler()).handler(admin).handler(this::apiStart);
     router.post("/api/stream/stop").handler(Http.bodyHandler()).handler(admin).handler(this::apiStop);
     router.get("/api/streams/active").handler(admin).handler(this::apiActive);
@@ -123,6 +136,9 @@ public class StreamVerticle extends ServiceVerticle {
   @Override
   protected Future<?> tearDown() {
     vertx.cancelTimer(servedTimer);
+    if (sentinel != null) {
+      sentinel.stop(vertx);
+    }
     sendServed();
     Future<Void> closing = manager == null ? Future.succeededFuture() : manager.close();
     return closing.eventually(() -> {
@@ -156,10 +172,11 @@ public class StreamVerticle extends ServiceVerticle {
           throw new ApiException(403, check.status().playerError());
         }
         username[0] = check.username();
-        return within(manager.ensure(id), deadline);
+        return watchable(id);
       })
+      .compose(v -> within(manager.ensure(id, username[0]), deadline))
       .compose(info -> readPlaylist(id)
-        .recover(err -> within(manager.ensure(id), deadline).compose(again -> readPlaylist(id))))
+        .recover(err -> within(manager.ensure(id, username[0]), deadline).compose(again -> readPlaylist(id))))
       .onSuccess(text -> {
         String body = Playlists.signSegments(text, id, proofQuery(ctx, id, token));
         ctx.response()
@@ -172,24 +189,56 @@ public class StreamVerticle extends ServiceVerticle {
       .onFailure(err -> playerError(ctx, err));
   }
 
-  /** nginx auth_request: may this token poll this channel? 204 with a segment proof, or 403. */
+  /**
+   * nginx auth_request: may this token poll this channel (active, token valid, within the user's
+   * connections)? 204 with a segment proof, or 403. Answers the local front only.
+   */
   private void internalAuth(RoutingContext ctx) {
+    if (!loopbackPeer(ctx.request())) {
+      Http.sendError(ctx, 403, "/internal/auth answers the local front (nginx on this machine) only");
+      return;
+    }
     String id = ctx.request().getParam("channel");
     String token = ctx.request().getParam("token");
     if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
       ctx.response().setStatusCode(403).end();
       return;
     }
-    admit(ctx, token, id).onComplete(ar -> {
+    // A deleted or inactive channel is refused before any session is admitted for it.
+    watchable(id).compose(v -> admit(ctx, token, id)).onComplete(ar -> {
       if (ar.succeeded() && ar.result().valid()) {
         ctx.response().setStatusCode(204)
           .putHeader(PROOF_HEADER, proofQuery(ctx, id, token))
           .end();
         touch(ctx, id, token, ar.result().username());
       } else {
-        ctx.response().setStatusCode(ar.succeeded() ? 403 : 503).end();
+        boolean refused = ar.succeeded() || ar.cause() instanceof ApiException api && api.status() == 404;
+        ctx.response().setStatusCode(refused ? 403 : 503).end();
       }
     });
+  }
+
+  /** Succeeds when the channel exists and is active ({@link ChannelGate}: a few seconds stale at most), else 404. */
+  private Future<Void> watchable(String id) {
+    return gate.open(id).compose(open -> open ? Future.succeededFuture()
+      : Future.failedFuture(ApiException.notFound("unknown or inactive channel " + id)), err -> {
+        log.warn("channel {}: cannot read its state: {}", id, err.toString());
+        return Future.failedFuture(new ApiException(503, "ERROR: Channel state unavailable"));
+      });
+  }
+
+  /** The peer is this machine (nginx in front of this port), never a remote client. */
+  private static boolean loopbackPeer(HttpServerRequest req) {
+    SocketAddress peer = req.remoteAddress();
+    if (peer == null || !peer.isInetSocket() || peer.hostAddress() == null || peer.hostAddress().isEmpty()) {
+      return false;
+    }
+    try {
+      // A literal address: no name lookup.
+      return InetAddress.getByName(peer.hostAddress()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private void segment(RoutingContext ctx) {
@@ -287,8 +336,8 @@ public class StreamVerticle extends ServiceVerticle {
   }
 
   private Future<String> readPlaylist(String id) {
-    return vertx.fileSystem().readFile(settings.playlist(id).toString()).map(b -> {
-      String text = b.toString(StandardCharsets.UTF_8);
+    // Never through a link in the HLS folder (O_NOFOLLOW).
+    return vertx.executeBlocking(() -> PrivateFolders.read(settings.playlist(id)), false).map(text -> {
       if (!text.contains(".ts")) {
         throw new IllegalStateException("playlist of channel " + id + " lists no segment yet");
       }
@@ -299,6 +348,12 @@ public class StreamVerticle extends ServiceVerticle {
   /** The one error mapping of the player side: SPEC texts, 503 with Retry-After. */
   private void playerError(RoutingContext ctx, Throwable err) {
     int status = err instanceof ApiException api ? api.status() : 500;
+    if (err instanceof StartRefused refused) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refused.retryAfterS()))
+        .putHeader("Access-Control-Allow-Origin", "*");
+      Http.sendText(ctx, status, refused.playerText());
+      return;
+    }
     String text = switch (status) {
       case 403 -> err.getMessage();
       case 404 -> "ERROR: Channel not found";
@@ -324,7 +379,9 @@ public class StreamVerticle extends ServiceVerticle {
     within(manager.ensure(id), settings.startTimeoutMs() + 2_000)
       .onSuccess(info -> Http.sendJson(ctx, 200, info.toJson()))
       .onFailure(err -> {
-        if (err instanceof ApiException api && api.status() == 503) {
+        if (err instanceof StartRefused refused) {
+          ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refused.retryAfterS()));
+        } else if (err instanceof ApiException api && api.status() == 503) {
           ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_S);
         }
         ctx.fail(err);
@@ -421,6 +478,7 @@ public class StreamVerticle extends ServiceVerticle {
     if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
       return;
     }
+    gate.forget(id);
     Object active = body.getValue("is_active");
     manager.channelChanged(id, body.getString("action"), active instanceof Boolean b ? b : null);
   }

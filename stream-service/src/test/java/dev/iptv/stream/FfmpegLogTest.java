@@ -72,6 +72,24 @@ class FfmpegLogTest {
   }
 
   @Test
+  @DisplayName("a full disk (ENOSPC, quota) is a disk problem, never a reason to transcode, even in a header error")
+  void fullDisk() {
+    FfmpegLog header = feed("Input #0, mpegts, from 'x':",
+      "  Stream #0:0[0x100]: Video: h264 (Constrained Baseline), yuv420p, 640x360, 25 fps",
+      "Output #0, hls, to 'y':",
+      "Could not write header for output file #0 (incorrect codec parameters ?): No space left on device");
+    assertEquals(Failure.DISK, header.classify(true));
+    assertNull(header.copyProblem(), "not a copy problem");
+    assertTrue(header.diskProblem().contains("No space left on device"));
+    assertTrue(header.summary().contains("No space left on device"));
+    FfmpegLog frame = feed("Input #0, mpegts, from 'x':", "Output #0, hls, to 'y':",
+      "av_interleaved_write_frame(): No space left on device", "Error writing trailer of y: No space left on device");
+    assertEquals(Failure.DISK, frame.classify(true));
+    assertEquals(Failure.DISK, feed("Input #0, mpegts, from 'x':", "Output #0, hls, to 'y':",
+      "[hls @ 0x1] Failed to open file 'y': Disk quota exceeded").classify(false));
+  }
+
+  @Test
   @DisplayName("the ring keeps the last lines only, without the muxer's per-segment chatter")
   void boundedRing() {
     FfmpegLog log = new FfmpegLog();

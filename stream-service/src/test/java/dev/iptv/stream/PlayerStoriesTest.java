@@ -240,6 +240,7 @@ class PlayerStoriesTest {
   @Test
   @DisplayName("nginx's auth_request gets 204 with a working segment proof for a good token, 403 otherwise")
   void internalAuth() {
+    fx.channel("101", source.url());
     String token = fx.token();
     HttpResponse<String> yes = fx.getText(fx.base() + "/internal/auth?token=" + token + "&channel=101");
     assertEquals(204, yes.statusCode());

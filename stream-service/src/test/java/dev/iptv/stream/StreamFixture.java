@@ -63,7 +63,9 @@ final class StreamFixture implements AutoCloseable {
     vertx = Vertx.vertx();
     redis = RedisAPI.api(RedisSupport.client(vertx, TestEnv.redisUrl(REDIS_DB)));
     await(redis.flushdb(List.of()));
-    hlsDir = TestEnv.tempDir("iptv-hls-test");
+    // A test may bring its own HLS folder (a small file system, a folder to be refused).
+    hlsDir = settings.containsKey(Config.HLS_DIR) ? Path.of(settings.get(Config.HLS_DIR))
+      : TestEnv.tempDir("iptv-hls-test");
     logDir = TestEnv.tempDir("iptv-ffmpeg-logs-test");
     port = TestEnv.freePort();
     config = TestEnv.config(REDIS_DB, port);

@@ -1,0 +1,69 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.MirrorSentinel;
+import io.vertx.core.Future;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Whether a channel may be watched (it exists and is active), as the player paths ask it at every
+ * poll: read from Redis at most once per {@link #FRESH_MS} per channel, so a channel deleted or
+ * deactivated without an {@code iptv.channels.changed} event (redis-cli, an event lost while a
+ * service restarted) is refused within that time, and a poll costs no Redis read. The event, when
+ * it comes, forgets the channel at once. While Redis cannot be read, or has lost its data and
+ * monitor-service is putting it back ({@link MirrorSentinel}), the last answer stands: a Redis
+ * restart does not throw the viewers of a running channel out.
+ *
+ * <p>Bounded: at most {@link #MAX_ENTRIES} channels are remembered (ids come from client URLs).
+ * Safe on any thread.
+ */
+final class ChannelGate {
+
+  /** How stale an answer may be: a deleted channel is refused within this long. */
+  static final long FRESH_MS = 3_000;
+  static final int MAX_ENTRIES = 10_000;
+
+  private record Entry(Future<Boolean> active, long atMs) {
+  }
+
+  private final StreamStore store;
+  private final MirrorSentinel sentinel;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+  ChannelGate(StreamStore store, MirrorSentinel sentinel) {
+    this.store = store;
+    this.sentinel = sentinel;
+  }
+
+  /** True when the channel exists and is active, as Redis said at most {@link #FRESH_MS} ago. */
+  Future<Boolean> open(String id) {
+    long now = System.currentTimeMillis();
+    Entry known = entries.get(id);
+    if (known != null && now - known.atMs() < FRESH_MS) {
+      return known.active();
+    }
+    if (entries.size() >= MAX_ENTRIES) {
+      entries.values().removeIf(e -> now - e.atMs() >= FRESH_MS);
+      if (entries.size() >= MAX_ENTRIES) {
+        entries.clear();
+      }
+    }
+    Entry fresh = new Entry(store.channelActive(id).compose(active -> active != null ? Future.succeededFuture(active)
+      : sentinel.lost().map(lost -> lost && known != null && known.active().succeeded() && known.active().result())), now);
+    entries.put(id, fresh);
+    return fresh.active().recover(err -> {
+      entries.remove(id, fresh);
+      if (known != null && known.active().succeeded()) {
+        entries.putIfAbsent(id, known);
+        return known.active();
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  /** The channel changed (its event): the next poll reads it again. */
+  void forget(String id) {
+    entries.remove(id);
+  }
+}

@@ -67,6 +67,8 @@ public final class Config {
   public static final String PG_SCHEMA = "IPTV_PG_SCHEMA";
   /** monitor-service: seconds between full reconciliations of the Redis mirror in PostgreSQL. */
   public static final String MIRROR_RECONCILE_S = "IPTV_MIRROR_RECONCILE_S";
+  /** monitor-service: health fails ({@code disk}) while IPTV_HLS_DIR's file system has less free space (MiB). */
+  public static final String DISK_MIN_FREE_MB = "IPTV_DISK_MIN_FREE_MB";
 
   /** Defaults that work on one machine. Absent here means "unset" (for example PG_URL). */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -100,6 +102,7 @@ public final class Config {
     DEFAULTS.put(HISTORY_RETENTION_DAYS, "30");
     DEFAULTS.put(METRICS_PUBLIC, "false");
     DEFAULTS.put(MIRROR_RECONCILE_S, "300");
+    DEFAULTS.put(DISK_MIN_FREE_MB, "256");
   }
 
   private Config() {

@@ -166,10 +166,10 @@ class HistoryTest {
   void migrationsAndRetention(Vertx vertx) {
     Db db = Db.create(vertx, TestEnv.PG_URL, SCHEMA);
     try {
-      assertEquals(2, await(db.migrate()));
-      assertEquals(2, await(db.migrate()), "nothing applied twice");
+      assertEquals(3, await(db.migrate()));
+      assertEquals(3, await(db.migrate()), "nothing applied twice");
       Pool pool = db.pool();
-      assertEquals(2L, await(pool.query("SELECT count(*) AS n FROM schema_version").execute()).iterator().next().getLong("n"));
+      assertEquals(3L, await(pool.query("SELECT count(*) AS n FROM schema_version").execute()).iterator().next().getLong("n"));
       await(pool.query("INSERT INTO events (ts, kind, channel) VALUES (now() - interval '40 days', 'started', '1'),"
         + " (now() - interval '2 days', 'started', '2')").execute());
       await(pool.query("INSERT INTO stream_sessions (channel, node, started, stopped) VALUES"

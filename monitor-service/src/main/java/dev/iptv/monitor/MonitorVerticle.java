@@ -261,7 +261,8 @@ public class MonitorVerticle extends ServiceVerticle {
       })
       .recover(err -> {
         historyError = "history is not ready: PostgreSQL " + db.where() + ": " + err.getMessage();
-        long retry = mirror.pending() ? PG_RETRY_PENDING_MS : PG_RETRY_MS;
+        // Quick while a restore of Redis may wait for it (at start, before the first check: maybe).
+        long retry = mirror.pending() || !started ? PG_RETRY_PENDING_MS : PG_RETRY_MS;
         long now = System.currentTimeMillis();
         if (now - lastPgLog > 60_000) {
           lastPgLog = now;

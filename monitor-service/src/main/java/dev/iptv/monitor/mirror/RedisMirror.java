@@ -179,6 +179,7 @@ public final class RedisMirror {
       everSeen = true;
       if (value.equals(known) || db == null) {
         // db null: no generation to compare with yet; verified once PostgreSQL answers.
+        pending = null;
         return Future.succeededFuture();
       }
       return generation().compose(gp -> {

@@ -385,10 +385,13 @@ public class MonitorVerticle extends ServiceVerticle {
       e.put("ts", Epoch.now());
     }
     if ("stream".equals(source) && "disk_full".equals(kind)) {
-      lastDiskFullMs = System.currentTimeMillis();
+      long now = System.currentTimeMillis();
+      if (now - lastDiskFullMs > 10_000) { // one line per burst: every channel of a full disk reports it
+        log.error("disk full on node {} writing {} (channel {}): {}", e.getValue("node"), e.getValue("path"),
+          e.getValue("channel_id"), e.getValue("reason"));
+      }
+      lastDiskFullMs = now;
       lastDiskFull = e;
-      log.error("disk full on node {} writing {} (channel {}): {}", e.getValue("node"), e.getValue("path"),
-        e.getValue("channel_id"), e.getValue("reason"));
     }
     switch (source) {
       case "stream" -> meters.streamEvent(kind, text(e.getValue("node")), text(e.getValue("mode")));

@@ -81,6 +81,11 @@ class MirrorFaultTest {
     gate.stop();
     if (privateRedis != null) {
       privateRedis.stopWithoutSaving();
+      try (var files = Files.walk(privateRedis.dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.IOException e) {
+        // a temp folder left behind
+      }
     }
     await(pg.close());
     Support.dropSchema(observer, SCHEMA);

@@ -7,6 +7,7 @@ import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
+import dev.iptv.common.PanelGuard;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -100,6 +101,7 @@ public class AuthVerticle extends ServiceVerticle {
     Router router = Router.router(vertx);
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
     BodyHandler body = Http.bodyHandler();
+    router.route("/api/users*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
     router.get("/api/users").handler(admin).handler(this::listUsers);
     router.post("/api/users").handler(body).handler(admin).handler(this::createUser);
     router.get("/api/users/:username").handler(admin).handler(this::getUser);

@@ -82,6 +82,8 @@ public final class Config {
   public static final String MAX_STREAMS = "IPTV_MAX_STREAMS";
   /** stream-service: cold starts one user may cause per minute, cluster-wide (0: no limit). */
   public static final String USER_STARTS_PER_MIN = "IPTV_USER_STARTS_PER_MIN";
+  /** monitor-service: health fails ({@code disk}) while IPTV_HLS_DIR's file system has less free space (MiB). */
+  public static final String DISK_MIN_FREE_MB = "IPTV_DISK_MIN_FREE_MB";
 
   /** Defaults that work on one machine. Absent here means "unset" (for example PG_URL). */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -117,6 +119,7 @@ public final class Config {
     DEFAULTS.put(MIRROR_RECONCILE_S, "300");
     DEFAULTS.put(REAL_IP_HEADER, "X-Forwarded-For");
     DEFAULTS.put(USER_STARTS_PER_MIN, "10");
+    DEFAULTS.put(DISK_MIN_FREE_MB, "256");
   }
 
   private Config() {

@@ -12,7 +12,9 @@ package dev.iptv.common;
  *   <li>{@code nodes:all}: set of node names that report.</li>
  *   <li>{@code stream:{id}:bytes}: bytes served for the channel, all nodes together (INCRBY).</li>
  *   <li>{@code stream:{id}:bandwidth}: bytes per second served over the last 10 s, TTL 15 s.</li>
- *   <li>{@code iptv:sentinel}: set at start; its absence means Redis lost its data.</li>
+ *   <li>{@code iptv:sentinel}: {@code g{generation}:{node}:{nonce}} while Redis holds the panel's
+ *       data, {@code restoring:...} while an older Redis is brought to PostgreSQL's state; absent
+ *       when Redis lost its data (see {@link MirrorSentinel}).</li>
  * </ul>
  */
 public final class MonitorKeys {

@@ -25,6 +25,8 @@ final class ByteLedger {
 
   private static final Logger log = LoggerFactory.getLogger(ByteLedger.class);
   private static final int WINDOW_S = 10;
+  /** Channels whose bytes wait for the next INCRBY at most (kept while Redis is away). */
+  static final int MAX_PENDING = 20_000;
 
   private final Redis redis;
   private final MonitorMeters meters;
@@ -34,6 +36,7 @@ final class ByteLedger {
   private final long[] buckets = new long[WINDOW_S + 2];
   private final long[] bucketSecond = new long[WINDOW_S + 2];
   private long records;
+  private long dropped;
   private boolean flushFailing;
 
   ByteLedger(Redis redis, MonitorMeters meters, Consumer<SegmentServed> history) {
@@ -47,11 +50,15 @@ final class ByteLedger {
     records++;
     if (r.status() < 200 || r.status() >= 300) {
       meters.counter("iptv.segment.errors", "segment requests answered with an error", "status",
-        Integer.toString(r.status())).increment();
+        MonitorMeters.statusLabel(r.status())).increment();
       return;
     }
     if (r.bytes() > 0) {
-      pending.merge(r.channelId(), r.bytes(), Long::sum);
+      if (pending.size() < MAX_PENDING || pending.containsKey(r.channelId())) {
+        pending.merge(r.channelId(), r.bytes(), Long::sum);
+      } else {
+        dropped++; // Redis away for long, or a flood of channel ids: the byte counter is not grown further
+      }
       long second = System.currentTimeMillis() / 1000;
       int i = (int) (second % buckets.length);
       if (bucketSecond[i] != second) {
@@ -62,6 +69,16 @@ final class ByteLedger {
     }
     meters.served(r.channelId(), r.bytes());
     history.accept(r);
+  }
+
+  /** Records whose bytes could not wait for Redis (more channels pending than {@link #MAX_PENDING}). */
+  long dropped() {
+    return dropped;
+  }
+
+  /** Channels waiting for the next flush. */
+  int pendingChannels() {
+    return pending.size();
   }
 
   /** Records accounted since start. */
@@ -100,7 +117,13 @@ final class ByteLedger {
         return null;
       })
       .recover(err -> {
-        batch.forEach((id, bytes) -> pending.merge(id, bytes, Long::sum));
+        batch.forEach((id, bytes) -> {
+          if (pending.size() < MAX_PENDING || pending.containsKey(id)) {
+            pending.merge(id, bytes, Long::sum);
+          } else {
+            dropped++;
+          }
+        });
         if (!flushFailing) {
           log.warn("cannot add served bytes to Redis (kept, retried): {}", err.toString());
           flushFailing = true;

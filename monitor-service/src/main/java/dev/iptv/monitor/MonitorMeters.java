@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
@@ -22,7 +23,8 @@ import java.util.function.ToDoubleFunction;
  *       disk [{@code iptv_host_*}], history queue depth, mirrored keys;</li>
  *   <li>counters from stream events: [{@code iptv_stream_starts_total{node,mode}}],
  *       [{@code iptv_stream_stops_total}], [{@code iptv_stream_failures_total}],
- *       [{@code iptv_stream_restarts_total}], limit hits [{@code iptv_limit_hits_total}];</li>
+ *       [{@code iptv_stream_restarts_total}], disk full [{@code iptv_disk_full_total{node}}], limit hits
+ *       [{@code iptv_limit_hits_total}];</li>
  *   <li>bytes and segments served per channel [{@code iptv_served_bytes_total{channel}}],
  *       [{@code iptv_served_segments_total{channel}}], rejected segment-log lines, history rows
  *       written and dropped, Redis restores.</li>
@@ -33,7 +35,12 @@ final class MonitorMeters {
 
   private final MeterRegistry registry;
   private final List<Meter> owned = new ArrayList<>();
+  /** Channels that get their own per-channel counters at most; the rest are counted as {@value #OTHER}. */
+  static final int MAX_CHANNEL_SERIES = 10_000;
+  static final String OTHER = "other";
+
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Set<String> labelledChannels = ConcurrentHashMap.newKeySet();
   private final MultiGauge channelViewers;
   private final MultiGauge channelBandwidth;
 
@@ -88,6 +95,8 @@ final class MonitorMeters {
         .increment();
       case "restarted" -> counter("iptv.stream.restarts", "streams restarted after their FFmpeg died", "node", n)
         .increment();
+      case "disk_full" -> counter("iptv.disk.full", "FFmpeg found no space left on the HLS disk (ENOSPC)", "node", n)
+        .increment();
       default -> {
       }
     }
@@ -98,8 +107,30 @@ final class MonitorMeters {
   }
 
   void served(String channel, long bytes) {
-    bytesCounter("iptv.served", "bytes served from segments, per channel", "channel", channel).increment(bytes);
-    counter("iptv.served.segments", "segment requests answered, per channel", "channel", channel).increment();
+    String label = channelLabel(channel);
+    bytesCounter("iptv.served", "bytes served from segments, per channel", "channel", label).increment(bytes);
+    counter("iptv.served.segments", "segment requests answered, per channel", "channel", label).increment();
+  }
+
+  /**
+   * The channel's label: its id, for the first {@link #MAX_CHANNEL_SERIES} channels seen; past that
+   * {@value #OTHER} (segment records come from outside: their ids must not grow the registry without
+   * bound, and a counter's series is not evicted, or it would restart from zero).
+   */
+  String channelLabel(String channel) {
+    if (labelledChannels.contains(channel)) {
+      return channel;
+    }
+    if (labelledChannels.size() >= MAX_CHANNEL_SERIES) {
+      return OTHER;
+    }
+    labelledChannels.add(channel);
+    return channel;
+  }
+
+  /** A segment answer's status label: the status when it is an HTTP status, else {@value #OTHER}. */
+  static String statusLabel(int status) {
+    return status >= 100 && status <= 599 ? Integer.toString(status) : OTHER;
   }
 
   /** Per-channel gauges from the latest census; channels gone from it disappear. */
@@ -121,5 +152,6 @@ final class MonitorMeters {
     owned.forEach(registry::remove);
     owned.clear();
     counters.clear();
+    labelledChannels.clear();
   }
 }

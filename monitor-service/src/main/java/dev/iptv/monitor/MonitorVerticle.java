@@ -2,6 +2,7 @@ package dev.iptv.monitor;
 
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Addresses;
+import dev.iptv.common.AdminBearer;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
@@ -64,6 +65,12 @@ public class MonitorVerticle extends ServiceVerticle {
   static final long TICK_MS = 2000;
   static final long FFMPEG_PROBE_MS = 300_000;
   static final long PG_RETRY_MS = 10_000;
+  /** PostgreSQL retried this often while a restore of Redis waits for it. */
+  static final long PG_RETRY_PENDING_MS = 2_000;
+  /** An orderly stop writes what is queued (history, mirror changes) for at most this long. */
+  static final long STOP_DEADLINE_MS = 10_000;
+  /** A {@code disk_full} event fails the {@code disk} check of health for this long. */
+  static final long DISK_FULL_HOLD_MS = 60_000;
 
   private Redis redisClient;
   private RedisAPI redis;
@@ -87,6 +94,13 @@ public class MonitorVerticle extends ServiceVerticle {
   private final List<Long> timers = new ArrayList<>();
   private boolean reporting;
   private boolean ticking;
+  private boolean started;
+  private long lastPgLog;
+  private AdminBearer adminBearer;
+  private Path hlsDir;
+  private long diskMinFreeBytes;
+  private long lastDiskFullMs;
+  private JsonObject lastDiskFull;
 
   @Override
   public String name() {
@@ -108,6 +122,9 @@ public class MonitorVerticle extends ServiceVerticle {
     }
     meters = new MonitorMeters(registry);
     hub = new EventHub(context);
+    adminBearer = new AdminBearer(Config.string(config(), Config.ADMIN_TOKEN));
+    hlsDir = Path.of(Config.string(config(), Config.HLS_DIR));
+    diskMinFreeBytes = Config.integer(config(), Config.DISK_MIN_FREE_MB) * 1024L * 1024L;
     census = new StreamCensus(redisClient, snapshot -> meters.channels(snapshot));
 
     return vertx.executeBlocking(() -> {
@@ -115,6 +132,9 @@ public class MonitorVerticle extends ServiceVerticle {
       return DashboardPage.load();
     }, false).compose(page -> {
       dashboardPage = page;
+      String pgUrl = Config.string(config(), Config.PG_URL);
+      mirror = new RedisMirror(redisClient, null, pgUrl != null && !pgUrl.isBlank(), node,
+        event -> vertx.eventBus().publish(Addresses.MONITOR_EVENTS, event));
       reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
         Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
@@ -131,11 +151,8 @@ public class MonitorVerticle extends ServiceVerticle {
           Config.string(config(), Config.SEGMENT_LOG_HOST), Config.integer(config(), Config.SEGMENT_LOG_PORT)),
         segmentFile == null ? Future.succeededFuture() : segmentFile.start(),
         reportNode(), census.take(true).recover(err -> Future.succeededFuture()));
-    }).compose(v -> {
-      mirror = new RedisMirror(redisClient, history == null ? null : db, node,
-        event -> vertx.eventBus().publish(Addresses.MONITOR_EVENTS, event));
-      return mirror.check().onComplete(ar -> mirror.reconcile());
-    }).map(v -> {
+    }).compose(v -> mirror.check().onComplete(ar -> mirror.reconcile())).map(v -> {
+      started = true;
       startTimers();
       log.info("monitor-service ready on node {} (history {}, metrics registry {})", node,
         history != null ? "on: " + db.where() : db != null ? "waiting for PostgreSQL" : "off",
@@ -171,14 +188,18 @@ public class MonitorVerticle extends ServiceVerticle {
     if (segmentFile != null) {
       segmentFile.close();
     }
-    mirror.close();
     hub.closeAll();
+    // Everything queued is written: the bytes, the viewer sessions closed now, the history rows
+    // (after any flush in flight, until empty) and the mirror's queued changes, within a deadline.
+    long deadline = System.currentTimeMillis() + STOP_DEADLINE_MS;
     if (history != null) {
       history.collectViewers(true);
     }
-    Future<Void> flushed = Future.join(ledger.flush(), history == null ? Future.succeededFuture() : history.flush())
+    Future<Void> flushed = Future.join(ledger.flush(),
+        history == null ? Future.succeededFuture() : history.drain(deadline), mirror.flush())
       .<Void>mapEmpty().recover(err -> Future.succeededFuture())
-      .timeout(5, TimeUnit.SECONDS).recover(err -> Future.succeededFuture());
+      .timeout(STOP_DEADLINE_MS + 1000, TimeUnit.MILLISECONDS).recover(err -> Future.succeededFuture())
+      .onComplete(ar -> mirror.close());
     return flushed.eventually(() -> Future.join(segmentLog.close(), db == null ? Future.succeededFuture() : db.close()))
       .eventually(() -> {
         meters.close();
@@ -232,16 +253,22 @@ public class MonitorVerticle extends ServiceVerticle {
         history = new History(db, Config.integer(config(), Config.HISTORY_RETENTION_DAYS));
         historyError = null;
         log.info("history on: PostgreSQL {} at schema version {}", db.where(), version);
-        if (mirror != null) { // PostgreSQL came after start
-          mirror.attach(db);
+        mirror.attach(db);
+        if (started) { // PostgreSQL came after start: a restore may wait for it
           mirror.check().onComplete(ar -> mirror.reconcile());
         }
         return null;
       })
       .recover(err -> {
         historyError = "history is not ready: PostgreSQL " + db.where() + ": " + err.getMessage();
-        log.warn("{}; retrying every {} s", historyError, PG_RETRY_MS / 1000);
-        timers.add(vertx.setTimer(PG_RETRY_MS, id -> migrate()));
+        // Quick while a restore of Redis may wait for it (at start, before the first check: maybe).
+        long retry = mirror.pending() || !started ? PG_RETRY_PENDING_MS : PG_RETRY_MS;
+        long now = System.currentTimeMillis();
+        if (now - lastPgLog > 60_000) {
+          lastPgLog = now;
+          log.warn("{}; retrying every {} s", historyError, retry / 1000);
+        }
+        timers.add(vertx.setTimer(retry, id -> migrate()));
         return Future.succeededFuture();
       });
   }
@@ -357,6 +384,15 @@ public class MonitorVerticle extends ServiceVerticle {
     if (!(e.getValue("ts") instanceof Number)) {
       e.put("ts", Epoch.now());
     }
+    if ("stream".equals(source) && "disk_full".equals(kind)) {
+      long now = System.currentTimeMillis();
+      if (now - lastDiskFullMs > 10_000) { // one line per burst: every channel of a full disk reports it
+        log.error("disk full on node {} writing {} (channel {}): {}", e.getValue("node"), e.getValue("path"),
+          e.getValue("channel_id"), e.getValue("reason"));
+      }
+      lastDiskFullMs = now;
+      lastDiskFull = e;
+    }
     switch (source) {
       case "stream" -> meters.streamEvent(kind, text(e.getValue("node")), text(e.getValue("mode")));
       case "limit" -> meters.limitHit();
@@ -412,7 +448,13 @@ public class MonitorVerticle extends ServiceVerticle {
 
   // --- handlers --------------------------------------------------------------------------------
 
+  /**
+   * {@code 200 {"status":"ok","timestamp"}} or {@code 503 {"status":"degraded","timestamp"}} for
+   * anyone (load balancers); with the admin bearer also the checks, the failing and warning lists
+   * and this node's name (they name the database, paths and node ids).
+   */
   private void health(RoutingContext ctx) {
+    boolean details = adminBearer.matches(ctx);
     Future<JsonObject> redisCheck = timed(redis.ping(List.of()).compose(reply -> reply != null
       && "PONG".equalsIgnoreCase(reply.toString()) ? Future.succeededFuture()
       : Future.failedFuture("unexpected PING reply: " + reply)));
@@ -424,9 +466,11 @@ public class MonitorVerticle extends ServiceVerticle {
         return c;
       });
     Future<JsonObject> ffCheck = ffmpeg.current();
-    Future.join(redisCheck, pgCheck, ffCheck).onComplete(ar -> {
+    Future<JsonObject> diskCheck = diskCheck();
+    Future.join(redisCheck, pgCheck, ffCheck, diskCheck).onComplete(ar -> {
       JsonObject r = redisCheck.result();
       JsonObject p = pgCheck.result();
+      JsonObject disk = diskCheck.result();
       JsonArray failing = new JsonArray();
       JsonArray warnings = new JsonArray();
       if (!r.getBoolean("ok")) {
@@ -434,6 +478,9 @@ public class MonitorVerticle extends ServiceVerticle {
       }
       if (db != null && !p.getBoolean("ok")) {
         failing.add("postgresql");
+      }
+      if (!disk.getBoolean("ok")) {
+        failing.add("disk");
       }
       JsonObject ff = ffCheck.result();
       if (!ff.getBoolean("ok")) {
@@ -449,22 +496,50 @@ public class MonitorVerticle extends ServiceVerticle {
       }
       JsonObject body = new JsonObject()
         .put("status", failing.isEmpty() ? "ok" : "degraded")
-        .put("timestamp", Epoch.now())
-        .put("node", node)
-        .put("checks", new JsonObject()
-          .put("redis", r)
-          .put("postgresql", p)
-          .put("ffmpeg", ff)
-          .put("cluster", cluster())
-          .put("segment_log", seg)
-          .put("mirror", mirror.status()));
-      if (!failing.isEmpty()) {
-        body.put("failing", failing);
-      }
-      if (!warnings.isEmpty()) {
-        body.put("warnings", warnings);
+        .put("timestamp", Epoch.now());
+      if (details) {
+        body.put("node", node)
+          .put("checks", new JsonObject()
+            .put("redis", r)
+            .put("postgresql", p)
+            .put("ffmpeg", ff)
+            .put("disk", disk)
+            .put("cluster", cluster())
+            .put("segment_log", seg)
+            .put("mirror", mirror.status()));
+        if (!failing.isEmpty()) {
+          body.put("failing", failing);
+        }
+        if (!warnings.isEmpty()) {
+          body.put("warnings", warnings);
+        }
       }
       Http.sendJson(ctx, failing.isEmpty() ? 200 : 503, body);
+    });
+  }
+
+  /**
+   * The HLS folder's file system: failing while it has less than {@code IPTV_DISK_MIN_FREE_MB} free,
+   * or for {@link #DISK_FULL_HOLD_MS} after a stream node reported {@code disk_full}. Never fails.
+   */
+  private Future<JsonObject> diskCheck() {
+    long now = System.currentTimeMillis();
+    boolean recentFull = lastDiskFull != null && now - lastDiskFullMs <= DISK_FULL_HOLD_MS;
+    JsonObject recent = recentFull ? lastDiskFull.copy() : null;
+    return vertx.executeBlocking(() -> HostSampler.disk(hlsDir), false).transform(ar -> {
+      JsonObject o = new JsonObject().put("path", hlsDir.toString()).put("min_free_mb", diskMinFreeBytes / 1048576);
+      boolean ok = !recentFull;
+      if (ar.succeeded()) {
+        long free = ar.result().availableBytes();
+        o.put("free_mb", free / 1048576);
+        ok &= free >= diskMinFreeBytes;
+      } else {
+        o.put("error", String.valueOf(ar.cause().getMessage()));
+      }
+      if (recent != null) {
+        o.put("disk_full", recent);
+      }
+      return Future.succeededFuture(o.put("ok", ok));
     });
   }
 

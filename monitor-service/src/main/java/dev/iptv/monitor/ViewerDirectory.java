@@ -3,8 +3,8 @@ package dev.iptv.monitor;
 import dev.iptv.common.SegmentServed;
 import io.vertx.core.json.JsonObject;
 
-import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,25 +19,27 @@ final class ViewerDirectory {
 
   /** Polls come every segment duration; a viewer silent this long is gone. */
   static final int FORGET_S = 180;
-  /** At most this many entries (each poll makes two): a bound, not a working size. */
+  /**
+   * At most this many entries (each poll makes two): a bound, not a working size. Past it the entry
+   * used least recently goes, so a flood of made-up addresses cannot keep real viewers out.
+   */
   static final int MAX_ENTRIES = 200_000;
 
   private record Seen(String username, double at) {
   }
 
-  private final Map<String, Seen> seen = new HashMap<>();
+  private final Map<String, Seen> seen = new LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
+      return size() > MAX_ENTRIES;
+    }
+  };
 
   /** A poll {@code {"username","channel_id","ip","user_agent","ts"}}; anything malformed is ignored. */
   void poll(JsonObject p) {
     if (p == null || !(p.getValue("username") instanceof String user) || user.isEmpty() || user.length() > 64
         || !(p.getValue("channel_id") instanceof String channel) || !(p.getValue("ip") instanceof String ip)) {
       return;
-    }
-    if (seen.size() >= MAX_ENTRIES) {
-      prune(System.currentTimeMillis() / 1000.0);
-      if (seen.size() >= MAX_ENTRIES) {
-        return;
-      }
     }
     double at = p.getValue("ts") instanceof Number n ? n.doubleValue() : System.currentTimeMillis() / 1000.0;
     Seen s = new Seen(user, at);

@@ -83,12 +83,18 @@ class DashboardTest {
         .put("ts", now));
       vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit")
         .put("username", "john123").put("channel_id", "48681").put("ts", now));
+      vertx.eventBus().publish(Addresses.STREAM_EVENTS, new JsonObject().put("event", "disk_full")
+        .put("channel_id", "48681").put("node", Support.NODE).put("path", "/var/lib/iptv/hls/stream_48681_9.ts")
+        .put("reason", "No space left on device").put("ts", now));
       chrome.await(Duration.ofSeconds(15),
         "document.querySelector('#streams tr[data-channel=\"48681\"] .viewers')?.textContent === '4'");
       chrome.await(Duration.ofSeconds(5), "!!document.querySelector('#events li[data-event=\"limit_hit\"]')");
       String events = (String) chrome.eval("document.getElementById('events').textContent");
       assertTrue(events.contains("john123 reached max connections on channel 48681"), events);
       assertTrue(events.contains("channel 87827 restarted"), events);
+      chrome.await(Duration.ofSeconds(5), "!!document.querySelector('#events li[data-event=\"disk_full\"]')");
+      events = (String) chrome.eval("document.getElementById('events').textContent");
+      assertTrue(events.contains("disk full on " + Support.NODE + " (channel 48681): /var/lib/iptv/hls/stream_48681_9.ts"), events);
       chrome.await(Duration.ofSeconds(15), "document.querySelectorAll('#chart polyline').length === 2");
       chrome.screenshot(Path.of("target", "dashboard.png"), 1400, 1000);
     }

@@ -166,10 +166,10 @@ class HistoryTest {
   void migrationsAndRetention(Vertx vertx) {
     Db db = Db.create(vertx, TestEnv.PG_URL, SCHEMA);
     try {
-      assertEquals(2, await(db.migrate()));
-      assertEquals(2, await(db.migrate()), "nothing applied twice");
+      assertEquals(3, await(db.migrate()));
+      assertEquals(3, await(db.migrate()), "nothing applied twice");
       Pool pool = db.pool();
-      assertEquals(2L, await(pool.query("SELECT count(*) AS n FROM schema_version").execute()).iterator().next().getLong("n"));
+      assertEquals(3L, await(pool.query("SELECT count(*) AS n FROM schema_version").execute()).iterator().next().getLong("n"));
       await(pool.query("INSERT INTO events (ts, kind, channel) VALUES (now() - interval '40 days', 'started', '1'),"
         + " (now() - interval '2 days', 'started', '2')").execute());
       await(pool.query("INSERT INTO stream_sessions (channel, node, started, stopped) VALUES"
@@ -190,6 +190,42 @@ class HistoryTest {
       assertTrue(await(history.events(MultiMap.caseInsensitiveMultiMap())).getInteger("count") == 1);
     } finally {
       await(db.close());
+    }
+  }
+
+  @Test
+  @DisplayName("an orderly stop writes every queued history row, and the viewer sessions it closes, into PostgreSQL")
+  void stopWritesEverything(Vertx vertx) {
+    int port = TestEnv.freePort();
+    String id = Support.deploy(vertx, Support.withPg(Support.config(port), SCHEMA));
+    int events = 30_000; // six flushes' worth: more than one flush can write
+    int viewers = 300;
+    double t0 = System.currentTimeMillis() / 1000.0 - 3600;
+    for (int i = 0; i < events; i++) {
+      vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u" + i)
+        .put("channel_id", "48681").put("ts", t0 + i / 1000.0));
+    }
+    JsonArray records = new JsonArray();
+    for (int i = 0; i < viewers; i++) {
+      records.add(SegmentServed.now("48681", 1000 + i, "198.51." + (i / 250) + "." + (i % 250 + 1), "v" + i, "VLC/3").toJson());
+    }
+    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put(SegmentServed.BATCH, records));
+    Support.eventually(Duration.ofSeconds(30), "every event heard", () -> get(vertx, port, "/metrics").bodyAsString()
+      .contains("iptv_limit_hits_total " + events + ".0"));
+
+    await(vertx.undeploy(id)); // SIGTERM: the launcher closes Vert.x, which stops the verticle so
+
+    Pool pool = Support.pg(vertx, SCHEMA);
+    try {
+      Row counts = await(pool.query("SELECT (SELECT count(*) FROM events WHERE kind = 'limit_hit') AS e,"
+        + " (SELECT count(*) FROM viewer_sessions) AS v, (SELECT count(*) FROM viewer_sessions WHERE ended IS NOT NULL) AS ended,"
+        + " (SELECT coalesce(sum(bytes), 0) FROM viewer_sessions) AS bytes").execute()).iterator().next();
+      assertEquals(events, counts.getLong("e"), "every queued event row written");
+      assertEquals(viewers, counts.getLong("v"), "every viewer session written");
+      assertEquals(viewers, counts.getLong("ended"), "and closed at the stop");
+      assertEquals(viewers * 1000L + viewers * (viewers - 1) / 2, counts.getLong("bytes"));
+    } finally {
+      await(pool.close());
     }
   }
 }

@@ -179,7 +179,7 @@ class SegmentBytesTest {
       .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsString();
     assertTrue(metrics.contains("iptv_served_bytes_total{channel=\"48681\"} " + (double) expected), metrics);
     assertTrue(metrics.contains("iptv_segment_errors_total{status=\"404\"} 1.0"), metrics);
-    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").send())
+    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send())
       .bodyAsJsonObject();
     JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log");
     assertEquals(udp, seg.getInteger("port"));
@@ -203,7 +203,7 @@ class SegmentBytesTest {
     }
     long expected = 3L * SEGMENT_BYTES;
     Support.eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
-    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").send())
+    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send())
       .bodyAsJsonObject();
     JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log").getJsonObject("file");
     assertEquals(3, seg.getInteger("lines"), health.encode());
@@ -268,7 +268,7 @@ class SegmentBytesTest {
       int port = TestEnv.freePort();
       Support.deploy(vertx, Support.config(port).put(Config.key(Config.SEGMENT_LOG_PORT),
         Integer.toString(taken.getLocalPort())));
-      JsonObject health = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").send()).bodyAsJsonObject();
+      JsonObject health = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject();
       assertEquals("ok", health.getString("status"));
       assertTrue(health.getJsonArray("warnings").contains("segment_log"), health.encode());
     }

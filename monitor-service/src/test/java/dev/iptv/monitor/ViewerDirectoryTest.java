@@ -46,4 +46,18 @@ class ViewerDirectoryTest {
     d.prune(1000 + ViewerDirectory.FORGET_S + 1);
     assertEquals(0, d.size());
   }
+
+  @Test
+  @DisplayName("a flood of polls from made-up addresses stays within the cap, and a real viewer after it is still named")
+  void flood() {
+    ViewerDirectory d = new ViewerDirectory();
+    double now = System.currentTimeMillis() / 1000.0;
+    for (int i = 0; i < ViewerDirectory.MAX_ENTRIES; i++) { // two entries a poll: twice the cap
+      d.poll(poll("flood", "1", "10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), "bot/" + i, now));
+    }
+    assertEquals(ViewerDirectory.MAX_ENTRIES, d.size());
+    d.poll(poll("alice", "7", "203.0.113.7", "VLC/3", now + 1));
+    assertEquals(ViewerDirectory.MAX_ENTRIES, d.size(), "the oldest entries made room");
+    assertEquals("alice", d.resolve(segment("7", "203.0.113.7", "VLC/3", now + 2)).username());
+  }
 }

@@ -5,6 +5,7 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
 import dev.iptv.common.MirrorSentinel;
+import dev.iptv.common.PanelGuard;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -92,6 +93,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     Router router = Router.router(vertx);
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
     BodyHandler body = Http.bodyHandler();
+    router.route("/api/channels*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
     router.get("/api/channels").handler(admin).handler(this::listChannels);
     router.post("/api/channels").handler(body).handler(admin).handler(this::createChannel);
     router.get("/api/channels/:id").handler(admin).handler(this::getChannel);

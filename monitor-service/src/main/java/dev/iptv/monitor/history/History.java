@@ -101,6 +101,11 @@ public final class History {
     return writer.flush();
   }
 
+  /** Everything queued written (waits for a flush in flight), until the deadline; for an orderly stop. */
+  public Future<Void> drain(long deadlineMillis) {
+    return writer.drain(deadlineMillis);
+  }
+
   public int queueDepth() {
     return writer.depth();
   }

@@ -32,6 +32,7 @@ final class HistoryWriter {
   private final int perFlush;
   private final Deque<Op> queue = new ArrayDeque<>();
   private boolean flushing;
+  private Future<Void> inFlight = Future.succeededFuture();
   private boolean failing;
   private long written;
   private long dropped;
@@ -78,7 +79,7 @@ final class HistoryWriter {
     while (!queue.isEmpty() && batch.size() < perFlush) {
       batch.add(queue.pollFirst());
     }
-    return pool.withTransaction(conn -> runs(conn, batch))
+    inFlight = pool.withTransaction(conn -> runs(conn, batch))
       .map(v -> {
         written += batch.size();
         if (failing) {
@@ -105,6 +106,32 @@ final class HistoryWriter {
         return Future.succeededFuture();
       })
       .onComplete(ar -> flushing = false);
+    return inFlight;
+  }
+
+  /**
+   * Writes everything queued, for an orderly stop: waits for a flush in flight, then flushes again
+   * until the queue is empty, PostgreSQL stops taking rows, or {@code deadlineMillis} passes. Never
+   * fails; what is left is logged.
+   */
+  Future<Void> drain(long deadlineMillis) {
+    if (!flushing && queue.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (System.currentTimeMillis() >= deadlineMillis) {
+      log.warn("history: {} statements not written at shutdown (deadline passed)", queue.size());
+      return Future.succeededFuture();
+    }
+    long before = written + dropped;
+    boolean waited = flushing;
+    Future<Void> step = flushing ? inFlight : flush();
+    return step.transform(ar -> {
+      if (!waited && written + dropped == before && !queue.isEmpty()) {
+        log.warn("history: {} statements not written at shutdown (PostgreSQL does not take them)", queue.size());
+        return Future.succeededFuture();
+      }
+      return drain(deadlineMillis);
+    });
   }
 
   private static Future<Void> runs(SqlConnection conn, List<Op> batch) {

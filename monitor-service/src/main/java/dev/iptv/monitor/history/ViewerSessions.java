@@ -2,9 +2,11 @@ package dev.iptv.monitor.history;
 
 import dev.iptv.common.SegmentServed;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Deque;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -41,8 +43,26 @@ final class ViewerSessions {
     }
   }
 
-  private final Map<String, Session> open = new HashMap<>();
-  private final List<Session> pendingEnded = new ArrayList<>();
+  /**
+   * Open sessions at most (they are keyed by client input: address, User-Agent). Past it the session
+   * seen least recently is ended early and handed over like any ended one.
+   */
+  static final int MAX_OPEN = 100_000;
+  /** Ended sessions waiting for {@link #drain} at most; past it the oldest are forgotten (counted). */
+  static final int MAX_ENDED = 100_000;
+
+  private final Map<String, Session> open = new LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
+      if (size() <= MAX_OPEN) {
+        return false;
+      }
+      end(eldest.getValue());
+      return true;
+    }
+  };
+  private final Deque<Session> pendingEnded = new ArrayDeque<>();
+  private long forgotten;
 
   void observe(SegmentServed r) {
     if (r.status() < 200 || r.status() >= 300) {
@@ -51,9 +71,8 @@ final class ViewerSessions {
     String key = r.channelId() + '\u0000' + r.ip() + '\u0000' + r.username() + '\u0000' + r.userAgent();
     Session s = open.get(key);
     if (s != null && r.ts() - s.lastSeen > IDLE_S) {
-      s.ended = true;
-      s.dirty = true;
-      pendingEnded.add(s);
+      open.remove(key);
+      end(s);
       s = null;
     }
     if (s == null) {
@@ -65,8 +84,23 @@ final class ViewerSessions {
     s.dirty = true;
   }
 
+  private void end(Session s) {
+    s.ended = true;
+    s.dirty = true;
+    pendingEnded.addLast(s);
+    while (pendingEnded.size() > MAX_ENDED) {
+      pendingEnded.pollFirst();
+      forgotten++;
+    }
+  }
+
   int open() {
     return open.size();
+  }
+
+  /** Ended sessions dropped before they could be written (more than {@link #MAX_ENDED} waiting). */
+  long forgotten() {
+    return forgotten;
   }
 
   /**

@@ -1,23 +1,20 @@
 package dev.iptv.monitor.mirror;
 
-/** The SQL of the durable mirror ({@code synced_keys}). */
+/** The SQL of the durable mirror ({@code synced_keys}, {@code mirror_state}). */
 final class MirrorSql {
 
   private MirrorSql() {
   }
-
-  static final String NOW = "SELECT now() AS now";
 
   static final String UPSERT =
     "INSERT INTO synced_keys (key, value, expires_at, owner, updated_at) VALUES ($1, $2, $3, $4, now()) "
       + "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, "
       + "owner = EXCLUDED.owner, updated_at = now()";
 
+  /** An observed deletion (through the API): the only way a row goes, besides its TTL. */
   static final String DELETE = "DELETE FROM synced_keys WHERE key = $1";
 
-  /** Deletes a row the reconciliation did not see, unless the event feed touched it meanwhile. */
-  static final String DELETE_UNSEEN = "DELETE FROM synced_keys WHERE key = $1 AND updated_at < $2";
-
+  /** A user deleted through the API takes its tokens' rows along. */
   static final String DELETE_TOKENS_OF = "DELETE FROM synced_keys WHERE owner = $1 AND key LIKE 'token:%'";
 
   static final String DELETE_EXPIRED = "DELETE FROM synced_keys WHERE expires_at < now()";
@@ -27,8 +24,31 @@ final class MirrorSql {
 
   static final String COUNT = "SELECT count(*) AS n FROM synced_keys";
 
-  /** A page of rows still alive, in key order, after the given key. */
-  static final String PAGE =
-    "SELECT key, value, expires_at FROM synced_keys WHERE key > $1 "
-      + "AND (expires_at IS NULL OR expires_at > now() + interval '1 second') ORDER BY key LIMIT $2";
+  /** The generation this copy has synced up to. */
+  static final String GENERATION = "SELECT generation FROM mirror_state WHERE id = 1";
+
+  /**
+   * One more synced change; never below what Redis's sentinel already carries ({@code $1}), so a
+   * copy that starts over (a new database) does not make an up-to-date Redis look older.
+   */
+  static final String ADVANCE =
+    "UPDATE mirror_state SET generation = greatest(generation, $1) + 1, updated_at = now() WHERE id = 1 "
+      + "RETURNING generation";
+
+  private static final String LIVE = "(expires_at IS NULL OR expires_at > now() + interval '1 second')";
+
+  /** A page of user rows in key order, after the given key. */
+  static final String USERS_PAGE =
+    "SELECT key, value FROM synced_keys WHERE key > $1 AND key LIKE 'user:%' ORDER BY key LIMIT $2";
+
+  /** The live token rows among the given keys. */
+  static final String TOKENS_BY_KEY =
+    "SELECT key, value, expires_at FROM synced_keys WHERE key = ANY($1) AND " + LIVE;
+
+  /** A page of channel rows in key order, after the given key. */
+  static final String CHANNELS_PAGE =
+    "SELECT key, value FROM synced_keys WHERE key > $1 AND key LIKE 'channel:%' AND " + LIVE + " ORDER BY key LIMIT $2";
+
+  /** Live token rows, to count those no user names (skipped by a restore). */
+  static final String LIVE_TOKENS = "SELECT count(*) AS n FROM synced_keys WHERE key LIKE 'token:%' AND " + LIVE;
 }

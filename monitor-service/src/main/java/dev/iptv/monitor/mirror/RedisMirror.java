@@ -2,6 +2,8 @@ package dev.iptv.monitor.mirror;
 
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Keys;
+import dev.iptv.common.LuaScript;
+import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
 import dev.iptv.monitor.Rx;
 import dev.iptv.monitor.pg.Db;
@@ -10,9 +12,11 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +29,13 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,25 +44,32 @@ import java.util.regex.Pattern;
 
 /**
  * Nothing lost when Redis loses its data: a durable copy of what the panel synced, in PostgreSQL
- * ({@code synced_keys}), put back into Redis when Redis comes back empty.
+ * ({@code synced_keys}), put back into Redis when Redis comes back empty or older.
  *
- * <p><b>Feed.</b> On {@code USERS_CHANGED} and {@code CHANNELS_CHANGED} the named keys are read
- * from Redis and their rows upserted, or deleted when the key is gone (a deleted user also drops its
- * tokens' rows). A full reconciliation (SCAN of {@code user:*}, {@code token:*}, {@code channel:*})
- * every {@code IPTV_MIRROR_RECONCILE_S} catches edits made with redis-cli.
+ * <p><b>Feed.</b> {@code USERS_CHANGED} and {@code CHANNELS_CHANGED} are queued and synced in
+ * order, in batches: the named keys are read from Redis and their rows upserted. A row is deleted
+ * only for an <i>observed deletion</i>: a user or channel deleted through the API (action
+ * {@code deleted}; a user takes its tokens' rows along) or a token retired by a user update
+ * ({@code old_token}), and only while the key is indeed gone from Redis. A batch PostgreSQL refuses
+ * or misses stays queued and is retried. Each synced batch advances the <i>generation</i> (kept in
+ * {@code mirror_state} and carried by the sentinel, {@link MirrorSentinel}).
  *
- * <p><b>Detection.</b> {@code iptv:sentinel} is set when the mirror is in step with Redis and read
- * every second: gone (FLUSHALL, a restart without persistence, a new empty Redis) means Redis lost
- * its data. A reconnect after Redis was away is noticed by the same read.
+ * <p><b>Reconciliation</b> every {@code IPTV_MIRROR_RECONCILE_S} upserts what differs (edits made
+ * with redis-cli) and drops rows whose TTL has passed; it never deletes a row because a key is
+ * missing (a Redis that lost its data, or is older, must not empty the copy that restores it). It
+ * runs only while Redis is in step (its sentinel's generation is not behind PostgreSQL's).
  *
- * <p><b>Recovery.</b> Every live row is written back ({@code SET ... NX}, so nothing written since
- * is overwritten; tokens with {@code PX} to the same end of life), {@code users:all} and
- * {@code channels:all} rebuilt from the user and channel rows, then the sentinel is set again, an
- * event published and a warning logged. One instance restores at a time ({@code iptv:restore:lock}).
+ * <p><b>Detection</b>, every second: the sentinel absent (FLUSHALL, a restart without persistence,
+ * a new empty Redis) means Redis lost its data; a generation behind PostgreSQL's, seen twice in a
+ * row with the same value, means Redis restarted from an older snapshot; a {@code restoring} value
+ * means a restore was interrupted.
  *
- * <p><b>Safety.</b> The mirror never deletes a row because a key is missing unless the sentinel was
- * present, and the same, before and after the read: a Redis that lost its data must not empty the
- * copy that restores it. Runs on the verticle's event loop.
+ * <p><b>Recovery</b> ({@link MirrorRestore}): lost data is filled back with {@code SET NX}; an older
+ * Redis is first marked {@code restoring} (so the panel API answers 503 meanwhile), then brought to
+ * the copy's state. Then the sentinel is set to the copy's generation, an event published and a
+ * warning logged. While a mirror is configured ({@code IPTV_PG_URL}) but PostgreSQL does not answer,
+ * no sentinel is ever set: the restore stays pending and is retried every second. One instance
+ * restores at a time ({@code iptv:restore:lock}). Runs on the verticle's event loop.
  */
 public final class RedisMirror {
 
@@ -66,32 +80,60 @@ public final class RedisMirror {
   static final Pattern CHANNEL_KEY = Pattern.compile("channel:\\d{1,20}");
   static final String RESTORE_LOCK = "iptv:restore:lock";
   private static final int CHUNK = 500;
+  /** Changes waiting for PostgreSQL at most; past this the oldest go (the reconciliation catches their upserts). */
+  static final int FEED_MAX = 100_000;
+  private static final long LOG_EVERY_MS = 60_000;
+
+  private static final LuaScript ADVANCE = LuaScript.resource(RedisMirror.class, "sentinel_advance.lua");
+  private static final LuaScript SWAP = LuaScript.resource(RedisMirror.class, "sentinel_swap.lua");
 
   private final Redis redis;
+  private final RedisAPI api;
   private Db db;
+  private final boolean configured;
   private final String node;
   private final Consumer<JsonObject> publish;
   private final SecureRandom random = new SecureRandom();
 
-  private String generation;
+  /** The sentinel value last read (null: absent or unreadable). */
+  private String current;
+  /** The sentinel value known to be in step: verified against PostgreSQL, or set here. */
+  private String known;
+  private long knownGeneration = -1;
+  /** A value seen once behind PostgreSQL's generation: a second sighting restores. */
+  private String suspect;
+  private long pgGeneration = -1;
+  /** Why a restore waits, or null. */
+  private String pending;
+
+  private final Deque<Change> feed = new ArrayDeque<>();
+  private long feedDropped;
   private boolean everSeen;
   private boolean recovering;
   private boolean reconciling;
+  private boolean draining;
   private boolean redisDown;
+  private boolean closed;
   private long rows = -1;
   private long restores;
+  private long skippedTokens;
   private JsonObject lastRestore;
   private BigDecimal lastReconcile;
-  private long lastRecoverError;
-  private boolean closed;
+  private long lastPendingLog;
+  private long lastFeedLog;
+  private long lastDropLog;
 
   /**
-   * @param db      the mirror's database, or null: then Redis loss is only detected and logged
-   * @param publish where restore events go (the event bus)
+   * @param db         the mirror's database once reached, or null (then {@link #attach} later)
+   * @param configured a mirror is configured ({@code IPTV_PG_URL} set): Redis is never marked
+   *                   complete without it; false: Redis loss is only detected and logged
+   * @param publish    where restore events go (the event bus)
    */
-  public RedisMirror(Redis redis, Db db, String node, Consumer<JsonObject> publish) {
+  public RedisMirror(Redis redis, Db db, boolean configured, String node, Consumer<JsonObject> publish) {
     this.redis = redis;
+    this.api = RedisAPI.api(redis);
     this.db = db;
+    this.configured = configured || db != null;
     this.node = node;
     this.publish = publish;
   }
@@ -99,41 +141,90 @@ public final class RedisMirror {
   /** PostgreSQL became reachable after start: from now on the mirror is fed and can restore. */
   public void attach(Db db) {
     this.db = db;
+    this.suspect = null;
   }
 
   // --- detection -------------------------------------------------------------------------------
 
-  /** Reads the sentinel; restores when it is gone. Called every second, and once at start. */
+  /** Reads the sentinel and restores when needed, then syncs queued changes. Every second, and at start. */
   public Future<Void> check() {
+    return detect().transform(ar -> drain());
+  }
+
+  private Future<Void> detect() {
     if (recovering) {
       return Future.succeededFuture();
     }
-    return redis.send(Request.cmd(Command.GET).arg(MonitorKeys.SENTINEL))
-      .transform(ar -> {
-        if (ar.failed()) {
-          if (!redisDown) {
-            log.warn("mirror: Redis unreachable ({}); watching for its return", ar.cause().getMessage());
-            redisDown = true;
-          }
-          generation = null;
+    return sentinel().transform(ar -> {
+      if (ar.failed()) {
+        if (!redisDown) {
+          log.warn("mirror: Redis unreachable ({}); watching for its return", ar.cause().getMessage());
+          redisDown = true;
+        }
+        current = null;
+        return Future.succeededFuture();
+      }
+      if (redisDown) {
+        log.info("mirror: Redis reachable again");
+        redisDown = false;
+      }
+      String value = ar.result();
+      current = value;
+      if (value == null) {
+        return recover(false, null);
+      }
+      if (!MirrorSentinel.inStep(value)) {
+        return recover(configured, value); // an interrupted replace: again
+      }
+      everSeen = true;
+      if (value.equals(known) || db == null) {
+        // db null: no generation to compare with yet; verified once PostgreSQL answers.
+        pending = null;
+        return Future.succeededFuture();
+      }
+      return generation().compose(gp -> {
+        long gr = MirrorSentinel.generation(value);
+        if (gr >= gp) {
+          known = value;
+          knownGeneration = gr;
+          suspect = null;
+          pending = null;
           return Future.succeededFuture();
         }
-        if (redisDown) {
-          log.info("mirror: Redis reachable again");
-          redisDown = false;
+        if (value.equals(suspect)) {
+          log.warn("mirror: Redis carries generation {} but PostgreSQL has synced {}: Redis restarted from an older"
+            + " snapshot; bringing it to PostgreSQL's state", gr, gp);
+          return recover(true, value);
         }
-        String value = Rx.str(ar.result());
-        if (value != null) {
-          generation = value;
-          everSeen = true;
-          return Future.succeededFuture();
-        }
-        generation = null;
-        return recover();
+        suspect = value; // another monitor may be between its commit and its sentinel update: look again
+        return Future.succeededFuture();
+      }, err -> {
+        logPending("cannot read the mirror's generation from PostgreSQL: " + err.getMessage());
+        return Future.succeededFuture();
       });
+    });
   }
 
-  private Future<Void> recover() {
+  /**
+   * Puts the copy back: {@code replace} brings an older Redis to the copy's state ({@code stale}:
+   * its sentinel value, swapped for a restoring one first), otherwise lost keys are filled in.
+   */
+  private Future<Void> recover(boolean replace, String stale) {
+    if (db == null) {
+      if (configured) {
+        logPending("Redis holds no in-step sentinel and PostgreSQL (IPTV_PG_URL) has not answered yet: restore"
+          + " pending, retried every second; the panel API answers 503 meanwhile");
+        return Future.succeededFuture();
+      }
+      recovering = true;
+      return setSentinel(0).map(v -> {
+        if (everSeen) {
+          log.warn("mirror: Redis lost its data and nothing can restore it: IPTV_PG_URL is unset");
+        }
+        everSeen = true;
+        return (Void) null;
+      }).recover(err -> Future.succeededFuture()).onComplete(ar -> recovering = false);
+    }
     recovering = true;
     long started = System.currentTimeMillis();
     return redis.send(Request.cmd(Command.SET).arg(RESTORE_LOCK).arg(node).arg("NX").arg("PX").arg(120_000))
@@ -141,172 +232,260 @@ public final class RedisMirror {
         if (locked == null) {
           return Future.succeededFuture(); // another monitor restores; its sentinel will show
         }
-        Future<Long> restored = db == null ? Future.succeededFuture(0L) : restoreAll();
-        return restored.compose(n -> setSentinel().compose(v -> redis.send(Request.cmd(Command.DEL).arg(RESTORE_LOCK)))
-          .map(r -> {
-            report(n, System.currentTimeMillis() - started);
-            return (Void) null;
-          }))
-          .onFailure(err -> redis.send(Request.cmd(Command.DEL).arg(RESTORE_LOCK)));
+        Future<Boolean> marked = replace && MirrorSentinel.inStep(stale)
+          ? SWAP.run(api, List.of(MonitorKeys.SENTINEL), List.of(stale, MirrorSentinel.RESTORING + node + ":" + nonce()))
+            .map(r -> Rx.longOr(r, 0) == 1)
+          : Future.succeededFuture(true);
+        return marked.compose(ok -> {
+          if (!ok) {
+            return Future.<Void>succeededFuture(); // the sentinel changed meanwhile: look again
+          }
+          return generation().compose(gp -> new MirrorRestore(redis, db, replace).run()
+            .compose(result -> setSentinel(gp).map(v -> {
+              report(result, replace, gp, System.currentTimeMillis() - started);
+              return (Void) null;
+            })));
+        }).eventually(() -> redis.send(Request.cmd(Command.DEL).arg(RESTORE_LOCK)));
       })
       .recover(err -> {
-        long now = System.currentTimeMillis();
-        if (now - lastRecoverError > 60_000) {
-          lastRecoverError = now;
-          log.error("mirror: Redis lost its data and restoring it failed (retried every second): {}", err.toString());
-        }
+        logPending("Redis needs a restore and it failed (retried every second): " + err.getMessage());
         return Future.succeededFuture();
       })
       .onComplete(ar -> recovering = false);
   }
 
-  private void report(long restored, long ms) {
-    boolean lost = everSeen || restored > 0;
-    if (db == null) {
-      if (everSeen) {
-        log.warn("mirror: Redis lost its data and nothing can restore it: IPTV_PG_URL is unset");
-      }
-    } else if (lost) {
-      restores++;
-      log.warn("mirror: Redis had lost its data: restored {} keys from PostgreSQL in {} ms", restored, ms);
-    } else {
-      log.info("mirror: Redis sentinel set; nothing to restore");
-    }
+  private void report(MirrorRestore.Result r, boolean replace, long generation, long ms) {
+    boolean lost = everSeen || r.written() > 0 || replace;
     everSeen = true;
-    if (lost) {
-      JsonObject event = new JsonObject().put("event", "redis_restored").put("node", node).put("keys", restored)
-        .put("duration_ms", ms).put("ts", Epoch.now());
-      lastRestore = event;
-      publish.accept(event);
+    skippedTokens += r.skippedTokens();
+    if (r.skippedTokens() > 0) {
+      log.warn("mirror: restore skipped {} token rows that no user names (a token is valid only while its user"
+        + " names it)", r.skippedTokens());
     }
+    if (!lost) {
+      log.info("mirror: Redis sentinel set at generation {}; nothing to restore", generation);
+      return;
+    }
+    restores++;
+    if (replace) {
+      log.warn("mirror: Redis was older than PostgreSQL: brought to its state (generation {}) in {} ms: {} keys"
+        + " written, {} removed", generation, ms, r.written(), r.removed());
+    } else {
+      log.warn("mirror: Redis had lost its data: restored {} keys from PostgreSQL in {} ms", r.written(), ms);
+    }
+    JsonObject event = new JsonObject().put("event", "redis_restored").put("node", node).put("keys", r.written())
+      .put("removed", r.removed()).put("mode", replace ? "replace" : "fill").put("generation", generation)
+      .put("duration_ms", ms).put("ts", Epoch.now());
+    lastRestore = event;
+    publish.accept(event);
   }
 
-  private Future<Void> setSentinel() {
-    byte[] raw = new byte[8];
-    random.nextBytes(raw);
-    String value = node + ":" + HexFormat.of().formatHex(raw) + ":" + System.currentTimeMillis() / 1000;
+  private Future<Void> setSentinel(long generation) {
+    String value = MirrorSentinel.value(generation, node, nonce());
     return redis.send(Request.cmd(Command.SET).arg(MonitorKeys.SENTINEL).arg(value)).map(r -> {
-      generation = value;
+      current = value;
+      known = value;
+      knownGeneration = generation;
+      suspect = null;
+      pending = null;
       return null;
     });
   }
 
-  private Future<Long> restoreAll() {
-    return restorePage("", 0L);
+  /** Moves the sentinel to {@code generation} after a synced change, only while Redis is in step. */
+  private Future<Void> advanceSentinel(long generation) {
+    String value = MirrorSentinel.value(generation, node, nonce());
+    return ADVANCE.run(api, List.of(MonitorKeys.SENTINEL),
+        List.of(Long.toString(generation - 1), value, Long.toString(generation)))
+      .map(r -> {
+        if (Rx.longOr(r, 0) == 1) {
+          current = value;
+          known = value;
+          knownGeneration = generation;
+        }
+        return null;
+      });
   }
 
-  private Future<Long> restorePage(String after, long done) {
-    return db.pool().preparedQuery(MirrorSql.PAGE).execute(Tuple.of(after, CHUNK)).compose(page -> {
-      if (page.size() == 0) {
-        return Future.succeededFuture(done);
-      }
-      long now = System.currentTimeMillis();
-      List<Request> writes = new ArrayList<>();
-      String last = after;
-      for (Row row : page) {
-        String key = row.getString("key");
-        last = key;
-        Request set = Request.cmd(Command.SET).arg(key).arg(row.getString("value")).arg("NX");
-        OffsetDateTime expires = row.getOffsetDateTime("expires_at");
-        if (expires != null) {
-          long ms = expires.toInstant().toEpochMilli() - now;
-          if (ms <= 0) {
-            continue;
-          }
-          set.arg("PX").arg(ms);
-        }
-        writes.add(set);
-        if (key.startsWith("user:")) {
-          writes.add(Request.cmd(Command.SADD).arg(Keys.USERS_ALL).arg(key.substring(5)));
-        } else if (key.startsWith("channel:")) {
-          writes.add(Request.cmd(Command.SADD).arg(Keys.CHANNELS_ALL).arg(key.substring(8)));
-        }
-      }
-      String next = last;
-      int size = page.size();
-      Future<List<Response>> sent = writes.isEmpty() ? Future.succeededFuture(List.of()) : redis.batch(writes);
-      return sent.compose(replies -> {
-        long n = done;
-        for (int i = 0; i < replies.size(); i++) {
-          if (writes.get(i).command() == Command.SET && replies.get(i) != null) {
-            n++;
-          }
-        }
-        return size < CHUNK ? Future.succeededFuture(n) : restorePage(next, n);
-      });
+  private Future<Long> generation() {
+    return db.pool().query(MirrorSql.GENERATION).execute().map(rs -> {
+      pgGeneration = rs.iterator().next().getLong("generation");
+      return pgGeneration;
     });
+  }
+
+  private String nonce() {
+    byte[] raw = new byte[6];
+    random.nextBytes(raw);
+    return HexFormat.of().formatHex(raw);
+  }
+
+  private void logPending(String why) {
+    pending = why;
+    long now = System.currentTimeMillis();
+    if (now - lastPendingLog > LOG_EVERY_MS) {
+      lastPendingLog = now;
+      log.error("mirror: {}", why);
+    }
   }
 
   // --- feed ------------------------------------------------------------------------------------
 
-  /** {@code USERS_CHANGED}: {@code {"username","token","old_token",...}}. */
+  /** One change event: the keys it names, those it saw deleted, and a deleted user. */
+  private record Change(List<String> keys, Set<String> deleted, String deletedUser) {
+  }
+
+  /** {@code USERS_CHANGED}: {@code {"action","username","token","old_token"}}. */
   public Future<Void> usersChanged(JsonObject m) {
+    boolean deleted = "deleted".equals(m.getValue("action"));
+    String username = m.getValue("username") instanceof String s && USER_KEY.matcher(Keys.user(s)).matches() ? s : null;
     List<String> keys = new ArrayList<>();
-    String username = m.getValue("username") instanceof String s ? s : null;
+    Set<String> gone = new HashSet<>();
     if (username != null) {
       keys.add(Keys.user(username));
-    }
-    for (String field : List.of("token", "old_token")) {
-      if (m.getValue(field) instanceof String t && !t.isEmpty()) {
-        keys.add(Keys.token(t));
+      if (deleted) {
+        gone.add(Keys.user(username));
       }
     }
-    return sync(keys, username);
+    if (m.getValue("token") instanceof String t && TOKEN_KEY.matcher(Keys.token(t)).matches()) {
+      keys.add(Keys.token(t));
+      if (deleted) {
+        gone.add(Keys.token(t));
+      }
+    }
+    if (m.getValue("old_token") instanceof String t && TOKEN_KEY.matcher(Keys.token(t)).matches()) {
+      keys.add(Keys.token(t)); // retired by this update
+      gone.add(Keys.token(t));
+    }
+    return enqueue(new Change(keys, gone, deleted ? username : null));
   }
 
   /** {@code CHANNELS_CHANGED}: {@code {"channel_id","action","is_active"}}. */
   public Future<Void> channelsChanged(JsonObject m) {
     Object id = m.getValue("channel_id");
-    return id == null ? Future.succeededFuture() : sync(List.of(Keys.channel(id.toString())), null);
+    if (id == null || !CHANNEL_KEY.matcher(Keys.channel(id.toString())).matches()) {
+      return Future.succeededFuture();
+    }
+    String key = Keys.channel(id.toString());
+    return enqueue(new Change(List.of(key), "deleted".equals(m.getValue("action")) ? Set.of(key) : Set.of(), null));
   }
 
-  private Future<Void> sync(List<String> candidates, String username) {
-    if (db == null) {
+  private Future<Void> enqueue(Change c) {
+    if (!configured || c.keys().isEmpty()) {
       return Future.succeededFuture();
     }
-    List<String> keys = candidates.stream().filter(RedisMirror::mirrored).distinct().toList();
-    if (keys.isEmpty()) {
+    feed.addLast(c);
+    while (feed.size() > FEED_MAX) {
+      feed.pollFirst();
+      feedDropped++;
+      long now = System.currentTimeMillis();
+      if (now - lastDropLog > LOG_EVERY_MS) {
+        lastDropLog = now;
+        log.error("mirror: {} changes wait for PostgreSQL: the oldest are dropped ({} so far; the reconciliation"
+          + " catches their writes, not their deletions)", FEED_MAX, feedDropped);
+      }
+    }
+    return drain();
+  }
+
+  /**
+   * Syncs queued changes in order, a batch at a time; a failed batch goes back to the front (and is
+   * logged here). Never fails.
+   */
+  private Future<Void> drain() {
+    if (draining || recovering || db == null || feed.isEmpty()) {
       return Future.succeededFuture();
     }
-    return sentinel().compose(before -> read(keys).compose(values -> sentinel().compose(after -> {
-      boolean stable = before != null && before.equals(after);
+    draining = true;
+    List<Change> batch = new ArrayList<>();
+    while (!feed.isEmpty() && batch.size() < CHUNK) {
+      batch.add(feed.pollFirst());
+    }
+    return sync(batch).transform(ar -> {
+      draining = false;
+      if (ar.failed()) {
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          feed.addFirst(batch.get(i));
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastFeedLog > LOG_EVERY_MS && !closed) {
+          lastFeedLog = now;
+          log.warn("mirror: cannot sync {} changes into PostgreSQL (kept, retried every second): {}", feed.size(),
+            ar.cause().toString());
+        }
+        return Future.succeededFuture();
+      }
+      return drain();
+    });
+  }
+
+  private Future<Void> sync(List<Change> batch) {
+    Set<String> ordered = new LinkedHashSet<>();
+    Set<String> deleted = new HashSet<>();
+    Set<String> deletedUsers = new LinkedHashSet<>();
+    for (Change c : batch) {
+      ordered.addAll(c.keys());
+      deleted.addAll(c.deleted());
+      if (c.deletedUser() != null) {
+        deletedUsers.add(c.deletedUser());
+      }
+    }
+    List<String> keys = new ArrayList<>(ordered);
+    return read(keys).compose(values -> {
       List<Tuple> upserts = new ArrayList<>();
       List<Tuple> deletes = new ArrayList<>();
-      boolean userGone = false;
+      List<String> dropTokensOf = new ArrayList<>();
       for (int i = 0; i < keys.size(); i++) {
+        String key = keys.get(i);
         Stored v = values.get(i);
         if (v != null) {
-          upserts.add(Tuple.of(keys.get(i), v.value(), v.expiresAt(), owner(keys.get(i), v.value())));
-        } else if (stable) {
-          deletes.add(Tuple.of(keys.get(i)));
-          userGone |= username != null && keys.get(i).equals(Keys.user(username));
+          upserts.add(Tuple.of(key, v.value(), v.expiresAt(), owner(key, v.value())));
+        } else if (deleted.contains(key)) {
+          deletes.add(Tuple.of(key));
         }
       }
-      if (!stable && before == null) {
-        check(); // the sentinel is gone: restore first; the reconciliation after it catches up
+      for (String u : deletedUsers) {
+        if (values.get(keys.indexOf(Keys.user(u))) == null) {
+          dropTokensOf.add(u);
+        }
       }
-      boolean dropTokens = userGone;
+      if (upserts.isEmpty() && deletes.isEmpty() && dropTokensOf.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      long redisGeneration = Math.max(0, knownGeneration);
       return db.pool().withTransaction(conn -> {
         Future<?> f = upserts.isEmpty() ? Future.succeededFuture()
           : conn.preparedQuery(MirrorSql.UPSERT).executeBatch(upserts);
         if (!deletes.isEmpty()) {
           f = f.compose(r -> conn.preparedQuery(MirrorSql.DELETE).executeBatch(deletes));
         }
-        if (dropTokens) {
-          f = f.compose(r -> conn.preparedQuery(MirrorSql.DELETE_TOKENS_OF).execute(Tuple.of(username)));
+        for (String u : dropTokensOf) {
+          f = f.compose(r -> conn.preparedQuery(MirrorSql.DELETE_TOKENS_OF).execute(Tuple.of(u)));
         }
-        // The count health shows stays true between reconciliations (panel writes are rare).
-        return f.compose(r -> conn.query(MirrorSql.COUNT).execute());
-      }).map(count -> {
+        return f.compose(r -> advance(conn, redisGeneration));
+      }).compose(this::advanceSentinel);
+    });
+  }
+
+  /** One more generation, and the row count health shows (true between reconciliations). */
+  private Future<Long> advance(SqlConnection conn, long redisGeneration) {
+    return conn.preparedQuery(MirrorSql.ADVANCE).execute(Tuple.of(redisGeneration)).compose(g -> {
+      long generation = g.iterator().next().getLong("generation");
+      return conn.query(MirrorSql.COUNT).execute().map(count -> {
         rows = count.iterator().next().getLong("n");
-        return null;
+        pgGeneration = generation;
+        return generation;
       });
-    })));
+    });
   }
 
   // --- reconciliation --------------------------------------------------------------------------
 
-  /** Brings the mirror in line with Redis; returns {upserted, deleted}, or null when skipped. */
+  /**
+   * Brings the copy in line with an in-step Redis: upserts what differs, drops rows whose TTL has
+   * passed; returns {upserted, expired rows dropped}, or null when skipped (Redis lost its data, is
+   * older than the copy, or changed under the scan).
+   */
   public Future<long[]> reconcile() {
     if (db == null || recovering || reconciling) {
       return Future.succeededFuture(null);
@@ -314,42 +493,43 @@ public final class RedisMirror {
     reconciling = true;
     long t0 = System.currentTimeMillis();
     return sentinel().compose(before -> {
-      if (before == null) {
+      if (!MirrorSentinel.inStep(before)) {
         return Future.<long[]>succeededFuture(null);
       }
-      return db.pool().query(MirrorSql.NOW).execute().compose(nowRows -> {
-        OffsetDateTime scanStart = nowRows.iterator().next().getOffsetDateTime("now");
-        return index().compose(mirror -> scanMirrored().compose(keys -> compare(keys, mirror))
+      long gr = MirrorSentinel.generation(before);
+      return generation().compose(gp -> {
+        if (gr < gp) {
+          return Future.<long[]>succeededFuture(null); // older Redis: detection restores it first
+        }
+        return index().compose(mirror -> scanMirrored().compose(keys -> compare(keys, mirror)))
           .compose(changed -> sentinel().compose(after -> {
-            List<Tuple> deletes = new ArrayList<>();
-            if (before.equals(after)) {
-              for (String key : mirror.keySet()) {
-                if (!changed.seen.contains(key)) {
-                  deletes.add(Tuple.of(key, scanStart));
-                }
-              }
+            if (!MirrorSentinel.inStep(after) || MirrorSentinel.generation(after) < gr) {
+              return Future.<long[]>succeededFuture(null); // emptied or replaced under the scan
             }
+            long redisGeneration = MirrorSentinel.generation(after);
             return db.pool().withTransaction(conn -> {
               Future<?> f = changed.upserts.isEmpty() ? Future.succeededFuture()
                 : conn.preparedQuery(MirrorSql.UPSERT).executeBatch(changed.upserts);
-              if (!deletes.isEmpty()) {
-                f = f.compose(r -> conn.preparedQuery(MirrorSql.DELETE_UNSEEN).executeBatch(deletes));
-              }
-              return f.compose(r -> conn.query(MirrorSql.DELETE_EXPIRED).execute())
-                .compose(r -> conn.query(MirrorSql.COUNT).execute());
-            }).map(count -> {
-              rows = count.iterator().next().getLong("n");
+              return f.compose(r -> conn.query(MirrorSql.DELETE_EXPIRED).execute()).compose(expired -> {
+                Future<Long> advanced = changed.upserts.isEmpty() ? Future.succeededFuture(-1L)
+                  : advance(conn, redisGeneration);
+                return advanced.compose(g -> conn.query(MirrorSql.COUNT).execute().map(count -> {
+                  rows = count.iterator().next().getLong("n");
+                  return new long[] {changed.upserts.size(), expired.rowCount(), g};
+                }));
+              });
+            }).compose(r -> (r[2] >= 0 ? advanceSentinel(r[2]) : Future.<Void>succeededFuture()).map(v -> {
               lastReconcile = Epoch.now();
               long ms = System.currentTimeMillis() - t0;
-              if (!changed.upserts.isEmpty() || !deletes.isEmpty()) {
-                log.info("mirror: reconciled {} keys with Redis in {} ms: {} written, {} deleted", changed.seen.size(), ms,
-                  changed.upserts.size(), deletes.size());
+              if (r[0] > 0 || r[1] > 0) {
+                log.info("mirror: reconciled {} keys with Redis in {} ms: {} written, {} expired rows dropped",
+                  changed.seen.size(), ms, r[0], r[1]);
               } else {
                 log.debug("mirror: {} keys in step with Redis ({} ms)", changed.seen.size(), ms);
               }
-              return new long[] {changed.upserts.size(), deletes.size()};
-            });
-          })));
+              return new long[] {r[0], r[1]};
+            }));
+          }));
       });
     }).onComplete(ar -> {
       reconciling = false;
@@ -414,7 +594,7 @@ public final class RedisMirror {
         for (int j = 0; j < chunk.size(); j++) {
           Stored s = values.get(j);
           if (s == null) {
-            continue; // gone between SCAN and GET: the next round decides
+            continue; // gone between SCAN and GET
           }
           String key = chunk.get(j);
           changes.seen.add(key);
@@ -492,17 +672,42 @@ public final class RedisMirror {
     }
   }
 
+  /** Syncs what is queued now (an orderly stop); never fails. */
+  public Future<Void> flush() {
+    return drain();
+  }
+
   /** The service stops: work in flight may fail quietly. */
   public void close() {
     closed = true;
   }
 
+  /** A restore waits (a mirror is configured, Redis is not in step and cannot be restored yet). */
+  public boolean pending() {
+    return pending != null;
+  }
+
   /** For health and the dashboard. */
   public JsonObject status() {
-    JsonObject o = new JsonObject().put("enabled", db != null).put("sentinel", generation != null)
-      .put("restores", restores);
+    JsonObject o = new JsonObject().put("enabled", db != null).put("configured", configured)
+      .put("sentinel", MirrorSentinel.inStep(current)).put("restores", restores);
+    if (knownGeneration >= 0) {
+      o.put("generation", knownGeneration);
+    }
+    if (pgGeneration >= 0) {
+      o.put("postgresql_generation", pgGeneration);
+    }
+    if (pending != null) {
+      o.put("pending", pending);
+    }
     if (rows >= 0) {
       o.put("keys", rows);
+    }
+    if (!feed.isEmpty()) {
+      o.put("queued_changes", feed.size());
+    }
+    if (skippedTokens > 0) {
+      o.put("skipped_tokens", skippedTokens);
     }
     if (lastReconcile != null) {
       o.put("last_reconcile", lastReconcile);

@@ -101,9 +101,9 @@ public class AuthVerticle extends ServiceVerticle {
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
     BodyHandler body = Http.bodyHandler();
     router.get("/api/users").handler(admin).handler(this::listUsers);
-    router.post("/api/users").handler(body).handler(admin).handler(this::createUser);
+    router.post("/api/users").handler(admin).handler(body).handler(this::createUser);
     router.get("/api/users/:username").handler(admin).handler(this::getUser);
-    router.put("/api/users/:username").handler(body).handler(admin).handler(this::updateUser);
+    router.put("/api/users/:username").handler(admin).handler(body).handler(this::updateUser);
     router.delete("/api/users/:username").handler(admin).handler(this::deleteUser);
 
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, this::onValidate));

@@ -2,6 +2,7 @@ package dev.iptv.auth;
 
 import dev.iptv.common.Keys;
 import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -274,6 +275,22 @@ class UsersApiTest {
       assertEquals(401, wrong.statusCode(), c[0] + " " + c[1]);
       HttpResponse<Buffer> basic = await(fx.request(m, c[1]).putHeader("Authorization", "Basic " + TestEnv.ADMIN_TOKEN).sendJsonObject(body));
       assertEquals(401, basic.statusCode(), c[0] + " " + c[1]);
+    }
+    assertEquals(before, fx.snapshot(), "nothing written");
+  }
+
+  @Test
+  @DisplayName("a POST or PUT with a wrong bearer is refused 401 before its body is sent: no unauthenticated client makes the server hold a body")
+  void bearerBeforeBody() throws Exception {
+    created("john123", hexToken());
+    List<String> before = fx.snapshot();
+    for (String call : List.of("POST /api/users", "PUT /api/users/john123")) {
+      try (RawHttp raw = RawHttp.connect("127.0.0.2", fx.port)) {
+        // 1,000,000 bytes announced (under the 1 MiB limit), 13 sent: the rest never comes.
+        raw.send(call + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer not-the-admin-token\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"username\": ");
+        assertEquals("HTTP/1.1 401 Unauthorized", raw.statusLine(5_000), call + ": answered before the body");
+      }
     }
     assertEquals(before, fx.snapshot(), "nothing written");
   }

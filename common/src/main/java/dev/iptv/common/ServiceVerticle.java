@@ -10,6 +10,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.PlatformHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,11 +73,12 @@ public abstract class ServiceVerticle extends VerticleBase {
    * A first route handler that moves the rest of the request's handling onto this verticle's own
    * event loop. The all-in-one front serves every router from several event loops; a service whose
    * handlers read state that its timers and consumers also change puts this first on those routes,
-   * so that state stays confined to one thread. Meant for routes without a request body.
+   * so that state stays confined to one thread. Meant for routes without a request body. It is a
+   * {@link PlatformHandler}, so Vert.x Web lets it come before the admin bearer check.
    */
   protected final Handler<RoutingContext> onOwnContext() {
     Context own = context;
-    return ctx -> {
+    return (PlatformHandler) ctx -> {
       if (Vertx.currentContext() instanceof ContextInternal current && current.unwrap() == own) {
         ctx.next();
         return;

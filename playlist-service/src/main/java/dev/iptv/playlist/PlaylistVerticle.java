@@ -93,9 +93,9 @@ public class PlaylistVerticle extends ServiceVerticle {
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
     BodyHandler body = Http.bodyHandler();
     router.get("/api/channels").handler(admin).handler(this::listChannels);
-    router.post("/api/channels").handler(body).handler(admin).handler(this::createChannel);
+    router.post("/api/channels").handler(admin).handler(body).handler(this::createChannel);
     router.get("/api/channels/:id").handler(admin).handler(this::getChannel);
-    router.put("/api/channels/:id").handler(body).handler(admin).handler(this::updateChannel);
+    router.put("/api/channels/:id").handler(admin).handler(body).handler(this::updateChannel);
     router.delete("/api/channels/:id").handler(admin).handler(this::deleteChannel);
     router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)

@@ -108,11 +108,16 @@ public class AuthVerticle extends ServiceVerticle {
 
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, this::onValidate));
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_SESSION, this::onSession));
-    // Changed or deleted through any auth-service of the cluster: never bridged again.
+    // Changed or deleted through any auth-service of the cluster: not bridged for a while (tombstones).
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> {
       if (m.body() != null) {
-        bridge.forget(m.body().getString("token"));
-        bridge.forget(m.body().getString("old_token"));
+        long now = System.currentTimeMillis();
+        if ("created".equals(m.body().getString("action"))) {
+          bridge.forget(m.body().getString("token"));
+        } else {
+          bridge.changed(m.body().getString("token"), now);
+        }
+        bridge.changed(m.body().getString("old_token"), now);
       }
     }));
     sentinel = new MirrorSentinel(RedisAPI.api(client)).start(vertx);
@@ -308,6 +313,7 @@ public class AuthVerticle extends ServiceVerticle {
     if (!TokenFormat.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
+    long readStamp = bridge.stamp();
     return store.tokenRecord(token).compose(record -> {
       long now = System.currentTimeMillis();
       if (record == null) {
@@ -317,7 +323,7 @@ public class AuthVerticle extends ServiceVerticle {
       if (c.status() == TokenCheck.Status.UNKNOWN) {
         log.warn("token:{} holds no readable token record", Http.mask(token));
       } else if (c.valid()) {
-        bridge.valid(token, record, now);
+        bridge.valid(token, record, now, readStamp);
         bridgeLogged = false;
       }
       return Future.succeededFuture(c);

@@ -5,8 +5,10 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
+import dev.iptv.common.JsonPageWriter;
 import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
+import dev.iptv.common.Page;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -15,7 +17,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -139,12 +140,13 @@ public class AuthVerticle extends ServiceVerticle {
 
   // --- admin API -------------------------------------------------------------------------------
 
+  /** One page of the users, in username order; {@code count} is the number of all users. */
   private void listUsers(RoutingContext ctx) {
-    store.all().onSuccess(users -> {
-      JsonArray list = new JsonArray();
-      users.forEach(u -> list.add(u.view()));
-      Http.sendJson(ctx, 200, new JsonObject().put("users", list).put("count", list.size()));
-    }).onFailure(ctx::fail);
+    Page page = Page.of(ctx);
+    store.page(page.offset(), page.limit())
+      .compose(slice -> JsonPageWriter.write(ctx.response(), "users", slice.count(), slice.ids(), UserStore.MGET_BATCH,
+        store::views))
+      .onFailure(ctx::fail);
   }
 
   private void getUser(RoutingContext ctx) {

@@ -4,7 +4,9 @@ import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
+import dev.iptv.common.JsonPageWriter;
 import dev.iptv.common.MirrorSentinel;
+import dev.iptv.common.Page;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -19,7 +21,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -53,6 +54,8 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   private static final long AUTH_TIMEOUT_MS = 5_000;
   private static final int WRITE_ATTEMPTS = 5;
+  /** Channels read (one MGET) and answered per step of an admin list page. */
+  private static final int LIST_BATCH = 500;
   /** Marks this instance's own change events, which it has already applied. */
   static final String ORIGIN = "origin";
 
@@ -258,13 +261,14 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   // --- admin API -------------------------------------------------------------------------------
 
+  /** One page of the channels, in id order; {@code count} is the number of all channels. */
   private void listChannels(RoutingContext ctx) {
-    store.all().compose(raws -> vertx.executeBlocking(() -> {
-      JsonArray list = new JsonArray();
-      raws.stream().map(Raw::channel).sorted((a, b) -> Channel.compareIds(a.id(), b.id()))
-        .forEach(c -> list.add(c.toJson()));
-      return new JsonObject().put("channels", list).put("count", list.size());
-    }, false)).onSuccess(answer -> Http.sendJson(ctx, 200, answer)).onFailure(ctx::fail);
+    Page page = Page.of(ctx);
+    store.page(page.offset(), page.limit())
+      .compose(slice -> JsonPageWriter.write(ctx.response(), "channels", slice.count(), slice.ids(), LIST_BATCH,
+        ids -> store.records(ids).compose(raws -> vertx.executeBlocking(
+          () -> raws.stream().map(raw -> raw.channel().toJson().encode()).toList(), false))))
+      .onFailure(ctx::fail);
   }
 
   private void getChannel(RoutingContext ctx) {

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A service of the suite: it builds its {@link Router} and, when its config names a port, serves
- * it on its own HTTP server (the clustered mode, one JVM per service). In the all-in-one server the
+ * it on its own HTTP server (the clustered mode, one JVM per service), with the timeouts and the
+ * connection cap of {@link HttpGuard}. In the all-in-one server the
  * port is absent and the launcher mounts {@link #router()} on the shared front router instead.
  */
 public abstract class ServiceVerticle extends VerticleBase {
@@ -52,8 +53,15 @@ public abstract class ServiceVerticle extends VerticleBase {
       }
       Http.installErrorHandler(router);
       String host = Config.string(config(), Config.BIND_HOST);
-      return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
-          .setTcpNoDelay(true).setHost(host).setPort(port))
+      HttpGuard guard;
+      try {
+        guard = HttpGuard.of(config());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
+      guard.watch(router);
+      return guard.install(vertx, vertx.createHttpServer(guard.options(new HttpServerOptions().setCompressionSupported(false)
+          .setTcpNoDelay(true).setHost(host).setPort(port))))
         .requestHandler(router)
         .listen()
         .onSuccess(s -> {

@@ -59,6 +59,33 @@ public final class RawHttp implements AutoCloseable {
   }
 
   /**
+   * Sends a request without a body and reads its whole answer (status line, headers, a body of
+   * Content-Length bytes), so that the connection can carry the next one; answers the status line,
+   * or null when the server closed the connection instead.
+   */
+  public String exchange(String request, int timeoutMs) throws IOException {
+    send(request);
+    String status = statusLine(timeoutMs);
+    if (status == null) {
+      return null;
+    }
+    int length = 0;
+    String header;
+    while ((header = statusLine(timeoutMs)) != null && !header.isEmpty()) {
+      if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+        length = Integer.parseInt(header.substring(15).trim());
+      }
+    }
+    InputStream in = socket.getInputStream();
+    for (int i = 0; i < length; i++) {
+      if (in.read() < 0) {
+        return null;
+      }
+    }
+    return status;
+  }
+
+  /**
    * Whether the server has closed the connection: reads (and drops) what it still sends until the
    * end of the stream, waiting at most {@code timeoutMs}; false when the connection is still open
    * then.

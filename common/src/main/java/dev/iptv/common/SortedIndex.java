@@ -79,7 +79,7 @@ public final class SortedIndex {
       }
       log.info("{} holds {} entries, {} holds {}: rebuilding the index", indexKey, read.indexed(), setKey,
         read.slice().count());
-      return rebuild().compose(v -> read(offset, limit)).map(Read::slice);
+      return rebuild(read.indexed() > 0).compose(v -> read(offset, limit)).map(Read::slice);
     });
   }
 
@@ -114,8 +114,12 @@ public final class SortedIndex {
     return PRUNE.run(redis, List.of(setKey, indexKey), args).map(Response::toLong);
   }
 
-  /** Brings the index to the set's members; one rebuild at a time, shared by the pages waiting for it. */
-  public Future<Void> rebuild() {
+  /**
+   * Brings the index to the set's members; one rebuild at a time, shared by the pages waiting for
+   * it. {@code prune}: also remove entries whose id left the set (not needed for an index that was
+   * empty).
+   */
+  public Future<Void> rebuild(boolean prune) {
     while (true) {
       Future<Void> running = rebuilding.get();
       if (running != null && !running.isComplete()) {
@@ -124,7 +128,7 @@ public final class SortedIndex {
       Promise<Void> mine = Promise.promise();
       if (rebuilding.compareAndSet(running, mine.future())) {
         long started = System.nanoTime();
-        addFrom("0", 0).compose(added -> pruneFrom("0", 0).map(pruned -> {
+        addFrom("0", 0).compose(added -> (prune ? pruneFrom("0", 0) : Future.succeededFuture(0L)).map(pruned -> {
           log.info("{} rebuilt from {}: {} entries added, {} removed, in {} ms", indexKey, setKey, added, pruned,
             (System.nanoTime() - started) / 1_000_000);
           return (Void) null;

@@ -144,6 +144,7 @@ list_all() {
   sort -n "$times" | awk -v label="$label" -v first="$first" -v bytes="$bytes" '
     { v[NR] = $1; sum += $1 }
     END {
+      if (NR == 0) { printf "%-34s    1 page,  %6.1f ms; %.1f MB\n", label, first * 1000, bytes / 1e6; exit }
       mid = int((NR + 1) / 2); p90 = int(NR * 0.9); if (p90 < 1) p90 = 1
       printf "%-34s %4d pages, first %6.1f ms, then median %6.1f ms, p90 %6.1f ms, max %6.1f ms; %.1f MB in %.2f s\n",
         label, NR + 1, first * 1000, v[mid] * 1000, v[p90] * 1000, v[NR] * 1000, bytes / 1e6, sum + first }'

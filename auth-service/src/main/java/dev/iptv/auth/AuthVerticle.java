@@ -5,9 +5,11 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
+import dev.iptv.common.JsonPageWriter;
 import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.PanelGuard;
+import dev.iptv.common.Page;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -17,7 +19,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -103,18 +104,23 @@ public class AuthVerticle extends ServiceVerticle {
     BodyHandler body = Http.bodyHandler();
     router.route("/api/users*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
     router.get("/api/users").handler(admin).handler(this::listUsers);
-    router.post("/api/users").handler(body).handler(admin).handler(this::createUser);
+    router.post("/api/users").handler(admin).handler(body).handler(this::createUser);
     router.get("/api/users/:username").handler(admin).handler(this::getUser);
-    router.put("/api/users/:username").handler(body).handler(admin).handler(this::updateUser);
+    router.put("/api/users/:username").handler(admin).handler(body).handler(this::updateUser);
     router.delete("/api/users/:username").handler(admin).handler(this::deleteUser);
 
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, this::onValidate));
     consumers.add(vertx.eventBus().consumer(Addresses.AUTH_SESSION, this::onSession));
-    // Changed or deleted through any auth-service of the cluster: never bridged again.
+    // Changed or deleted through any auth-service of the cluster: not bridged for a while (tombstones).
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> {
       if (m.body() != null) {
-        bridge.forget(m.body().getString("token"));
-        bridge.forget(m.body().getString("old_token"));
+        long now = System.currentTimeMillis();
+        if ("created".equals(m.body().getString("action"))) {
+          bridge.forget(m.body().getString("token"));
+        } else {
+          bridge.changed(m.body().getString("token"), now);
+        }
+        bridge.changed(m.body().getString("old_token"), now);
       }
     }));
     sentinel = new MirrorSentinel(RedisAPI.api(client)).start(vertx);
@@ -136,12 +142,13 @@ public class AuthVerticle extends ServiceVerticle {
 
   // --- admin API -------------------------------------------------------------------------------
 
+  /** One page of the users, in username order; {@code count} is the number of all users. */
   private void listUsers(RoutingContext ctx) {
-    store.all().onSuccess(users -> {
-      JsonArray list = new JsonArray();
-      users.forEach(u -> list.add(u.view()));
-      Http.sendJson(ctx, 200, new JsonObject().put("users", list).put("count", list.size()));
-    }).onFailure(ctx::fail);
+    Page page = Page.of(ctx);
+    store.page(page.offset(), page.limit())
+      .compose(slice -> JsonPageWriter.write(ctx.response(), "users", slice.count(), slice.ids(), UserStore.MGET_BATCH,
+        store::views))
+      .onFailure(ctx::fail);
   }
 
   private void getUser(RoutingContext ctx) {
@@ -310,6 +317,7 @@ public class AuthVerticle extends ServiceVerticle {
     if (!TokenFormat.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
+    long readStamp = bridge.stamp();
     return store.tokenRecord(token).compose(record -> {
       long now = System.currentTimeMillis();
       if (record == null) {
@@ -319,7 +327,7 @@ public class AuthVerticle extends ServiceVerticle {
       if (c.status() == TokenCheck.Status.UNKNOWN) {
         log.warn("token:{} holds no readable token record", Http.mask(token));
       } else if (c.valid()) {
-        bridge.valid(token, record, now);
+        bridge.valid(token, record, now, readStamp);
         bridgeLogged = false;
       }
       return Future.succeededFuture(c);

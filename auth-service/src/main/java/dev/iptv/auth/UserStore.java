@@ -3,6 +3,7 @@ package dev.iptv.auth;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Keys;
 import dev.iptv.common.LuaScript;
+import dev.iptv.common.SortedIndex;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +19,8 @@ import java.util.Locale;
 /**
  * Users in Redis, in the seed's layout: {@code user:{username}} (user JSON), {@code token:{token}}
  * (token JSON with a TTL), {@code users:all} (set of usernames), plus
- * {@code user:{username}:sessions} (live viewer sessions). Every write that spans keys is one Lua
+ * {@code user:{username}:sessions} (live viewer sessions) and {@code users:by_name} (the sorted
+ * index of {@code users:all} that pages the list, see {@link SortedIndex}). Every write that spans keys is one Lua
  * script, so a 409 check and the writes it guards happen in one step; updates and deletes compare
  * the record with the one read before (compare and set) and tell the caller to retry when another
  * request changed it in between.
@@ -31,7 +33,8 @@ final class UserStore {
   private static final LuaScript UPDATE = LuaScript.resource(UserStore.class, "lua/user_update.lua");
   private static final LuaScript DELETE = LuaScript.resource(UserStore.class, "lua/user_delete.lua");
   private static final LuaScript ADMIT = LuaScript.resource(UserStore.class, "lua/session_admit.lua");
-  private static final int MGET_BATCH = 500;
+  /** Users read (one MGET) and answered per step of a page. */
+  static final int MGET_BATCH = 500;
 
   /** What a write script answered. */
   enum Outcome {
@@ -47,9 +50,12 @@ final class UserStore {
   }
 
   private final RedisAPI redis;
+  private final SortedIndex index;
 
   UserStore(RedisAPI redis) {
     this.redis = redis;
+    this.index = new SortedIndex(redis, Keys.USERS_ALL, Keys.USERS_BY_NAME, name -> new SortedIndex.Entry(0, name),
+      member -> member);
   }
 
   /** The sorted-set key of a user's live viewer sessions. */
@@ -63,29 +69,30 @@ final class UserStore {
       .recover(UserStore::unavailable);
   }
 
-  /** Every user of {@code users:all} whose record exists, by username. */
-  Future<List<User>> all() {
-    return redis.smembers(Keys.USERS_ALL).compose(members -> {
-      List<String> names = new ArrayList<>();
-      members.forEach(m -> names.add(m.toString()));
-      names.sort(null);
-      List<Future<Response>> batches = new ArrayList<>();
-      for (int i = 0; i < names.size(); i += MGET_BATCH) {
-        batches.add(redis.mget(names.subList(i, Math.min(names.size(), i + MGET_BATCH)).stream().map(Keys::user).toList()));
-      }
-      return Future.all(batches).map(done -> {
-        List<User> users = new ArrayList<>(names.size());
-        int i = 0;
-        for (Future<Response> batch : batches) {
-          for (Response value : batch.result()) {
-            String name = names.get(i++);
-            if (value != null) {
-              users.add(found(name, value.toString()).user());
-            }
-          }
+  /** The usernames of one page of the list, in username order, with the number of all users. */
+  Future<SortedIndex.Slice> page(long offset, int limit) {
+    return index.page(offset, limit).recover(UserStore::unavailable);
+  }
+
+  /**
+   * What the API answers for these users (JSON text, never the password), in the same order; a
+   * name without its record is left out, and its index entry goes if it has left {@code users:all}.
+   */
+  Future<List<String>> views(List<String> names) {
+    return redis.mget(names.stream().map(Keys::user).toList()).map(values -> {
+      List<String> out = new ArrayList<>(names.size());
+      List<String> missing = new ArrayList<>();
+      int i = 0;
+      for (Response value : values) {
+        String name = names.get(i++);
+        if (value == null) {
+          missing.add(name);
+        } else {
+          out.add(found(name, value.toString()).user().view().encode());
         }
-        return users;
-      });
+      }
+      index.prune(missing).onFailure(err -> log.warn("could not prune {}: {}", Keys.USERS_BY_NAME, err.toString()));
+      return out;
     })
       .recover(UserStore::unavailable);
   }
@@ -97,7 +104,7 @@ final class UserStore {
   }
 
   Future<Outcome> create(User user, long tokenTtlMs) {
-    return CREATE.run(redis, List.of(Keys.user(user.username()), Keys.token(user.token()), Keys.USERS_ALL),
+    return CREATE.run(redis, List.of(Keys.user(user.username()), Keys.token(user.token()), Keys.USERS_ALL, Keys.USERS_BY_NAME),
       List.of(user.stored().encode(), user.tokenRecord().encode(), Long.toString(tokenTtlMs), user.username()))
       .map(Outcome::of)
       .recover(UserStore::unavailable);
@@ -106,7 +113,8 @@ final class UserStore {
   /** Replaces {@code before} by {@code after}; a changed token retires the old one and its sessions. */
   Future<Outcome> update(Found before, User after, long tokenTtlMs) {
     String name = after.username();
-    List<String> keys = new ArrayList<>(List.of(Keys.user(name), Keys.USERS_ALL, sessionsKey(name), Keys.token(after.token())));
+    List<String> keys = new ArrayList<>(List.of(Keys.user(name), Keys.USERS_ALL, sessionsKey(name), Keys.token(after.token()),
+      Keys.USERS_BY_NAME));
     String old = before.user().token();
     if (old != null && !old.isEmpty() && !old.equals(after.token())) {
       keys.add(Keys.token(old));
@@ -119,7 +127,7 @@ final class UserStore {
   /** Deletes the user read as {@code before}, its token and its sessions. */
   Future<Outcome> delete(Found before) {
     String name = before.user().username();
-    List<String> keys = new ArrayList<>(List.of(Keys.user(name), Keys.USERS_ALL, sessionsKey(name)));
+    List<String> keys = new ArrayList<>(List.of(Keys.user(name), Keys.USERS_ALL, sessionsKey(name), Keys.USERS_BY_NAME));
     String token = before.user().token();
     if (token != null && !token.isEmpty()) {
       keys.add(Keys.token(token));

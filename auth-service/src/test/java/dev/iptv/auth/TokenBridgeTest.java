@@ -5,7 +5,10 @@ import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.TokenCheck.Status;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -53,6 +56,21 @@ class TokenBridgeTest {
     assertEquals("kept", fx.validate(kept).username());
     assertEquals(Status.UNKNOWN, fx.validate(deleted).status(), "deleted through the API: forgotten");
     assertEquals(Status.UNKNOWN, fx.validate(hexToken()).status(), "never seen: unknown");
+  }
+
+  @Test
+  @DisplayName("a token changed through the API in the last minutes is not answered from memory, even after a fresh valid check")
+  void changedRecently() throws Exception {
+    String token = hexToken();
+    fx.admin(HttpMethod.POST, "/api/users", user("changed", token));
+    mirrorOn();
+    assertEquals(Status.VALID, fx.validate(token).status());
+    HttpResponse<Buffer> put = fx.admin(HttpMethod.PUT, "/api/users/changed", new JsonObject().put("max_connections", 3));
+    assertEquals(200, put.statusCode());
+    assertEquals(3, fx.validate(token).maxConnections(), "checked again after the change");
+
+    await(fx.redis.flushdb(List.of()));
+    assertEquals(Status.UNKNOWN, fx.validate(token).status(), "changed in the last minutes: not bridged");
   }
 
   @Test

@@ -1,7 +1,9 @@
 package dev.iptv.auth;
 
 import dev.iptv.common.Keys;
+import dev.iptv.common.RedisSupport;
 import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -155,6 +157,130 @@ class UsersApiTest {
     assertNotNull(json(missing).getString("error"));
   }
 
+  private List<String> names(String query) {
+    HttpResponse<Buffer> r = fx.admin(HttpMethod.GET, "/api/users" + query, null);
+    assertEquals(200, r.statusCode(), query + ": " + r.bodyAsString());
+    List<String> names = new ArrayList<>();
+    json(r).getJsonArray("users").forEach(u -> names.add(((JsonObject) u).getString("username")));
+    return names;
+  }
+
+  private long count(String query) {
+    return json(fx.admin(HttpMethod.GET, "/api/users" + query, null)).getLong("count");
+  }
+
+  @Test
+  @DisplayName("GET pages the list with limit and offset, in username order; count is every user")
+  void pages() {
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      all.add(String.format("u%02d", (i * 7) % 25));   // created out of order
+    }
+    all.forEach(n -> created(n, hexToken()));
+    all.sort(null);
+    assertEquals(all.subList(0, 10), names("?limit=10"));
+    assertEquals(all.subList(10, 20), names("?limit=10&offset=10"));
+    assertEquals(all.subList(20, 25), names("?offset=20&limit=10"));
+    assertEquals(all, names(""), "the default page (1000) holds them all");
+    assertEquals(List.of(), names("?offset=25"));
+    assertEquals(List.of(), names("?limit=0"));
+    assertEquals(25, count("?limit=0"));
+    assertEquals(25, count("?offset=1000000"));
+    assertEquals(25, count("?limit=3&offset=2"));
+    created("Z_upper", hexToken());
+    created("A.upper", hexToken());
+    assertEquals(List.of("A.upper", "Z_upper", "u00"), names("?limit=3"), "byte order: capitals first, as before");
+  }
+
+  static Stream<Arguments> badPages() {
+    return Stream.of(
+      Arguments.of("?limit=-1", "limit"), Arguments.of("?offset=-5", "offset"), Arguments.of("?limit=abc", "limit"),
+      Arguments.of("?offset=1.5", "offset"), Arguments.of("?limit=10001", "limit"), Arguments.of("?limit=", "limit"),
+      Arguments.of("?limit=1&limit=2", "limit"), Arguments.of("?offset=99999999999999999999", "offset"),
+      Arguments.of("?limit=%2010", "limit"), Arguments.of("?limit=1e3", "limit"));
+  }
+
+  @ParameterizedTest(name = "GET /api/users{0} is 400 naming {1}")
+  @MethodSource("badPages")
+  @DisplayName("a bad limit or offset is 400 JSON naming it")
+  void badPage(String query, String named) {
+    created("john123", hexToken());
+    HttpResponse<Buffer> r = fx.admin(HttpMethod.GET, "/api/users" + query, null);
+    assertEquals(400, r.statusCode(), query + ": " + r.bodyAsString());
+    assertTrue(json(r).getString("error").contains(named), r.bodyAsString());
+  }
+
+  @Test
+  @DisplayName("a page larger than 64 KiB is streamed chunked, and holds exactly its users in order")
+  void largePageStreamed() {
+    List<String> all = new ArrayList<>();
+    List<io.vertx.redis.client.Request> writes = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) {
+      String name = String.format("viewer%04d", 1499 - i);
+      all.add(name);
+      JsonObject stored = user(name, hexToken()).put("username", name);
+      stored.remove("password");
+      writes.add(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SET).arg(Keys.user(name)).arg(stored.encode()));
+      writes.add(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SADD).arg(Keys.USERS_ALL).arg(name));
+    }
+    io.vertx.redis.client.Redis client = RedisSupport.client(fx.vertx, TestEnv.redisUrl(AuthFixture.DB));
+    await(client.batch(writes));
+    client.close();
+    all.sort(null);
+    HttpResponse<Buffer> r = fx.admin(HttpMethod.GET, "/api/users?limit=1200&offset=100", null);
+    assertEquals(200, r.statusCode());
+    assertEquals("chunked", r.getHeader("Transfer-Encoding"));
+    JsonObject page = json(r);
+    assertEquals(1500, page.getLong("count"));
+    List<String> names = new ArrayList<>();
+    page.getJsonArray("users").forEach(u -> names.add(((JsonObject) u).getString("username")));
+    assertEquals(all.subList(100, 1300), names);
+
+    HttpResponse<Buffer> small = fx.admin(HttpMethod.GET, "/api/users?limit=5", null);
+    assertNull(small.getHeader("Transfer-Encoding"), "a small page is one plain answer");
+    assertNotNull(small.getHeader("Content-Length"));
+  }
+
+  @Test
+  @DisplayName("after Redis is restored from PostgreSQL (users:all and user:* only), the first page rebuilds the index; users removed behind its back leave it")
+  void indexRebuiltAfterRestore() {
+    for (String n : List.of("carol", "alice", "bob", "dave")) {
+      created(n, hexToken());
+    }
+    List<String> records = new ArrayList<>();
+    for (String n : List.of("carol", "alice", "bob", "dave")) {
+      records.add(fx.get(Keys.user(n)));
+    }
+    await(fx.redis.flushdb(List.of()));
+    // what monitor-service's restore writes: each record (SET NX) and its name in users:all
+    List<String> order = List.of("carol", "alice", "bob", "dave");
+    for (int i = 0; i < order.size(); i++) {
+      fx.set(Keys.user(order.get(i)), records.get(i));
+      await(fx.redis.sadd(List.of(Keys.USERS_ALL, order.get(i))));
+    }
+    assertFalse(fx.exists(Keys.USERS_BY_NAME));
+    assertEquals(List.of("bob", "carol"), names("?limit=2&offset=1"));
+    assertEquals(4, count(""));
+    assertEquals(4, await(fx.redis.zcard(Keys.USERS_BY_NAME)).toInteger(), "rebuilt");
+
+    // removed with redis-cli (or by a restore to an older state): not in the set, no record
+    await(fx.redis.srem(List.of(Keys.USERS_ALL, "bob")));
+    await(fx.redis.del(List.of(Keys.user("bob"))));
+    assertEquals(List.of("alice", "carol", "dave"), names(""));
+    assertEquals(3, count(""));
+    // added with redis-cli: in the set and a record, not in the index
+    fx.set(Keys.user("erin"), records.get(0).replace("carol", "erin"));
+    await(fx.redis.sadd(List.of(Keys.USERS_ALL, "erin")));
+    assertEquals(List.of("alice", "carol", "dave", "erin"), names(""));
+    assertEquals(4, await(fx.redis.zcard(Keys.USERS_BY_NAME)).toInteger());
+
+    // and the API keeps the index in step: delete, create
+    assertEquals(200, fx.admin(HttpMethod.DELETE, "/api/users/alice", null).statusCode());
+    created("aaron", hexToken());
+    assertEquals(List.of("aaron", "carol", "dave", "erin"), names(""));
+    assertEquals(4, await(fx.redis.zcard(Keys.USERS_BY_NAME)).toInteger());
+  }
+
   @Test
   @DisplayName("POST answers 409 when the username or the token exists, and writes nothing")
   void conflicts() {
@@ -274,6 +400,22 @@ class UsersApiTest {
       assertEquals(401, wrong.statusCode(), c[0] + " " + c[1]);
       HttpResponse<Buffer> basic = await(fx.request(m, c[1]).putHeader("Authorization", "Basic " + TestEnv.ADMIN_TOKEN).sendJsonObject(body));
       assertEquals(401, basic.statusCode(), c[0] + " " + c[1]);
+    }
+    assertEquals(before, fx.snapshot(), "nothing written");
+  }
+
+  @Test
+  @DisplayName("a POST or PUT with a wrong bearer is refused 401 before its body is sent: no unauthenticated client makes the server hold a body")
+  void bearerBeforeBody() throws Exception {
+    created("john123", hexToken());
+    List<String> before = fx.snapshot();
+    for (String call : List.of("POST /api/users", "PUT /api/users/john123")) {
+      try (RawHttp raw = RawHttp.connect("127.0.0.2", fx.port)) {
+        // 1,000,000 bytes announced (under the 1 MiB limit), 13 sent: the rest never comes.
+        raw.send(call + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer not-the-admin-token\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"username\": ");
+        assertEquals("HTTP/1.1 401 Unauthorized", raw.statusLine(5_000), call + ": answered before the body");
+      }
     }
     assertEquals(before, fx.snapshot(), "nothing written");
   }

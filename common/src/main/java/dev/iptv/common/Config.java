@@ -40,6 +40,12 @@ public final class Config {
   public static final String BIND_HOST = "IPTV_BIND_HOST";
   /** All-in-one server: event loops serving IPTV_HTTP_PORT; 0 means one per core. */
   public static final String HTTP_EVENT_LOOPS = "IPTV_HTTP_EVENT_LOOPS";
+  /** Every HTTP server (SPEC 11): a connection silent this long, or waiting this long for its next request, is closed. */
+  public static final String HTTP_IDLE_TIMEOUT_S = "IPTV_HTTP_IDLE_TIMEOUT_S";
+  /** Every HTTP server: a new connection must have sent a complete request head within this (slowloris). */
+  public static final String HTTP_HEADER_TIMEOUT_S = "IPTV_HTTP_HEADER_TIMEOUT_S";
+  /** Every HTTP server: open connections at most; past that a new one is closed at once. */
+  public static final String HTTP_MAX_CONNECTIONS = "IPTV_HTTP_MAX_CONNECTIONS";
   public static final String TOKEN_GRACE_S = "IPTV_TOKEN_GRACE_S";
   /** auth-service: seconds a viewer session keeps its slot after its last poll (at most 60, SPEC 2). */
   public static final String SESSION_WINDOW_S = "IPTV_SESSION_WINDOW_S";
@@ -96,6 +102,9 @@ public final class Config {
     DEFAULTS.put(MONITOR_PORT, "8084");
     DEFAULTS.put(BIND_HOST, "0.0.0.0");
     DEFAULTS.put(HTTP_EVENT_LOOPS, "0");
+    DEFAULTS.put(HTTP_IDLE_TIMEOUT_S, "60");
+    DEFAULTS.put(HTTP_HEADER_TIMEOUT_S, "10");
+    DEFAULTS.put(HTTP_MAX_CONNECTIONS, "10000");
     DEFAULTS.put(REDIS_URL, "redis://127.0.0.1:6379");
     DEFAULTS.put(HLS_DIR, Path.of(System.getProperty("java.io.tmpdir"), "iptv-hls").toString());
     DEFAULTS.put(FFMPEG, "ffmpeg");

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,11 +97,24 @@ public final class Http {
 
   /**
    * Admin bearer check, constant time (both sides hashed first, so even the length does not
-   * leak). Missing or wrong: 401 JSON.
+   * leak). Missing or wrong: 401 JSON. It is a {@link SecurityPolicyHandler}, so Vert.x Web lets it
+   * come before a route's {@link BodyHandler}: put it first, and a client without the bearer is
+   * answered before its body is read, and never makes the server hold one.
    */
   public static Handler<RoutingContext> adminAuth(String adminToken) {
-    byte[] expected = sha256(adminToken);
-    return ctx -> {
+    return new AdminBearer(sha256(adminToken));
+  }
+
+  private static final class AdminBearer implements SecurityPolicyHandler {
+
+    private final byte[] expected;
+
+    AdminBearer(byte[] expected) {
+      this.expected = expected;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
       String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
       if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
         sendError(ctx, 401, "missing bearer token: send 'Authorization: Bearer <admin token>'");
@@ -112,7 +126,7 @@ public final class Http {
         return;
       }
       ctx.next();
-    };
+    }
   }
 
   public static byte[] sha256(String s) {

@@ -8,6 +8,10 @@ public final class Keys {
 
   public static final String USERS_ALL = "users:all";
   public static final String CHANNELS_ALL = "channels:all";
+  /** Sorted index of {@code users:all} (score 0, member the username): pages in username order. */
+  public static final String USERS_BY_NAME = "users:by_name";
+  /** Sorted index of {@code channels:all} (score the id's digit count, member {@code digits:id}): pages in id order. */
+  public static final String CHANNELS_BY_ID = "channels:by_id";
 
   private Keys() {
   }

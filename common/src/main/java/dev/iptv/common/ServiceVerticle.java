@@ -11,12 +11,14 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.PlatformHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A service of the suite: it builds its {@link Router} and, when its config names a port, serves
- * it on its own HTTP server (the clustered mode, one JVM per service). In the all-in-one server the
+ * it on its own HTTP server (the clustered mode, one JVM per service), with the timeouts and the
+ * connection cap of {@link HttpGuard}. In the all-in-one server the
  * port is absent and the launcher mounts {@link #router()} on the shared front router instead.
  */
 public abstract class ServiceVerticle extends VerticleBase {
@@ -59,8 +61,15 @@ public abstract class ServiceVerticle extends VerticleBase {
       }
       Http.installErrorHandler(router);
       String host = Config.string(config(), Config.BIND_HOST);
-      return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false)
-          .setTcpNoDelay(true).setHost(host).setPort(port))
+      HttpGuard guard;
+      try {
+        guard = HttpGuard.of(config());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
+      guard.watch(router);
+      return guard.install(vertx, vertx.createHttpServer(guard.options(new HttpServerOptions().setCompressionSupported(false)
+          .setTcpNoDelay(true).setHost(host).setPort(port))))
         .requestHandler(router)
         .listen()
         .onSuccess(s -> {
@@ -80,11 +89,12 @@ public abstract class ServiceVerticle extends VerticleBase {
    * A first route handler that moves the rest of the request's handling onto this verticle's own
    * event loop. The all-in-one front serves every router from several event loops; a service whose
    * handlers read state that its timers and consumers also change puts this first on those routes,
-   * so that state stays confined to one thread. Meant for routes without a request body.
+   * so that state stays confined to one thread. Meant for routes without a request body. It is a
+   * {@link PlatformHandler}, so Vert.x Web lets it come before the admin bearer check.
    */
   protected final Handler<RoutingContext> onOwnContext() {
     Context own = context;
-    return ctx -> {
+    return (PlatformHandler) ctx -> {
       if (Vertx.currentContext() instanceof ContextInternal current && current.unwrap() == own) {
         ctx.next();
         return;

@@ -64,7 +64,7 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     return c != 0 ? c : a.compareTo(b);
   }
 
-  private static String stripZeros(String s) {
+  static String stripZeros(String s) {
     int i = 0;
     while (i < s.length() - 1 && s.charAt(i) == '0') {
       i++;

@@ -3,6 +3,7 @@ package dev.iptv.playlist;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Keys;
 import dev.iptv.common.LuaScript;
+import dev.iptv.common.SortedIndex;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +22,8 @@ import java.util.Locale;
  * in one step; updates compare the record with the one read before (compare and set) and tell the
  * caller to retry when another request changed it in between. Reading all channels costs one
  * {@code SMEMBERS} and one {@code MGET} per {@value #MGET_BATCH} ids, never a round trip per channel.
+ * The admin list is paged through {@code channels:by_id}, the sorted index of {@code channels:all}
+ * in id order ({@link SortedIndex}): a page reads only its own records.
  */
 final class ChannelStore {
 
@@ -68,9 +71,50 @@ final class ChannelStore {
   }
 
   private final RedisAPI redis;
+  private final SortedIndex index;
 
   ChannelStore(RedisAPI redis) {
     this.redis = redis;
+    this.index = new SortedIndex(redis, Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID, ChannelStore::indexEntry,
+      member -> member.substring(member.indexOf(':') + 1));
+  }
+
+  /**
+   * The place of a channel id in {@code channels:by_id}: score the number of its digits without
+   * leading zeros, member those digits, ':' and the id. Redis orders by score, then member bytes:
+   * the order of {@link Channel#compareIds} (numeric, then the id's text).
+   */
+  static SortedIndex.Entry indexEntry(String id) {
+    String digits = Channel.stripZeros(id);
+    return new SortedIndex.Entry(digits.length(), digits + ":" + id);
+  }
+
+  /** The ids of one page of the list, in id order, with the number of all channels. */
+  Future<SortedIndex.Slice> page(long offset, int limit) {
+    return index.page(offset, limit).recover(ChannelStore::unavailable);
+  }
+
+  /**
+   * The records of these ids, in the same order; an id without its record is left out, and its
+   * index entry goes if it has left {@code channels:all}.
+   */
+  Future<List<Raw>> records(List<String> ids) {
+    return redis.mget(ids.stream().map(Keys::channel).toList()).map(values -> {
+      List<Raw> out = new ArrayList<>(ids.size());
+      List<String> missing = new ArrayList<>();
+      int i = 0;
+      for (Response value : values) {
+        String id = ids.get(i++);
+        if (value == null) {
+          missing.add(id);
+        } else {
+          out.add(new Raw(id, value.toString()));
+        }
+      }
+      index.prune(missing).onFailure(err -> log.warn("could not prune {}: {}", Keys.CHANNELS_BY_ID, err.toString()));
+      return out;
+    })
+      .recover(ChannelStore::unavailable);
   }
 
   /** The channel's record, or null. */
@@ -106,19 +150,23 @@ final class ChannelStore {
   }
 
   Future<Outcome> create(Channel c) {
-    return CREATE.run(redis, List.of(Keys.channel(c.id()), Keys.CHANNELS_ALL), List.of(c.toJson().encode(), c.id()))
+    SortedIndex.Entry e = indexEntry(c.id());
+    return CREATE.run(redis, List.of(Keys.channel(c.id()), Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID),
+        List.of(c.toJson().encode(), c.id(), Long.toString(e.score()), e.member()))
       .map(Outcome::of)
       .recover(ChannelStore::unavailable);
   }
 
   Future<Outcome> update(Raw before, Channel after) {
-    return UPDATE.run(redis, List.of(Keys.channel(after.id()), Keys.CHANNELS_ALL),
-      List.of(before.json(), after.toJson().encode(), after.id())).map(Outcome::of)
+    SortedIndex.Entry e = indexEntry(after.id());
+    return UPDATE.run(redis, List.of(Keys.channel(after.id()), Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID),
+      List.of(before.json(), after.toJson().encode(), after.id(), Long.toString(e.score()), e.member())).map(Outcome::of)
       .recover(ChannelStore::unavailable);
   }
 
   Future<Outcome> delete(String id) {
-    return DELETE.run(redis, List.of(Keys.channel(id), Keys.CHANNELS_ALL), List.of(id)).map(Outcome::of)
+    return DELETE.run(redis, List.of(Keys.channel(id), Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID),
+        List.of(id, indexEntry(id).member())).map(Outcome::of)
       .recover(ChannelStore::unavailable);
   }
 

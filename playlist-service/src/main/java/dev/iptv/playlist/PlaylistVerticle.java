@@ -4,8 +4,10 @@ import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
+import dev.iptv.common.JsonPageWriter;
 import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.PanelGuard;
+import dev.iptv.common.Page;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.common.TokenCheck;
@@ -20,7 +22,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -54,6 +55,8 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   private static final long AUTH_TIMEOUT_MS = 5_000;
   private static final int WRITE_ATTEMPTS = 5;
+  /** Channels read (one MGET) and answered per step of an admin list page. */
+  private static final int LIST_BATCH = 500;
   /** Marks this instance's own change events, which it has already applied. */
   static final String ORIGIN = "origin";
 
@@ -95,9 +98,9 @@ public class PlaylistVerticle extends ServiceVerticle {
     BodyHandler body = Http.bodyHandler();
     router.route("/api/channels*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
     router.get("/api/channels").handler(admin).handler(this::listChannels);
-    router.post("/api/channels").handler(body).handler(admin).handler(this::createChannel);
+    router.post("/api/channels").handler(admin).handler(body).handler(this::createChannel);
     router.get("/api/channels/:id").handler(admin).handler(this::getChannel);
-    router.put("/api/channels/:id").handler(body).handler(admin).handler(this::updateChannel);
+    router.put("/api/channels/:id").handler(admin).handler(body).handler(this::updateChannel);
     router.delete("/api/channels/:id").handler(admin).handler(this::deleteChannel);
     router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
@@ -260,13 +263,14 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   // --- admin API -------------------------------------------------------------------------------
 
+  /** One page of the channels, in id order; {@code count} is the number of all channels. */
   private void listChannels(RoutingContext ctx) {
-    store.all().compose(raws -> vertx.executeBlocking(() -> {
-      JsonArray list = new JsonArray();
-      raws.stream().map(Raw::channel).sorted((a, b) -> Channel.compareIds(a.id(), b.id()))
-        .forEach(c -> list.add(c.toJson()));
-      return new JsonObject().put("channels", list).put("count", list.size());
-    }, false)).onSuccess(answer -> Http.sendJson(ctx, 200, answer)).onFailure(ctx::fail);
+    Page page = Page.of(ctx);
+    store.page(page.offset(), page.limit())
+      .compose(slice -> JsonPageWriter.write(ctx.response(), "channels", slice.count(), slice.ids(), LIST_BATCH,
+        ids -> store.records(ids).compose(raws -> vertx.executeBlocking(
+          () -> raws.stream().map(raw -> raw.channel().toJson().encode()).toList(), false))))
+      .onFailure(ctx::fail);
   }
 
   private void getChannel(RoutingContext ctx) {

@@ -2,6 +2,7 @@ package dev.iptv.playlist;
 
 import dev.iptv.common.Addresses;
 import dev.iptv.common.Keys;
+import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -115,6 +117,63 @@ class ChannelsApiTest {
     assertNotNull(json(missing).getString("error"));
   }
 
+  private List<String> ids(String query) {
+    HttpResponse<Buffer> r = fx.admin(HttpMethod.GET, "/api/channels" + query, null);
+    assertEquals(200, r.statusCode(), query + ": " + r.bodyAsString());
+    List<String> ids = new ArrayList<>();
+    json(r).getJsonArray("channels").forEach(c -> ids.add(((JsonObject) c).getString("channel_id")));
+    return ids;
+  }
+
+  @Test
+  @DisplayName("GET pages the list with limit and offset, in numeric id order (leading zeros after the plain id's equal); count is every channel")
+  void pages() {
+    for (String id : List.of("100", "9", "20", "009", "2", "10", "0", "1234567890123456789")) {
+      fx.createChannel(channel(id, "C" + id, 1, 1));
+    }
+    List<String> order = List.of("0", "2", "009", "9", "10", "20", "100", "1234567890123456789");
+    assertEquals(order, ids(""));
+    assertEquals(order.subList(0, 3), ids("?limit=3"));
+    assertEquals(order.subList(3, 6), ids("?limit=3&offset=3"));
+    assertEquals(order.subList(6, 8), ids("?limit=3&offset=6"));
+    assertEquals(List.of(), ids("?offset=8"));
+    JsonObject none = json(fx.admin(HttpMethod.GET, "/api/channels?limit=0", null));
+    assertEquals(new JsonObject().put("channels", new JsonArray()).put("count", 8), none);
+    assertEquals(200, fx.admin(HttpMethod.DELETE, "/api/channels/009", null).statusCode());
+    assertEquals(List.of("0", "2", "9"), ids("?limit=3"));
+  }
+
+  @ParameterizedTest(name = "GET /api/channels{0} is 400 naming {1}")
+  @CsvSource({"?limit=-1,limit", "?offset=-1,offset", "?limit=ten,limit", "?limit=10001,limit", "?offset=,offset",
+    "?offset=2&offset=3,offset", "?limit=0x10,limit"})
+  @DisplayName("a bad limit or offset is 400 JSON naming it")
+  void badPage(String query, String named) {
+    HttpResponse<Buffer> r = fx.admin(HttpMethod.GET, "/api/channels" + query, null);
+    assertEquals(400, r.statusCode(), query + ": " + r.bodyAsString());
+    assertTrue(json(r).getString("error").contains(named), r.bodyAsString());
+  }
+
+  @Test
+  @DisplayName("after Redis is restored from PostgreSQL (channels:all and channel:* only), the first page rebuilds the index")
+  void indexRebuiltAfterRestore() {
+    for (String id : List.of("30", "4", "500")) {
+      fx.createChannel(channel(id, "C" + id, 1, 1));
+    }
+    List<String> records = List.of(fx.get(Keys.channel("30"), true), fx.get(Keys.channel("4"), true),
+      fx.get(Keys.channel("500"), true));
+    await(fx.redis.flushdb(List.of()));
+    fx.seedChannel("30", new JsonObject(records.get(0)));
+    fx.seedChannel("4", new JsonObject(records.get(1)));
+    fx.seedChannel("500", new JsonObject(records.get(2)));
+    assertEquals(List.of("4", "30", "500"), ids(""));
+    assertEquals(3, await(fx.redis.zcard(Keys.CHANNELS_BY_ID)).toInteger(), "rebuilt");
+    // removed behind the API's back: gone from the page and from the index
+    await(fx.redis.srem(List.of(Keys.CHANNELS_ALL, "30")));
+    await(fx.redis.del(List.of(Keys.channel("30"))));
+    assertEquals(List.of("4", "500"), ids(""));
+    assertEquals(2, await(fx.redis.zcard(Keys.CHANNELS_BY_ID)).toInteger());
+  }
+
   @Test
   @DisplayName("POST of an existing channel id is 409 and writes nothing")
   void conflict() {
@@ -198,6 +257,22 @@ class ChannelsApiTest {
       assertEquals(401, wrong.statusCode(), c[0] + " " + c[1]);
     }
     assertEquals(before, fx.snapshot());
+  }
+
+  @Test
+  @DisplayName("a POST or PUT with a wrong bearer is refused 401 before its body is sent: no unauthenticated client makes the server hold a body")
+  void bearerBeforeBody() throws Exception {
+    fx.createChannel(channel("48681", "MBC", 1, 1));
+    List<String> before = fx.snapshot();
+    for (String call : List.of("POST /api/channels", "PUT /api/channels/48681")) {
+      try (RawHttp raw = RawHttp.connect("127.0.0.2", fx.port)) {
+        // 1,000,000 bytes announced (under the 1 MiB limit), 16 sent: the rest never comes.
+        raw.send(call + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer not-the-admin-token\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"channel_id\": ");
+        assertEquals("HTTP/1.1 401 Unauthorized", raw.statusLine(5_000), call + ": answered before the body");
+      }
+    }
+    assertEquals(before, fx.snapshot(), "nothing written");
   }
 
   static Stream<Arguments> badBodies() {

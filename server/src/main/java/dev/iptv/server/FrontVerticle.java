@@ -1,5 +1,6 @@
 package dev.iptv.server;
 
+import dev.iptv.common.HttpGuard;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -11,7 +12,8 @@ import io.vertx.ext.web.Router;
 /**
  * One event loop of the all-in-one front: an HTTP server on IPTV_HTTP_PORT serving the suite's
  * router. Deployed once per loop; Vert.x shares the port among the instances and hands each new
- * connection to the next one.
+ * connection to the next one. The instances share one {@link HttpGuard}: timeouts, and one
+ * connection cap for the port.
  */
 final class FrontVerticle extends VerticleBase {
 
@@ -19,16 +21,19 @@ final class FrontVerticle extends VerticleBase {
 
   private final Router router;
   private final HttpServerOptions options;
+  private final HttpGuard guard;
   private HttpServer server;
 
-  FrontVerticle(Router router, HttpServerOptions options) {
+  /** {@code guard} is shared by every instance: one connection cap for the port. */
+  FrontVerticle(Router router, HttpServerOptions options, HttpGuard guard) {
     this.router = router;
     this.options = options;
+    this.guard = guard;
   }
 
   @Override
   public Future<?> start() {
-    return vertx.createHttpServer(new HttpServerOptions(options))
+    return guard.install(vertx, vertx.createHttpServer(new HttpServerOptions(options)))
       .requestHandler(router)
       .listen()
       .onSuccess(s -> {

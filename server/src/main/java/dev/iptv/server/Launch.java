@@ -2,6 +2,7 @@ package dev.iptv.server;
 
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
+import dev.iptv.common.HttpGuard;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.monitor.Metrics;
 import io.vertx.core.DeploymentOptions;
@@ -84,13 +85,15 @@ public final class Launch {
           front.route("/*").subRouter(s.router());
         }
         Http.installErrorHandler(front);
+        HttpGuard guard = HttpGuard.of(config);
+        guard.watch(front);
         int port = Config.integer(config, Config.HTTP_PORT);
         String host = Config.string(config, Config.BIND_HOST);
         int loops = frontLoops(config);
-        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
+        HttpServerOptions options = guard.options(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true));
         // One server per event loop on the same port: Vert.x spreads the connections over them,
         // as nginx does over its workers. The routers are safe on any loop (see onOwnContext).
-        return vertx.deployVerticle(() -> new FrontVerticle(front, options), new DeploymentOptions().setInstances(loops))
+        return vertx.deployVerticle(() -> new FrontVerticle(front, options, guard), new DeploymentOptions().setInstances(loops))
           .map(id -> {
             int bound = FrontVerticle.boundPort(vertx);
             log.info("all-in-one server listening on {}:{} ({} event loops): panel API /api/users and /api/channels,"

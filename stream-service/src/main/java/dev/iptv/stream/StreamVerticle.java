@@ -117,8 +117,8 @@ public class StreamVerticle extends ServiceVerticle {
       // everyone and has no nginx in front of it.
       router.get("/internal/auth").handler(this::internalAuth);
     }
-    router.post("/api/stream/start").handler(Http.bodyHandler()).handler(admin).handler(this::apiStart);
-    router.post("/api/stream/stop").handler(Http.bodyHandler()).handler(admin).handler(this::apiStop);
+    router.post("/api/stream/start").handler(admin).handler(Http.bodyHandler()).handler(this::apiStart);
+    router.post("/api/stream/stop").handler(admin).handler(Http.bodyHandler()).handler(this::apiStop);
     router.get("/api/streams/active").handler(admin).handler(this::apiActive);
 
     servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());

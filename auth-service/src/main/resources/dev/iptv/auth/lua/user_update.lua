@@ -1,6 +1,6 @@
 -- Replaces a user if nobody changed it since it was read (compare and set), moves its token.
 -- KEYS[1] user:{username}   KEYS[2] users:all   KEYS[3] user:{username}:sessions
--- KEYS[4] token:{new token}   KEYS[5] token:{old token} (absent when the user had none)
+-- KEYS[4] token:{new token}   KEYS[5] users:by_name   KEYS[6] token:{old token} (absent when the user had none)
 -- ARGV[1] the user JSON as read   ARGV[2] new user JSON   ARGV[3] new token JSON
 -- ARGV[4] token TTL (ms)   ARGV[5] username
 -- Returns 'ok', 'missing', 'changed' (read again and retry) or 'token_exists'.
@@ -26,13 +26,13 @@ if holder then
     return 'token_exists'
   end
 end
-if KEYS[5] and KEYS[5] ~= KEYS[4] then
+if KEYS[6] and KEYS[6] ~= KEYS[4] then
   -- the old token retires at once, unless it has meanwhile become someone else's
-  local old = redis.call('GET', KEYS[5])
+  local old = redis.call('GET', KEYS[6])
   if old then
     local o = owner(old)
     if not o or o == ARGV[5] then
-      redis.call('DEL', KEYS[5])
+      redis.call('DEL', KEYS[6])
     end
   end
   redis.call('DEL', KEYS[3])
@@ -40,4 +40,5 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[5], 0, ARGV[5])
 return 'ok'

@@ -1,0 +1,69 @@
+package dev.iptv.auth;
+
+import dev.iptv.common.Addresses;
+import dev.iptv.common.Config;
+import dev.iptv.common.MirrorSentinel;
+import dev.iptv.common.MonitorKeys;
+import dev.iptv.common.TokenCheck;
+import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.testing.TestEnv;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.util.List;
+
+import static dev.iptv.auth.AuthFixture.await;
+import static dev.iptv.auth.AuthFixture.hexToken;
+import static dev.iptv.auth.AuthFixture.user;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("A token check whose Redis read is in flight while the user is deleted")
+class TokenBridgeRaceTest {
+
+  @Test
+  @DisplayName("the read's answer, coming back after the deletion, does not put the token back into the bridge")
+  void readInFlightDuringDelete(Vertx vertx) throws Exception {
+    ReplyGate gate = new ReplyGate(vertx, URI.create(TestEnv.REDIS_BASE).getPort());
+    int gatePort = await(gate.start());
+    JsonObject config = TestEnv.config(AuthFixture.DB, TestEnv.freePort())
+      .put(Config.key(Config.REDIS_URL), "redis://127.0.0.1:" + gatePort + "/" + AuthFixture.DB);
+    AuthFixture fx = new AuthFixture(vertx, config);
+    try {
+      String token = hexToken();
+      assertEquals(201, fx.admin(HttpMethod.POST, "/api/users", user("racer", token)).statusCode());
+      fx.set(MonitorKeys.SENTINEL, "1");
+      Thread.sleep(MirrorSentinel.PROBE_MS + 500);   // the mirror is on, as auth-service's probe sees it
+      assertEquals(Status.VALID, fx.validate(token).status());
+
+      // A check reads token:{token}; Redis answers (valid), but the answer is held on the way back.
+      gate.holdReplyTo("token:" + token);
+      Future<Message<JsonObject>> inFlight = vertx.eventBus().request(Addresses.AUTH_VALIDATE,
+        new JsonObject().put("token", token), new DeliveryOptions().setSendTimeout(20_000));
+      await(gate.held());
+
+      // Meanwhile the panel deletes the user (through the same service, on other connections).
+      assertEquals(200, fx.admin(HttpMethod.DELETE, "/api/users/racer", null).statusCode());
+      Thread.sleep(300);   // the change event is handled on the service's loop
+      gate.release();
+      assertEquals(Status.VALID, TokenCheck.fromJson(await(inFlight).body()).status(),
+        "the check itself answers what Redis said when it was asked");
+
+      // Redis then loses its data (the sentinel with it): the deleted token must not be answered from memory.
+      await(fx.redis.flushdb(List.of()));
+      assertEquals(Status.UNKNOWN, fx.validate(token).status(), "deleted: never bridged again");
+    } finally {
+      gate.release();
+      await(gate.close());
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.iptv.contract;
+
+/** What a panel write did to a user or a channel, as {@code "action"} in the change events. */
+public enum ChangeAction {
+  CREATED("created"), UPDATED("updated"), DELETED("deleted");
+
+  private final String wire;
+
+  ChangeAction(String wire) {
+    this.wire = wire;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  /** The action a wire value names, or null. */
+  public static ChangeAction fromWire(Object value) {
+    for (ChangeAction a : values()) {
+      if (a.wire.equals(value)) {
+        return a;
+      }
+    }
+    return null;
+  }
+}

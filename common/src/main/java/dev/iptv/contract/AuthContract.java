@@ -275,9 +275,12 @@ public final class AuthContract {
       return o;
     }
 
-    /** Fails naming {@code action} when it is not one of created, updated, deleted; the rest may be absent. */
+    /**
+     * Fails naming {@code action} when it is given and is not one of created, updated, deleted (absent:
+     * read as updated); the other fields may be absent.
+     */
     public static UserChanged fromJson(JsonObject o) {
-      ChangeAction action = ChangeAction.fromWire(o.getValue(F_ACTION));
+      ChangeAction action = ChangeAction.read(o.getValue(F_ACTION));
       if (action == null) {
         throw new BadMessage(F_ACTION, "must be created, updated or deleted");
       }

@@ -14,6 +14,11 @@ public enum ChangeAction {
     return wire;
   }
 
+  /** The action of a message: absent is {@link #UPDATED} (a change, neither a creation nor a deletion); null when unknown. */
+  public static ChangeAction read(Object value) {
+    return value == null ? UPDATED : fromWire(value);
+  }
+
   /** The action a wire value names, or null. */
   public static ChangeAction fromWire(Object value) {
     for (ChangeAction a : values()) {

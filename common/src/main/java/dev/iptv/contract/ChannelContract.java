@@ -98,13 +98,16 @@ public final class ChannelContract {
       return o;
     }
 
-    /** Fails naming {@code channel_id} (not an id) or {@code action} (not one of the three). */
+    /**
+     * Fails naming {@code channel_id} (not an id) or {@code action} (given, and not one of the three;
+     * absent: read as updated).
+     */
     public static ChannelChanged fromJson(JsonObject o) {
       String id = idOf(o.getValue(F_CHANNEL_ID));
       if (!isId(id)) {
         throw new BadMessage(F_CHANNEL_ID, "must be digits (at most 19)");
       }
-      ChangeAction action = ChangeAction.fromWire(o.getValue(F_ACTION));
+      ChangeAction action = ChangeAction.read(o.getValue(F_ACTION));
       if (action == null) {
         throw new BadMessage(F_ACTION, "must be created, updated or deleted");
       }

@@ -1,14 +1,23 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Epoch;
-import dev.iptv.common.Addresses;
 import dev.iptv.common.AdminBearer;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
+import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.common.RedisSupport;
-import dev.iptv.common.SegmentServed;
 import dev.iptv.common.ServiceVerticle;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.LimitHit;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.MirrorContract.RedisRestored;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentBatch;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.StreamEvent;
 import dev.iptv.monitor.history.History;
 import dev.iptv.monitor.mirror.RedisMirror;
 import dev.iptv.monitor.pg.Db;
@@ -39,6 +48,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * monitor-service: health of the suite and its dependencies, the cluster's stats, Prometheus
@@ -134,7 +144,7 @@ public class MonitorVerticle extends ServiceVerticle {
       dashboardPage = page;
       String pgUrl = Config.string(config(), Config.PG_URL);
       mirror = new RedisMirror(redisClient, null, pgUrl != null && !pgUrl.isBlank(), node,
-        event -> vertx.eventBus().publish(Addresses.MONITOR_EVENTS, event));
+        event -> vertx.eventBus().publish(MirrorContract.EVENTS, event));
       reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
         Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
@@ -275,13 +285,13 @@ public class MonitorVerticle extends ServiceVerticle {
 
   private Future<Void> consumers() {
     return Future.join(List.of(
-      vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_EVENTS, m -> onEvent(m, "stream")).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.LIMIT_EVENTS, m -> onEvent(m, "limit")).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.MONITOR_EVENTS, m -> onEvent(m, "monitor")).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.SEGMENTS_SERVED, this::onSegment).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.VIEWER_POLLS, m -> viewers.poll(m.body())).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> mirrorFeed(m, true)).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, m -> mirrorFeed(m, false)).completion()
+      vertx.eventBus().<JsonObject>consumer(StreamContract.EVENTS, m -> onEvent(m, StreamEvent::fromJson)).completion(),
+      vertx.eventBus().<JsonObject>consumer(AuthContract.LIMIT_EVENTS, m -> onEvent(m, LimitHit::fromJson)).completion(),
+      vertx.eventBus().<JsonObject>consumer(MirrorContract.EVENTS, m -> onEvent(m, RedisRestored::fromJson)).completion(),
+      vertx.eventBus().<JsonObject>consumer(MonitorContract.SEGMENTS_SERVED, this::onSegment).completion(),
+      vertx.eventBus().<JsonObject>consumer(StreamContract.VIEWER_POLLS, m -> viewers.poll(m.body())).completion(),
+      vertx.eventBus().<JsonObject>consumer(AuthContract.USERS_CHANGED, m -> mirrorFeed(m, true)).completion(),
+      vertx.eventBus().<JsonObject>consumer(ChannelContract.CHANNELS_CHANGED, m -> mirrorFeed(m, false)).completion()
     )).mapEmpty();
   }
 
@@ -374,30 +384,35 @@ public class MonitorVerticle extends ServiceVerticle {
 
   // --- event bus -------------------------------------------------------------------------------
 
-  private void onEvent(Message<JsonObject> m, String source) {
+  /**
+   * A stream, limit or mirror event, read by its contract ({@code read} fails naming a bad field):
+   * meters, and as it came (with a {@code ts}) to the dashboard and the history.
+   */
+  private void onEvent(Message<JsonObject> m, Function<JsonObject, Record> read) {
     JsonObject body = m.body();
-    if (body == null || !(body.getValue("event") instanceof String kind)) {
-      log.debug("ignored a {} event without 'event': {}", source, body);
+    Record event;
+    try {
+      event = read.apply(body == null ? new JsonObject() : body);
+    } catch (BadMessage err) {
+      log.debug("ignored an event on {}: {}", m.address(), err.getMessage());
       return;
     }
     JsonObject e = body.copy();
     if (!(e.getValue("ts") instanceof Number)) {
       e.put("ts", Epoch.now());
     }
-    if ("stream".equals(source) && "disk_full".equals(kind)) {
-      long now = System.currentTimeMillis();
-      if (now - lastDiskFullMs > 10_000) { // one line per burst: every channel of a full disk reports it
-        log.error("disk full on node {} writing {} (channel {}): {}", e.getValue("node"), e.getValue("path"),
-          e.getValue("channel_id"), e.getValue("reason"));
+    if (event instanceof StreamEvent se) {
+      if (se.kind() == StreamEvent.Kind.DISK_FULL) {
+        long now = System.currentTimeMillis();
+        if (now - lastDiskFullMs > 10_000) { // one line per burst: every channel of a full disk reports it
+          log.error("disk full on node {} writing {} (channel {}): {}", se.node(), se.path(), se.channelId(), se.reason());
+        }
+        lastDiskFullMs = now;
+        lastDiskFull = e;
       }
-      lastDiskFullMs = now;
-      lastDiskFull = e;
-    }
-    switch (source) {
-      case "stream" -> meters.streamEvent(kind, text(e.getValue("node")), text(e.getValue("mode")));
-      case "limit" -> meters.limitHit();
-      default -> {
-      }
+      meters.streamEvent(se.kind(), se.node(), se.mode());
+    } else if (event instanceof LimitHit) {
+      meters.limitHit();
     }
     hub.event(e);
     if (history != null) {
@@ -405,30 +420,14 @@ public class MonitorVerticle extends ServiceVerticle {
     }
   }
 
-  private static String text(Object v) {
-    return v == null ? null : v.toString();
-  }
-
   private void onSegment(Message<JsonObject> m) {
     if (m.body() == null) {
       return;
     }
-    if (m.body().getValue(SegmentServed.BATCH) instanceof JsonArray batch) {
-      for (Object r : batch) {
-        if (r instanceof JsonObject o) {
-          onSegment(o);
-        }
-      }
-    } else {
-      onSegment(m.body());
-    }
-  }
-
-  private void onSegment(JsonObject record) {
-    try {
-      ledger.record(viewers.resolve(SegmentServed.fromJson(record)));
-    } catch (IllegalArgumentException e) {
-      log.debug("ignored a segment record: {}", e.getMessage());
+    SegmentBatch batch = SegmentBatch.fromJson(m.body());
+    batch.records().forEach(r -> ledger.record(viewers.resolve(r)));
+    if (batch.rejected() > 0) {
+      log.debug("ignored {} segment records: {}", batch.rejected(), batch.firstProblem());
     }
   }
 

@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Samples this node (on a worker thread) and publishes its figures for the cluster:
- * {@code node:{name}:stats} (JSON, TTL {@link MonitorKeys#NODE_STATS_TTL_S} s), {@code
+ * {@code node:{name}:stats} (JSON, TTL {@link MonitorContract#NODE_STATS_TTL_S} s), {@code
  * node:{name}:last_seen} (TTL one day) and membership of {@code nodes:all}. Reads every node back
  * for {@code /api/stats} and the dashboard: a member whose stats key lives is up, one with only its
  * last_seen left is down, one with neither is forgotten (SREM).

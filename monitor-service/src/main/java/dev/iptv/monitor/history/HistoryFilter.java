@@ -47,7 +47,7 @@ record HistoryFilter(int limit, int offset, OffsetDateTime from, OffsetDateTime 
     }
     return new HistoryFilter(limit, offset, from, to,
       text(params, "channel", CHANNEL, "digits"),
-      text(params, "user", USER, "a username ([A-Za-z0-9_.@-]{1,64})"),
+      text(params, "user", USER, "a username (" + USER.pattern() + ")"),
       text(params, "node", WORD, "a node name"),
       text(params, "kind", WORD, "an event kind such as started, stopped, failed, restarted, limit_hit"),
       text(params, "ip", IP, "an IP address"));

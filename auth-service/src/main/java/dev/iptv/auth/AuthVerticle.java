@@ -1,7 +1,6 @@
 package dev.iptv.auth;
 
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.common.JsonPageWriter;
@@ -60,8 +59,6 @@ public class AuthVerticle extends ServiceVerticle {
 
   private static final Logger log = LoggerFactory.getLogger(AuthVerticle.class);
 
-  /** A viewer session holds its slot at most this long after its last poll (SPEC section 2). */
-  static final int MAX_SESSION_WINDOW_S = 60;
   private static final long MIN_TOKEN_TTL_MS = 60_000;
   /** Compare-and-set attempts before a write under heavy contention gives up with 409. */
   private static final int WRITE_ATTEMPTS = 5;
@@ -83,22 +80,17 @@ public class AuthVerticle extends ServiceVerticle {
 
   @Override
   protected Future<Router> setUp() {
-    String adminToken = Config.string(config(), Config.ADMIN_TOKEN);
-    if (adminToken == null || adminToken.isBlank()) {
-      return Future.failedFuture(new IllegalStateException(Config.ADMIN_TOKEN + " is not set"));
-    }
+    AuthSettings settings;
     try {
-      hashIterations = Config.integer(config(), Config.PASSWORD_HASH_ITERATIONS);
-      graceMs = Config.integer(config(), Config.TOKEN_GRACE_S) * 1000L;
-      sessionWindowS = Config.integer(config(), Config.SESSION_WINDOW_S);
-      if (sessionWindowS < 5 || sessionWindowS > MAX_SESSION_WINDOW_S) {
-        throw new IllegalArgumentException(Config.SESSION_WINDOW_S + " must be between 5 and "
-          + MAX_SESSION_WINDOW_S + " seconds, not " + sessionWindowS);
-      }
-    } catch (IllegalArgumentException e) {
+      settings = AuthSettings.from(config());
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    client = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    String adminToken = settings.adminToken();
+    hashIterations = settings.hashIterations();
+    graceMs = settings.tokenGraceMs();
+    sessionWindowS = settings.sessionWindowS();
+    client = RedisSupport.client(vertx, settings.redisUrl());
     store = new UserStore(RedisAPI.api(client));
 
     Router router = Router.router(vertx);

@@ -40,8 +40,6 @@ import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +80,7 @@ public class MonitorVerticle extends ServiceVerticle {
   /** A {@code disk_full} event fails the {@code disk} check of health for this long. */
   static final long DISK_FULL_HOLD_MS = 60_000;
 
+  private MonitorSettings settings;
   private Redis redisClient;
   private RedisAPI redis;
   private String node;
@@ -119,10 +118,14 @@ public class MonitorVerticle extends ServiceVerticle {
 
   @Override
   protected Future<Router> setUp() {
-    String redisUrl = Config.string(config(), Config.REDIS_URL);
-    redisClient = RedisSupport.client(vertx, redisUrl);
+    try {
+      settings = MonitorSettings.from(config());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    redisClient = RedisSupport.client(vertx, settings.redisUrl());
     redis = RedisAPI.api(redisClient);
-    ffmpeg = new FfmpegProbe(vertx, Config.string(config(), Config.FFMPEG));
+    ffmpeg = new FfmpegProbe(vertx, settings.ffmpeg());
     ffmpeg.probe(); // cached for /api/health, which waits for this first answer if asked before it
     registry = Metrics.vertxRegistry();
     ownRegistry = registry == null;
@@ -132,33 +135,31 @@ public class MonitorVerticle extends ServiceVerticle {
     }
     meters = new MonitorMeters(registry);
     hub = new EventHub(context);
-    adminBearer = new AdminBearer(Config.string(config(), Config.ADMIN_TOKEN));
-    hlsDir = Path.of(Config.string(config(), Config.HLS_DIR));
-    diskMinFreeBytes = Config.integer(config(), Config.DISK_MIN_FREE_MB) * 1024L * 1024L;
+    adminBearer = new AdminBearer(settings.adminToken());
+    hlsDir = settings.hlsDir();
+    diskMinFreeBytes = settings.diskMinFreeBytes();
     census = new StreamCensus(redisClient, snapshot -> meters.channels(snapshot));
 
     return vertx.executeBlocking(() -> {
-      node = nodeName();
+      node = Config.effective(config(), Config.NODE_NAME);
       return DashboardPage.load();
     }, false).compose(page -> {
       dashboardPage = page;
-      String pgUrl = Config.string(config(), Config.PG_URL);
-      mirror = new RedisMirror(redisClient, null, pgUrl != null && !pgUrl.isBlank(), node,
+      mirror = new RedisMirror(redisClient, null, settings.pg(), node,
         event -> vertx.eventBus().publish(MirrorContract.EVENTS, event));
       reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
-        Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
+        settings.hlsDir(), System.currentTimeMillis()), node, () -> ledger.bandwidth());
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
       // nginx's records (file or syslog) name no user: the viewer directory does.
       Consumer<SegmentServed> fromNginx = r -> ledger.record(viewers.resolve(r));
       Counter rejected = meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records");
       segmentLog = new SegmentLog(vertx, fromNginx, rejected);
-      String logFile = Config.string(config(), Config.SEGMENT_LOG_FILE);
-      if (logFile != null && !logFile.isBlank()) {
-        segmentFile = new SegmentLogFile(vertx, Path.of(logFile.trim()), fromNginx, rejected);
+      if (settings.segmentLogFile() != null) {
+        segmentFile = new SegmentLogFile(vertx, settings.segmentLogFile(), fromNginx, rejected);
       }
       registerGauges();
       return Future.join(startHistory(), consumers(), segmentLog.listen(
-          Config.string(config(), Config.SEGMENT_LOG_HOST), Config.integer(config(), Config.SEGMENT_LOG_PORT)),
+          settings.segmentLogHost(), settings.segmentLogPort()),
         segmentFile == null ? Future.succeededFuture() : segmentFile.start(),
         reportNode(), census.take(true).recover(err -> Future.succeededFuture()));
     }).compose(v -> mirror.check().onComplete(ar -> mirror.reconcile())).map(v -> {
@@ -173,12 +174,12 @@ public class MonitorVerticle extends ServiceVerticle {
 
   private Router routes() {
     Router router = Router.router(vertx);
-    Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
+    Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
     // Census, hub and reporter state belong to this verticle's event loop (see onOwnContext).
     Handler<RoutingContext> own = onOwnContext();
     router.get("/api/health").handler(own).handler(this::health);
     router.get("/api/stats").handler(own).handler(admin).handler(this::stats);
-    if (Config.bool(config(), Config.METRICS_PUBLIC)) {
+    if (settings.metricsPublic()) {
       router.get("/metrics").handler(own).handler(PrometheusScrapingHandler.create(registry));
     } else {
       router.get("/metrics").handler(own).handler(admin).handler(PrometheusScrapingHandler.create(registry));
@@ -223,36 +224,15 @@ public class MonitorVerticle extends ServiceVerticle {
 
   // --- start -----------------------------------------------------------------------------------
 
-  private static String nodeNameFromHost() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env.trim();
-    }
-    try {
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-    } catch (IOException e) {
-      try {
-        return java.net.InetAddress.getLocalHost().getHostName();
-      } catch (IOException e2) {
-        return "node";
-      }
-    }
-  }
-
-  private String nodeName() {
-    String set = Config.string(config(), Config.NODE_NAME);
-    return set != null && !set.isBlank() ? set.trim() : nodeNameFromHost();
-  }
-
   /** History on when IPTV_PG_URL is set: migrations at start, retried while PostgreSQL is away. */
   private Future<Void> startHistory() {
-    String url = Config.string(config(), Config.PG_URL);
-    if (url == null || url.isBlank()) {
+    String url = settings.pgUrl();
+    if (url == null) {
       historyError = "history is off: set " + Config.PG_URL;
       log.warn("{} is not set: history, and restoring Redis after it loses its data, are off", Config.PG_URL);
       return Future.succeededFuture();
     }
-    db = Db.create(vertx, url, Config.string(config(), Config.PG_SCHEMA));
+    db = Db.create(vertx, url, settings.pgSchema());
     historyError = "history is not ready: PostgreSQL " + db.where() + " not reached yet";
     return migrate();
   }
@@ -260,7 +240,7 @@ public class MonitorVerticle extends ServiceVerticle {
   private Future<Void> migrate() {
     return db.migrate()
       .<Void>map(version -> {
-        history = new History(db, Config.integer(config(), Config.HISTORY_RETENTION_DAYS));
+        history = new History(db, settings.historyRetentionDays());
         historyError = null;
         log.info("history on: PostgreSQL {} at schema version {}", db.where(), version);
         mirror.attach(db);
@@ -337,8 +317,7 @@ public class MonitorVerticle extends ServiceVerticle {
     timers.add(vertx.setPeriodic(15_000, id -> hub.keepAlive()));
     timers.add(vertx.setPeriodic(60_000, id -> viewers.prune(System.currentTimeMillis() / 1000.0)));
     timers.add(vertx.setPeriodic(FFMPEG_PROBE_MS, id -> ffmpeg.probe()));
-    long reconcileMs = Math.max(10, Config.integer(config(), Config.MIRROR_RECONCILE_S)) * 1000L;
-    timers.add(vertx.setPeriodic(reconcileMs, id -> mirror.reconcile()));
+    timers.add(vertx.setPeriodic(settings.mirrorReconcileMs(), id -> mirror.reconcile()));
     timers.add(vertx.setPeriodic(60_000, 3_600_000, id -> {
       if (history != null) {
         history.maintenance().onFailure(err -> log.warn("history maintenance failed: {}", err.toString()));

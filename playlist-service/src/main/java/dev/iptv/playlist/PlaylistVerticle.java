@@ -1,7 +1,6 @@
 package dev.iptv.playlist;
 
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Config;
 import dev.iptv.common.Http;
 import dev.iptv.common.JsonPageWriter;
 import dev.iptv.common.Page;
@@ -79,18 +78,16 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   @Override
   protected Future<Router> setUp() {
-    String adminToken = Config.string(config(), Config.ADMIN_TOKEN);
-    if (adminToken == null || adminToken.isBlank()) {
-      return Future.failedFuture(new IllegalStateException(Config.ADMIN_TOKEN + " is not set"));
-    }
-    int maxAge;
+    PlaylistSettings settings;
     try {
-      publicUrl = publicUrl();
-      maxAge = Config.integer(config(), Config.PLAYLIST_CACHE_S);
-    } catch (IllegalArgumentException e) {
+      settings = PlaylistSettings.from(config());
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    client = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    String adminToken = settings.adminToken();
+    publicUrl = settings.publicUrl();
+    int maxAge = settings.cacheS();
+    client = RedisSupport.client(vertx, settings.redisUrl());
     store = new ChannelStore(RedisAPI.api(client));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
     cache = new PlaylistCache(this::buildPlaylist, maxAge);
@@ -143,19 +140,6 @@ public class PlaylistVerticle extends ServiceVerticle {
     byte[] raw = new byte[6];
     new SecureRandom().nextBytes(raw);
     return HexFormat.of().formatHex(raw);
-  }
-
-  /** IPTV_PUBLIC_URL without a trailing slash; default http://localhost:{IPTV_HTTP_PORT}. */
-  private String publicUrl() {
-    String set = Config.string(config(), Config.PUBLIC_URL);
-    String url = set == null || set.isBlank() ? "http://localhost:" + Config.integer(config(), Config.HTTP_PORT) : set.trim();
-    while (url.endsWith("/")) {
-      url = url.substring(0, url.length() - 1);
-    }
-    if (!M3u.safeBase(url) || !(url.startsWith("http://") || url.startsWith("https://"))) {
-      throw new IllegalArgumentException(Config.PUBLIC_URL + " must be an http(s) URL without spaces, quotes or control characters");
-    }
-    return url;
   }
 
   // --- playlists -------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 package dev.iptv.stream;
 
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.common.RedisSupport;
@@ -108,7 +107,7 @@ public class StreamVerticle extends ServiceVerticle {
       return Future.failedFuture(e);
     }
     proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
-    redis = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    redis = RedisSupport.client(vertx, settings.redisUrl());
     store = new StreamStore(redis);
     byte[] raw = new byte[4];
     new SecureRandom().nextBytes(raw);
@@ -120,7 +119,7 @@ public class StreamVerticle extends ServiceVerticle {
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
     Router router = Router.router(vertx);
-    Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
+    Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
     router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).handler(this::segment);
     if (config().getInteger(SERVE_PORT, 0) > 0) {

@@ -70,12 +70,12 @@ final class StreamFixture implements AutoCloseable {
     port = TestEnv.freePort();
     config = TestEnv.config(REDIS_DB, port);
     config.put(Config.key(Config.HLS_DIR), hlsDir.toString());
-    config.put(Config.key(StreamSettings.FFMPEG_LOG_DIR), logDir.toString());
+    config.put(Config.key(Config.FFMPEG_LOG_DIR), logDir.toString());
     config.put(Config.key(Config.NODE_NAME), NODE);
-    config.put(Config.key(StreamSettings.HLS_TIME_S), "1");
-    config.put(Config.key(StreamSettings.HLS_LIST_SIZE), "4");
-    config.put(Config.key(StreamSettings.STOP_GRACE_S), "2");
-    config.put(Config.key(StreamSettings.STREAM_LEASE_S), "3");
+    config.put(Config.key(Config.HLS_TIME_S), "1");
+    config.put(Config.key(Config.HLS_LIST_SIZE), "4");
+    config.put(Config.key(Config.STOP_GRACE_S), "2");
+    config.put(Config.key(Config.STREAM_LEASE_S), "3");
     config.put(Config.key(Config.START_TIMEOUT_S), "8");
     config.put(Config.key(Config.IDLE_TIMEOUT_S), "60");
     settings.forEach((k, v) -> config.put(Config.key(k), v));

@@ -86,7 +86,8 @@ public final class Main {
           List<String> names = Arrays.asList(args[1].split(","));
           yield Launch.clustered(config, names).toCompletionStage().toCompletableFuture().get(180, TimeUnit.SECONDS);
         }
-        default -> throw new IllegalArgumentException("unknown mode '" + mode + "': expected run or service");
+        default -> throw new IllegalArgumentException("unknown mode '" + mode
+          + "': expected run, service, nginx-config or settings");
       };
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -1,20 +1,22 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.common.JsonPageWriter;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
-import dev.iptv.common.PanelGuard;
 import dev.iptv.common.Page;
+import dev.iptv.common.PanelGuard;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
-import dev.iptv.common.TokenCheck;
-import dev.iptv.common.TokenFormat;
-import dev.iptv.common.ViewerSession;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.LimitHit;
+import dev.iptv.contract.AuthContract.SessionRequest;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.AuthContract.TokenRequest;
+import dev.iptv.contract.AuthContract.UserChanged;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChangeAction;
+import dev.iptv.contract.MirrorContract;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.Message;
@@ -39,14 +41,13 @@ import java.util.List;
  * <ul>
  *   <li>{@code /api/users} CRUD behind the admin bearer; writes are atomic Lua scripts
  *       ({@link UserStore}); passwords are hashed off the event loop ({@link Passwords}).</li>
- *   <li>{@link Addresses#AUTH_VALIDATE}: {@code {"token"}} → {@link TokenCheck}, decided from
+ *   <li>{@link AuthContract#VALIDATE}: {@link TokenRequest} → {@link TokenCheck}, decided from
  *       {@code token:{token}} alone ({@link TokenState}).</li>
- *   <li>{@link Addresses#AUTH_SESSION}: {@code {"token", "ip", "user_agent", "channel_id", "hold"}}:
- *       the same check, then the viewer's session is admitted within {@code max_connections}
- *       (sessions live {@code IPTV_SESSION_WINDOW_S}, 60 s by default, after their last poll);
- *       {@code "hold": false} checks the limit without taking a slot (playlist downloads).</li>
- *   <li>{@link Addresses#USERS_CHANGED} is published after every write:
- *       {@code {"action", "username", "token", "old_token"}}.</li>
+ *   <li>{@link AuthContract#SESSION}: {@link SessionRequest}: the same check, then the viewer's
+ *       session is admitted within {@code max_connections} (sessions live
+ *       {@code IPTV_SESSION_WINDOW_S}, 60 s by default, after their last poll); {@code "hold": false}
+ *       checks the limit without taking a slot (playlist downloads).</li>
+ *   <li>{@link AuthContract#USERS_CHANGED} is published after every write: {@link UserChanged}.</li>
  * </ul>
  *
  * <p><b>Token TTL.</b> {@code token:{token}} lives until {@code expires_at} plus
@@ -58,8 +59,6 @@ public class AuthVerticle extends ServiceVerticle {
 
   private static final Logger log = LoggerFactory.getLogger(AuthVerticle.class);
 
-  /** A viewer session holds its slot at most this long after its last poll (SPEC section 2). */
-  static final int MAX_SESSION_WINDOW_S = 60;
   private static final long MIN_TOKEN_TTL_MS = 60_000;
   /** Compare-and-set attempts before a write under heavy contention gives up with 409. */
   private static final int WRITE_ATTEMPTS = 5;
@@ -70,7 +69,7 @@ public class AuthVerticle extends ServiceVerticle {
   private long graceMs;
   private int sessionWindowS;
   private final TokenBridge bridge = new TokenBridge();
-  private MirrorSentinel sentinel;
+  private MirrorContract.Probe sentinel;
   private boolean bridgeLogged;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -81,22 +80,17 @@ public class AuthVerticle extends ServiceVerticle {
 
   @Override
   protected Future<Router> setUp() {
-    String adminToken = Config.string(config(), Config.ADMIN_TOKEN);
-    if (adminToken == null || adminToken.isBlank()) {
-      return Future.failedFuture(new IllegalStateException(Config.ADMIN_TOKEN + " is not set"));
-    }
+    AuthSettings settings;
     try {
-      hashIterations = Config.integer(config(), Config.PASSWORD_HASH_ITERATIONS);
-      graceMs = Config.integer(config(), Config.TOKEN_GRACE_S) * 1000L;
-      sessionWindowS = Config.integer(config(), Config.SESSION_WINDOW_S);
-      if (sessionWindowS < 5 || sessionWindowS > MAX_SESSION_WINDOW_S) {
-        throw new IllegalArgumentException(Config.SESSION_WINDOW_S + " must be between 5 and "
-          + MAX_SESSION_WINDOW_S + " seconds, not " + sessionWindowS);
-      }
-    } catch (IllegalArgumentException e) {
+      settings = AuthSettings.from(config());
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    client = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    String adminToken = settings.adminToken();
+    hashIterations = settings.hashIterations();
+    graceMs = settings.tokenGraceMs();
+    sessionWindowS = settings.sessionWindowS();
+    client = RedisSupport.client(vertx, settings.redisUrl());
     store = new UserStore(RedisAPI.api(client));
 
     Router router = Router.router(vertx);
@@ -109,21 +103,10 @@ public class AuthVerticle extends ServiceVerticle {
     router.put("/api/users/:username").handler(admin).handler(body).handler(this::updateUser);
     router.delete("/api/users/:username").handler(admin).handler(this::deleteUser);
 
-    consumers.add(vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, this::onValidate));
-    consumers.add(vertx.eventBus().consumer(Addresses.AUTH_SESSION, this::onSession));
-    // Changed or deleted through any auth-service of the cluster: not bridged for a while (tombstones).
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> {
-      if (m.body() != null) {
-        long now = System.currentTimeMillis();
-        if ("created".equals(m.body().getString("action"))) {
-          bridge.forget(m.body().getString("token"));
-        } else {
-          bridge.changed(m.body().getString("token"), now);
-        }
-        bridge.changed(m.body().getString("old_token"), now);
-      }
-    }));
-    sentinel = new MirrorSentinel(RedisAPI.api(client)).start(vertx);
+    consumers.add(vertx.eventBus().consumer(AuthContract.VALIDATE, this::onValidate));
+    consumers.add(vertx.eventBus().consumer(AuthContract.SESSION, this::onSession));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(AuthContract.USERS_CHANGED, this::onUserChanged));
+    sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).map(router);
   }
 
@@ -175,7 +158,7 @@ public class AuthVerticle extends ServiceVerticle {
       }))
       .onSuccess(user -> {
         log.info("user {} created (token {})", user.username(), Http.mask(user.token()));
-        publishChange("created", user.username(), user.token(), null);
+        publishChange(ChangeAction.CREATED, user.username(), user.token(), null);
         Http.sendJson(ctx, 201, user.view());
       })
       .onFailure(ctx::fail);
@@ -191,7 +174,7 @@ public class AuthVerticle extends ServiceVerticle {
         String old = change.before().token();
         boolean retired = old != null && !old.equals(user.token());
         log.info("user {} updated{}", username, retired ? " (token " + Http.mask(old) + " retired)" : "");
-        publishChange("updated", username, user.token(), retired ? old : null);
+        publishChange(ChangeAction.UPDATED, username, user.token(), retired ? old : null);
         Http.sendJson(ctx, 200, user.view());
       })
       .onFailure(ctx::fail);
@@ -225,7 +208,7 @@ public class AuthVerticle extends ServiceVerticle {
     String username = UserPatch.username(ctx.pathParam("username"));
     delete(username, 1).onSuccess(user -> {
       log.info("user {} deleted (token {})", username, Http.mask(user.token()));
-      publishChange("deleted", username, user.token(), null);
+      publishChange(ChangeAction.DELETED, username, user.token(), null);
       Http.sendJson(ctx, 200, new JsonObject().put("deleted", username));
     }).onFailure(ctx::fail);
   }
@@ -265,12 +248,8 @@ public class AuthVerticle extends ServiceVerticle {
     return Math.max(ttl, floor);
   }
 
-  private void publishChange(String action, String username, String token, String oldToken) {
-    JsonObject event = new JsonObject().put("action", action).put("username", username).put("token", token);
-    if (oldToken != null) {
-      event.put("old_token", oldToken);
-    }
-    vertx.eventBus().publish(Addresses.USERS_CHANGED, event);
+  private void publishChange(ChangeAction action, String username, String token, String oldToken) {
+    vertx.eventBus().publish(AuthContract.USERS_CHANGED, new UserChanged(action, username, token, oldToken).toJson());
   }
 
   private static ApiException notFound(String username) {
@@ -279,32 +258,60 @@ public class AuthVerticle extends ServiceVerticle {
 
   // --- event bus -------------------------------------------------------------------------------
 
+  /** Changed or deleted through any auth-service of the cluster: not bridged for a while (tombstones). */
+  private void onUserChanged(Message<JsonObject> m) {
+    UserChanged change;
+    try {
+      change = UserChanged.fromJson(m.body() == null ? new JsonObject() : m.body());
+    } catch (BadMessage e) {
+      log.debug("ignored a user change: {}", e.getMessage());
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (change.action() == ChangeAction.CREATED) {
+      bridge.forget(change.token());
+    } else {
+      bridge.changed(change.token(), now);
+    }
+    bridge.changed(change.oldToken(), now);
+  }
+
   private void onValidate(Message<Object> msg) {
-    String token = msg.body() instanceof JsonObject o && o.getValue("token") instanceof String s ? s : null;
+    String token;
+    try {
+      token = TokenRequest.fromJson(msg.body()).token();
+    } catch (BadMessage e) {
+      token = null; // answered unknown
+    }
+    String checked = token;
     check(token).onSuccess(c -> msg.reply(c.toJson())).onFailure(err -> {
-      log.warn("token check for {} failed: {}", Http.mask(token), err.toString());
+      log.warn("token check for {} failed: {}", Http.mask(checked), err.toString());
       msg.fail(503, "token store unavailable");
     });
   }
 
   private void onSession(Message<Object> msg) {
-    JsonObject body = msg.body() instanceof JsonObject o ? o : new JsonObject();
-    String token = body.getValue("token") instanceof String s ? s : null;
+    SessionRequest request;
+    try {
+      request = SessionRequest.fromJson(msg.body());
+    } catch (BadMessage e) {
+      msg.reply(TokenCheck.unknown().toJson());
+      return;
+    }
+    String token = request.token();
     check(token).compose(c -> {
       if (!c.valid()) {
         return Future.succeededFuture(c);
       }
-      String session = sessionId(token, body.getValue("ip"), body.getValue("user_agent"));
-      return store.admit(c.username(), session, c.maxConnections(), System.currentTimeMillis() / 1000.0, sessionWindowS,
-          !Boolean.FALSE.equals(body.getValue("hold")))
+      return store.admit(c.username(), request.sessionId(), c.maxConnections(), System.currentTimeMillis() / 1000.0,
+          sessionWindowS, request.hold())
         .map(admitted -> {
           if (admitted) {
             return c;
           }
-          vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit")
-            .put("username", c.username()).put("channel_id", Lenient.text(body.getValue("channel_id")))
-            .put("ts", Epoch.now()));
-          return new TokenCheck(TokenCheck.Status.LIMIT, c.username(), c.maxConnections(), c.expiresAt());
+          vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new LimitHit(c.username(), request.channelId(), Epoch.now())
+            .toJson());
+          return c.limited();
         });
     }).onSuccess(c -> msg.reply(c.toJson())).onFailure(err -> {
       log.warn("session check for {} failed: {}", Http.mask(token), err.toString());
@@ -314,7 +321,7 @@ public class AuthVerticle extends ServiceVerticle {
 
   /** The token's state; junk (not hex of a plausible length) is unknown without asking Redis. */
   private Future<TokenCheck> check(String token) {
-    if (!TokenFormat.lookupable(token)) {
+    if (!AuthContract.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
     long readStamp = bridge.stamp();
@@ -325,7 +332,7 @@ public class AuthVerticle extends ServiceVerticle {
       }
       TokenCheck c = TokenState.of(record, Instant.ofEpochMilli(now));
       if (c.status() == TokenCheck.Status.UNKNOWN) {
-        log.warn("token:{} holds no readable token record", Http.mask(token));
+        log.warn("{} holds no readable token record", AuthContract.tokenKey(Http.mask(token)));
       } else if (c.valid()) {
         bridge.valid(token, record, now, readStamp);
         bridgeLogged = false;
@@ -347,14 +354,9 @@ public class AuthVerticle extends ServiceVerticle {
       if (!bridgeLogged) {
         bridgeLogged = true;
         log.warn("Redis has lost its data (no {}): answering known tokens from memory until monitor-service restores it",
-          MonitorKeys.SENTINEL);
+          MirrorContract.SENTINEL);
       }
       return TokenState.of(kept, Instant.ofEpochMilli(now));
     });
-  }
-
-  /** One client of one token: a hash of token, IP and User-Agent (the token never stored twice). */
-  static String sessionId(String token, Object ip, Object userAgent) {
-    return ViewerSession.id(token, ip, userAgent);
   }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Keeps players playing through the second in which Redis has lost its data and monitor-service
  * has not yet put it back from PostgreSQL. The token records of recent valid checks are kept here;
- * when a token is not in Redis and {@link dev.iptv.common.MirrorSentinel} says Redis lost its data
+ * when a token is not in Redis and {@link dev.iptv.contract.MirrorContract.Probe} says Redis lost its data
  * (the mirror runs, its sentinel is gone), the kept record answers instead of "unknown". Runs on
  * the verticle's event loop.
  *

@@ -1,7 +1,8 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.TokenCheck;
-import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.AuthContract.TokenCheck.Status;
+import dev.iptv.contract.UserSchema;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -31,16 +32,16 @@ final class TokenState {
     } catch (DecodeException e) {
       return TokenCheck.unknown();
     }
-    String username = o.getValue(User.USERNAME) instanceof String s && !s.isBlank() ? s : null;
+    String username = o.getValue(UserSchema.USERNAME) instanceof String s && !s.isBlank() ? s : null;
     if (username == null) {
       return TokenCheck.unknown();
     }
-    int max = Math.max(1, Lenient.integer(o.getValue(User.MAX_CONNECTIONS), 1));
-    Object rawExpiry = o.getValue(User.EXPIRES_AT);
+    int max = Math.max(1, Lenient.integer(o.getValue(UserSchema.MAX_CONNECTIONS), 1));
+    Object rawExpiry = o.getValue(UserSchema.EXPIRES_AT);
     Instant expiry = Lenient.instant(rawExpiry);
     String expiresAt = expiry != null ? expiry.toString() : Lenient.text(rawExpiry);
     Status status;
-    Object active = o.getValue(User.IS_ACTIVE);
+    Object active = o.getValue(UserSchema.IS_ACTIVE);
     if (active != null && !Lenient.bool(active, false)) {
       status = Status.DISABLED;
     } else if (expiry == null || expiry.isBefore(now)) {

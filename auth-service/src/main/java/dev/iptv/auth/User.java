@@ -4,12 +4,21 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 
+import static dev.iptv.contract.UserSchema.EMAIL;
+import static dev.iptv.contract.UserSchema.EXPIRES_AT;
+import static dev.iptv.contract.UserSchema.IS_ACTIVE;
+import static dev.iptv.contract.UserSchema.MAX_CONNECTIONS;
+import static dev.iptv.contract.UserSchema.PASSWORD;
+import static dev.iptv.contract.UserSchema.PASSWORD_HASH;
+import static dev.iptv.contract.UserSchema.TOKEN;
+import static dev.iptv.contract.UserSchema.USERNAME;
+
 /**
- * A user as auth-service keeps it: {@code user:{username}} holds {@link #stored()}, its token key
+ * A user as auth-service keeps it (fields: {@link dev.iptv.contract.UserSchema}): {@code user:{username}} holds {@link #stored()}, its token key
  * {@code token:{token}} holds {@link #tokenRecord()}, and the admin API answers {@link #view()}.
  * Neither the token record nor the view ever holds the password or its hash.
  *
- * @param username       the name, {@code [A-Za-z0-9_.@-]{1,64}}
+ * @param username       the name ({@link dev.iptv.contract.AuthContract#USERNAME})
  * @param token          the player token (hex), or null for a stored record that has none
  * @param email          optional
  * @param expiresAt      ISO-8601 as normalised ({@link Instant#toString()}), or as found when unreadable
@@ -21,15 +30,6 @@ import java.time.Instant;
  */
 record User(String username, String token, String email, String expiresAt, int maxConnections, boolean active,
             String passwordHash, String legacyPassword) {
-
-  static final String USERNAME = "username";
-  static final String TOKEN = "token";
-  static final String EMAIL = "email";
-  static final String EXPIRES_AT = "expires_at";
-  static final String MAX_CONNECTIONS = "max_connections";
-  static final String IS_ACTIVE = "is_active";
-  static final String PASSWORD = "password";
-  static final String PASSWORD_HASH = "password_hash";
 
   /** The expiry as an instant, or null when the stored text is not a date. */
   Instant expiry() {

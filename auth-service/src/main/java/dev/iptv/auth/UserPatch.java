@@ -1,32 +1,28 @@
 package dev.iptv.auth;
 
 import dev.iptv.common.ApiException;
-import dev.iptv.common.TokenFormat;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.UserSchema;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
-import java.util.regex.Pattern;
 
-import static dev.iptv.auth.User.EMAIL;
-import static dev.iptv.auth.User.EXPIRES_AT;
-import static dev.iptv.auth.User.IS_ACTIVE;
-import static dev.iptv.auth.User.MAX_CONNECTIONS;
-import static dev.iptv.auth.User.PASSWORD;
-import static dev.iptv.auth.User.TOKEN;
-import static dev.iptv.auth.User.USERNAME;
+import static dev.iptv.contract.UserSchema.EMAIL;
+import static dev.iptv.contract.UserSchema.EXPIRES_AT;
+import static dev.iptv.contract.UserSchema.IS_ACTIVE;
+import static dev.iptv.contract.UserSchema.MAX_CONNECTIONS;
+import static dev.iptv.contract.UserSchema.PASSWORD;
+import static dev.iptv.contract.UserSchema.TOKEN;
+import static dev.iptv.contract.UserSchema.USERNAME;
 
 /**
- * The user fields of one admin request, checked strictly: each field present must have its type
- * and form, or the request ends in {@code 400 {"error"}} naming it before anything is written.
- * Unknown fields are ignored; a JSON {@code null} counts as absent, except for {@code email},
- * where it clears the address.
+ * The user fields of one admin request, checked strictly by the rules of {@link UserSchema}: each
+ * field present must have its type and form, or the request ends in {@code 400 {"error"}} naming it
+ * before anything is written. Unknown fields are ignored; a JSON {@code null} counts as absent,
+ * except for {@code email}, where it clears the address.
  */
 final class UserPatch {
-
-  static final Pattern USERNAME_FORM = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
-  static final int MAX_CONNECTIONS_LIMIT = 1_000_000;
-  private static final int MAX_EMAIL = 320;
-  private static final int MAX_PASSWORD = 1024;
 
   private String username;
   private String token;
@@ -42,63 +38,49 @@ final class UserPatch {
 
   /** A username from a path or a body, or 400. */
   static String username(Object value) {
-    if (!(value instanceof String s) || !USERNAME_FORM.matcher(s).matches()) {
-      throw ApiException.badRequest("username must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
+    try {
+      return UserSchema.username(value);
+    } catch (BadMessage e) {
+      throw ApiException.badRequest(e.getMessage());
     }
-    return s;
   }
 
   static UserPatch parse(JsonObject body) {
+    try {
+      return read(body);
+    } catch (BadMessage e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+  }
+
+  private static UserPatch read(JsonObject body) {
     UserPatch p = new UserPatch();
     Object v;
     if ((v = body.getValue(USERNAME)) != null) {
-      p.username = username(v);
+      p.username = UserSchema.username(v);
     }
     if ((v = body.getValue(TOKEN)) != null) {
-      if (!(v instanceof String s) || !TokenFormat.API.matcher(s).matches()) {
-        throw ApiException.badRequest("token must be a string of 32-128 hex characters");
-      }
-      p.token = s;
+      p.token = UserSchema.token(v);
     }
     if (body.containsKey(EMAIL)) {
-      v = body.getValue(EMAIL);
-      if (v != null && !(v instanceof String)) {
-        throw ApiException.badRequest("email must be a string");
-      }
-      if (v != null && ((String) v).length() > MAX_EMAIL) {
-        throw ApiException.badRequest("email must be at most " + MAX_EMAIL + " characters");
-      }
       p.emailGiven = true;
-      p.email = (String) v;
+      p.email = UserSchema.email(body.getValue(EMAIL));
     }
     if ((v = body.getValue(EXPIRES_AT)) != null) {
       Instant at = v instanceof String s ? Lenient.instant(s) : null;
       if (at == null) {
-        throw ApiException.badRequest("expires_at must be an ISO-8601 date-time string, e.g. 2025-12-07T21:50:51.244826Z");
+        throw new BadMessage(EXPIRES_AT, UserSchema.EXPIRES_AT_RULE);
       }
       p.expiresAt = at.toString();
     }
     if ((v = body.getValue(MAX_CONNECTIONS)) != null) {
-      if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.doubleValue() < 1 || n.doubleValue() > MAX_CONNECTIONS_LIMIT) {
-        throw ApiException.badRequest("max_connections must be an integer from 1 to " + MAX_CONNECTIONS_LIMIT);
-      }
-      p.maxConnections = n.intValue();
+      p.maxConnections = UserSchema.maxConnections(v);
     }
     if ((v = body.getValue(IS_ACTIVE)) != null) {
-      if (!(v instanceof Boolean b)) {
-        throw ApiException.badRequest("is_active must be true or false");
-      }
-      p.active = b;
+      p.active = UserSchema.isActive(v);
     }
     if ((v = body.getValue(PASSWORD)) != null) {
-      if (!(v instanceof String s)) {
-        throw ApiException.badRequest("password must be a string");
-      }
-      if (s.length() > MAX_PASSWORD) {
-        throw ApiException.badRequest("password must be at most " + MAX_PASSWORD + " characters");
-      }
-      p.password = s;
+      p.password = UserSchema.password(v);
     }
     return p;
   }
@@ -124,9 +106,9 @@ final class UserPatch {
     }
     String mergedToken = token != null ? token : stored.token();
     String mergedExpiry = expiresAt != null ? expiresAt : stored.expiresAt();
-    if (!TokenFormat.lookupable(mergedToken)) {
+    if (!AuthContract.lookupable(mergedToken)) {
       throw ApiException.badRequest(mergedToken == null ? "token is required: the stored user has none"
-        : "token must be a string of 32-128 hex characters: the stored one is not, send a new one");
+        : TOKEN + " " + UserSchema.TOKEN_RULE + ": the stored one is not, send a new one");
     }
     if (mergedExpiry == null || Lenient.instant(mergedExpiry) == null) {
       throw ApiException.badRequest("expires_at is required: the stored user has no readable one");

@@ -1,9 +1,9 @@
 package dev.iptv.auth;
 
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Keys;
 import dev.iptv.common.LuaScript;
 import dev.iptv.common.SortedIndex;
+import dev.iptv.contract.AuthContract;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -54,18 +54,13 @@ final class UserStore {
 
   UserStore(RedisAPI redis) {
     this.redis = redis;
-    this.index = new SortedIndex(redis, Keys.USERS_ALL, Keys.USERS_BY_NAME, name -> new SortedIndex.Entry(0, name),
+    this.index = new SortedIndex(redis, AuthContract.USERS_ALL, AuthContract.USERS_BY_NAME, name -> new SortedIndex.Entry(0, name),
       member -> member);
-  }
-
-  /** The sorted-set key of a user's live viewer sessions. */
-  static String sessionsKey(String username) {
-    return Keys.user(username) + ":sessions";
   }
 
   /** The user, or null. */
   Future<Found> find(String username) {
-    return redis.get(Keys.user(username)).map(r -> r == null ? null : found(username, r.toString()))
+    return redis.get(AuthContract.userKey(username)).map(r -> r == null ? null : found(username, r.toString()))
       .recover(UserStore::unavailable);
   }
 
@@ -79,7 +74,7 @@ final class UserStore {
    * name without its record is left out, and its index entry goes if it has left {@code users:all}.
    */
   Future<List<String>> views(List<String> names) {
-    return redis.mget(names.stream().map(Keys::user).toList()).map(values -> {
+    return redis.mget(names.stream().map(AuthContract::userKey).toList()).map(values -> {
       List<String> out = new ArrayList<>(names.size());
       List<String> missing = new ArrayList<>();
       int i = 0;
@@ -91,7 +86,7 @@ final class UserStore {
           out.add(found(name, value.toString()).user().view().encode());
         }
       }
-      index.prune(missing).onFailure(err -> log.warn("could not prune {}: {}", Keys.USERS_BY_NAME, err.toString()));
+      index.prune(missing).onFailure(err -> log.warn("could not prune {}: {}", AuthContract.USERS_BY_NAME, err.toString()));
       return out;
     })
       .recover(UserStore::unavailable);
@@ -99,12 +94,12 @@ final class UserStore {
 
   /** The raw {@code token:{token}} record, or null. */
   Future<String> tokenRecord(String token) {
-    return redis.get(Keys.token(token)).map(r -> r == null ? null : r.toString())
+    return redis.get(AuthContract.tokenKey(token)).map(r -> r == null ? null : r.toString())
       .recover(UserStore::unavailable);
   }
 
   Future<Outcome> create(User user, long tokenTtlMs) {
-    return CREATE.run(redis, List.of(Keys.user(user.username()), Keys.token(user.token()), Keys.USERS_ALL, Keys.USERS_BY_NAME),
+    return CREATE.run(redis, List.of(AuthContract.userKey(user.username()), AuthContract.tokenKey(user.token()), AuthContract.USERS_ALL, AuthContract.USERS_BY_NAME),
       List.of(user.stored().encode(), user.tokenRecord().encode(), Long.toString(tokenTtlMs), user.username()))
       .map(Outcome::of)
       .recover(UserStore::unavailable);
@@ -113,11 +108,11 @@ final class UserStore {
   /** Replaces {@code before} by {@code after}; a changed token retires the old one and its sessions. */
   Future<Outcome> update(Found before, User after, long tokenTtlMs) {
     String name = after.username();
-    List<String> keys = new ArrayList<>(List.of(Keys.user(name), Keys.USERS_ALL, sessionsKey(name), Keys.token(after.token()),
-      Keys.USERS_BY_NAME));
+    List<String> keys = new ArrayList<>(List.of(AuthContract.userKey(name), AuthContract.USERS_ALL, AuthContract.sessionsKey(name), AuthContract.tokenKey(after.token()),
+      AuthContract.USERS_BY_NAME));
     String old = before.user().token();
     if (old != null && !old.isEmpty() && !old.equals(after.token())) {
-      keys.add(Keys.token(old));
+      keys.add(AuthContract.tokenKey(old));
     }
     return UPDATE.run(redis, keys, List.of(before.raw(), after.stored().encode(), after.tokenRecord().encode(),
       Long.toString(tokenTtlMs), name)).map(Outcome::of)
@@ -127,10 +122,10 @@ final class UserStore {
   /** Deletes the user read as {@code before}, its token and its sessions. */
   Future<Outcome> delete(Found before) {
     String name = before.user().username();
-    List<String> keys = new ArrayList<>(List.of(Keys.user(name), Keys.USERS_ALL, sessionsKey(name), Keys.USERS_BY_NAME));
+    List<String> keys = new ArrayList<>(List.of(AuthContract.userKey(name), AuthContract.USERS_ALL, AuthContract.sessionsKey(name), AuthContract.USERS_BY_NAME));
     String token = before.user().token();
     if (token != null && !token.isEmpty()) {
-      keys.add(Keys.token(token));
+      keys.add(AuthContract.tokenKey(token));
     }
     return DELETE.run(redis, keys, List.of(before.raw(), name)).map(Outcome::of)
       .recover(UserStore::unavailable);
@@ -141,7 +136,7 @@ final class UserStore {
    * {@code maxConnections} sessions polled within the last {@code windowS} seconds.
    */
   Future<Boolean> admit(String username, String session, int maxConnections, double nowS, int windowS, boolean hold) {
-    return ADMIT.run(redis, List.of(sessionsKey(username)),
+    return ADMIT.run(redis, List.of(AuthContract.sessionsKey(username)),
         List.of(String.format(Locale.ROOT, "%.3f", nowS), Integer.toString(windowS), session,
           Integer.toString(maxConnections), hold ? "1" : "0"))
       .map(r -> r != null && r.toInteger() == 1)
@@ -157,7 +152,7 @@ final class UserStore {
       o = new JsonObject();
     }
     if (o.isEmpty()) {
-      log.warn("user:{} does not hold a JSON object: read as a user without fields", username);
+      log.warn("{} does not hold a JSON object: read as a user without fields", AuthContract.userKey(username));
     }
     return new Found(raw, User.fromStored(username, o));
   }

@@ -1,9 +1,8 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.Addresses;
-import dev.iptv.common.Keys;
 import dev.iptv.common.RedisSupport;
-import dev.iptv.common.TokenCheck;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.TokenCheck;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -91,12 +90,12 @@ final class AuthFixture {
 
   TokenCheck validate(String token) {
     JsonObject body = new JsonObject().put("token", token);
-    return TokenCheck.fromJson(await(vertx.eventBus().<JsonObject>request(Addresses.AUTH_VALIDATE, body)).body());
+    return TokenCheck.fromJson(await(vertx.eventBus().<JsonObject>request(AuthContract.VALIDATE, body)).body());
   }
 
   TokenCheck session(String token, String ip, String userAgent) {
     JsonObject body = new JsonObject().put("token", token).put("ip", ip).put("user_agent", userAgent).put("channel_id", "48681");
-    return TokenCheck.fromJson(await(vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, body)).body());
+    return TokenCheck.fromJson(await(vertx.eventBus().<JsonObject>request(AuthContract.SESSION, body)).body());
   }
 
   String get(String key) {
@@ -135,7 +134,7 @@ final class AuthFixture {
   }
 
   JsonObject storedUser(String username) {
-    String raw = get(Keys.user(username));
+    String raw = get(AuthContract.userKey(username));
     return raw == null ? null : new JsonObject(raw);
   }
 }

@@ -1,11 +1,10 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
-import dev.iptv.common.TokenCheck;
-import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.AuthContract.TokenCheck.Status;
+import dev.iptv.contract.MirrorContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,13 +40,13 @@ class TokenBridgeRaceTest {
     try {
       String token = hexToken();
       assertEquals(201, fx.admin(HttpMethod.POST, "/api/users", user("racer", token)).statusCode());
-      fx.set(MonitorKeys.SENTINEL, "1");
-      Thread.sleep(MirrorSentinel.PROBE_MS + 500);   // the mirror is on, as auth-service's probe sees it
+      fx.set(MirrorContract.SENTINEL, "1");
+      Thread.sleep(MirrorContract.PROBE_MS + 500);   // the mirror is on, as auth-service's probe sees it
       assertEquals(Status.VALID, fx.validate(token).status());
 
       // A check reads token:{token}; Redis answers (valid), but the answer is held on the way back.
-      gate.holdReplyTo("token:" + token);
-      Future<Message<JsonObject>> inFlight = vertx.eventBus().request(Addresses.AUTH_VALIDATE,
+      gate.holdReplyTo(AuthContract.tokenKey(token));
+      Future<Message<JsonObject>> inFlight = vertx.eventBus().request(AuthContract.VALIDATE,
         new JsonObject().put("token", token), new DeliveryOptions().setSendTimeout(20_000));
       await(gate.held());
 

@@ -1,9 +1,8 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.Keys;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
-import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.TokenCheck.Status;
+import dev.iptv.contract.MirrorContract;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -35,8 +34,8 @@ class TokenBridgeTest {
 
   /** The sentinel set, and seen by auth-service's probe. */
   private void mirrorOn() throws InterruptedException {
-    fx.set(MonitorKeys.SENTINEL, "1");
-    Thread.sleep(MirrorSentinel.PROBE_MS + 500);
+    fx.set(MirrorContract.SENTINEL, "1");
+    Thread.sleep(MirrorContract.PROBE_MS + 500);
   }
 
   @Test
@@ -80,7 +79,7 @@ class TokenBridgeTest {
     fx.admin(HttpMethod.POST, "/api/users", user("cli", token));
     mirrorOn();
     assertEquals(Status.VALID, fx.validate(token).status());
-    await(fx.redis.del(List.of(Keys.token(token))));
+    await(fx.redis.del(List.of(AuthContract.tokenKey(token))));
     assertEquals(Status.UNKNOWN, fx.validate(token).status());
   }
 

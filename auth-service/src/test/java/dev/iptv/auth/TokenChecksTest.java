@@ -1,9 +1,8 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.Addresses;
-import dev.iptv.common.Keys;
-import dev.iptv.common.TokenCheck;
-import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.AuthContract.TokenCheck.Status;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -47,7 +46,7 @@ class TokenChecksTest {
     if (active != null) {
       t.put("is_active", active);
     }
-    fx.set(Keys.token(token), t.encode());
+    fx.set(AuthContract.tokenKey(token), t.encode());
     return token;
   }
 
@@ -68,7 +67,7 @@ class TokenChecksTest {
     assertEquals(Status.UNKNOWN, fx.validate("*").status());
     assertEquals(Status.UNKNOWN, fx.validate("").status());
     assertEquals(Status.UNKNOWN, fx.validate(null).status());
-    JsonObject noToken = await(fx.vertx.eventBus().<JsonObject>request(Addresses.AUTH_VALIDATE, new JsonObject())).body();
+    JsonObject noToken = await(fx.vertx.eventBus().<JsonObject>request(AuthContract.VALIDATE, new JsonObject())).body();
     assertEquals("unknown", noToken.getString("status"));
     assertNull(noToken.getString("username"));
 
@@ -80,7 +79,7 @@ class TokenChecksTest {
     String expired = hexToken();
     fx.admin(HttpMethod.POST, "/api/users", user("late", expired).put("expires_at", Instant.now().minusSeconds(60).toString()));
     assertEquals(Status.EXPIRED, fx.validate(expired).status());
-    assertTrue(fx.exists(Keys.token(expired)), "an expired token is kept for the grace period");
+    assertTrue(fx.exists(AuthContract.tokenKey(expired)), "an expired token is kept for the grace period");
   }
 
   @Test
@@ -93,7 +92,7 @@ class TokenChecksTest {
     assertEquals("test_user_migration_final", c.username());
     assertEquals(2, c.maxConnections());
     assertEquals(future + "Z", c.expiresAt());
-    JsonObject wire = await(fx.vertx.eventBus().<JsonObject>request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", token))).body();
+    JsonObject wire = await(fx.vertx.eventBus().<JsonObject>request(AuthContract.VALIDATE, new JsonObject().put("token", token))).body();
     assertFalse(wire.encode().contains("2D9phJKJz8TPM37"), "the clear password never leaves Redis");
 
     assertEquals(Status.DISABLED, fx.validate(seedToken("u1", future, "false", 1)).status());
@@ -105,7 +104,7 @@ class TokenChecksTest {
     assertEquals(1, fx.validate(seedToken("u7", future, true, "lots")).maxConnections());
 
     String broken = hexToken();
-    fx.set(Keys.token(broken), "not json");
+    fx.set(AuthContract.tokenKey(broken), "not json");
     assertEquals(Status.UNKNOWN, fx.validate(broken).status());
   }
 
@@ -115,9 +114,9 @@ class TokenChecksTest {
     String token = hexToken();
     JsonObject seed = new JsonObject().put("username", "legacy").put("token", token).put("email", "l@example.com")
       .put("expires_at", "2099-01-06T21:50:51.244826").put("max_connections", "3").put("password", "2D9phJKJz8TPM37");
-    fx.set(Keys.user("legacy"), seed.encode());
-    fx.set(Keys.token(token), seed.encode());
-    await(fx.redis.sadd(List.of(Keys.USERS_ALL, "legacy")));
+    fx.set(AuthContract.userKey("legacy"), seed.encode());
+    fx.set(AuthContract.tokenKey(token), seed.encode());
+    await(fx.redis.sadd(List.of(AuthContract.USERS_ALL, "legacy")));
 
     HttpResponse<Buffer> get = fx.admin(HttpMethod.GET, "/api/users/legacy", null);
     assertEquals(200, get.statusCode());
@@ -132,7 +131,7 @@ class TokenChecksTest {
     JsonObject stored = fx.storedUser("legacy");
     assertFalse(stored.containsKey("password"));
     assertTrue(Passwords.verify("2D9phJKJz8TPM37", stored.getString("password_hash")), "the old password survives as a hash");
-    assertFalse(fx.get(Keys.token(token)).contains("2D9phJKJz8TPM37"), "the token record loses the clear password");
+    assertFalse(fx.get(AuthContract.tokenKey(token)).contains("2D9phJKJz8TPM37"), "the token record loses the clear password");
     assertEquals(4, fx.validate(token).maxConnections());
   }
 
@@ -142,7 +141,7 @@ class TokenChecksTest {
     String token = hexToken();
     fx.admin(HttpMethod.POST, "/api/users", user("john123", token));
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> spy = fx.vertx.eventBus().consumer(Addresses.LIMIT_EVENTS, m -> events.add(m.body()));
+    MessageConsumer<JsonObject> spy = fx.vertx.eventBus().consumer(AuthContract.LIMIT_EVENTS, m -> events.add(m.body()));
     await(spy.completion());
 
     assertEquals(Status.VALID, fx.session(token, "203.0.113.1", "VLC").status());
@@ -163,9 +162,9 @@ class TokenChecksTest {
     assertEquals("48681", events.get(0).getString("channel_id"));
 
     // A session that stopped polling over 60 s ago frees its slot.
-    String key = UserStore.sessionsKey("john123");
+    String key = AuthContract.sessionsKey("john123");
     double old = System.currentTimeMillis() / 1000.0 - 61;
-    await(fx.redis.zadd(List.of(key, "XX", String.valueOf(old), AuthVerticle.sessionId(token, "203.0.113.2", "VLC"))));
+    await(fx.redis.zadd(List.of(key, "XX", String.valueOf(old), AuthContract.sessionId(token, "203.0.113.2", "VLC"))));
     assertEquals(Status.VALID, fx.session(token, "203.0.113.3", "Kodi").status());
   }
 
@@ -185,7 +184,7 @@ class TokenChecksTest {
       assertEquals(503, r.statusCode());
       assertTrue(r.bodyAsJsonObject().getString("error").contains("Redis"));
       assertEquals(503, down.admin(HttpMethod.POST, "/api/users", user("x", hexToken())).statusCode());
-      Throwable failure = other.eventBus().request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", hexToken()))
+      Throwable failure = other.eventBus().request(AuthContract.VALIDATE, new JsonObject().put("token", hexToken()))
         .toCompletionStage().toCompletableFuture().handle((m, e) -> e).get();
       Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
       assertTrue(cause instanceof io.vertx.core.eventbus.ReplyException re && re.failureCode() == 503, String.valueOf(failure));
@@ -198,7 +197,7 @@ class TokenChecksTest {
   @DisplayName("every write publishes USERS_CHANGED with the action, the username and the tokens concerned")
   void changeEvents() {
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> spy = fx.vertx.eventBus().consumer(Addresses.USERS_CHANGED, m -> events.add(m.body()));
+    MessageConsumer<JsonObject> spy = fx.vertx.eventBus().consumer(AuthContract.USERS_CHANGED, m -> events.add(m.body()));
     await(spy.completion());
     String first = hexToken();
     String second = hexToken();

@@ -1,8 +1,8 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.Keys;
 import dev.iptv.common.RedisSupport;
-import dev.iptv.common.TokenCheck.Status;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.TokenCheck.Status;
 import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
@@ -89,14 +89,14 @@ class UsersApiTest {
     assertFalse(stored.containsKey("password"));
     assertFalse(stored.containsKey("unknown_field"));
 
-    JsonObject tokenRecord = new JsonObject(fx.get(Keys.token(token)));
+    JsonObject tokenRecord = new JsonObject(fx.get(AuthContract.tokenKey(token)));
     assertEquals(new JsonObject().put("username", "john123").put("token", token).put("email", "john123@example.com")
       .put("expires_at", "2099-12-07T21:50:51.244826Z").put("max_connections", 2).put("is_active", true), tokenRecord);
     long expectedTtl = Instant.parse("2099-12-07T21:50:51.244826Z").toEpochMilli() + 86_400_000L - System.currentTimeMillis();
-    long ttl = fx.pttl(Keys.token(token));
+    long ttl = fx.pttl(AuthContract.tokenKey(token));
     assertTrue(Math.abs(ttl - expectedTtl) < 10_000, "TTL " + ttl + " ends near expires_at + grace (" + expectedTtl + ")");
-    assertEquals(-1, fx.pttl(Keys.user("john123")), "the user record itself does not expire");
-    assertEquals(List.of("john123"), fx.members(Keys.USERS_ALL));
+    assertEquals(-1, fx.pttl(AuthContract.userKey("john123")), "the user record itself does not expire");
+    assertEquals(List.of("john123"), fx.members(AuthContract.USERS_ALL));
     for (String entry : fx.snapshot()) {
       assertFalse(entry.contains("s3cret-john123"), "no password in clear anywhere in Redis: " + entry);
     }
@@ -131,7 +131,7 @@ class UsersApiTest {
       JsonObject body = user("when" + i++, token).put("expires_at", c[0]);
       JsonObject answer = json(fx.admin(HttpMethod.POST, "/api/users", body));
       assertEquals(c[1], answer.getString("expires_at"), c[0]);
-      assertEquals(c[1], new JsonObject(fx.get(Keys.token(token))).getString("expires_at"));
+      assertEquals(c[1], new JsonObject(fx.get(AuthContract.tokenKey(token))).getString("expires_at"));
     }
   }
 
@@ -220,8 +220,8 @@ class UsersApiTest {
       all.add(name);
       JsonObject stored = user(name, hexToken()).put("username", name);
       stored.remove("password");
-      writes.add(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SET).arg(Keys.user(name)).arg(stored.encode()));
-      writes.add(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SADD).arg(Keys.USERS_ALL).arg(name));
+      writes.add(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SET).arg(AuthContract.userKey(name)).arg(stored.encode()));
+      writes.add(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SADD).arg(AuthContract.USERS_ALL).arg(name));
     }
     io.vertx.redis.client.Redis client = RedisSupport.client(fx.vertx, TestEnv.redisUrl(AuthFixture.DB));
     await(client.batch(writes));
@@ -249,36 +249,36 @@ class UsersApiTest {
     }
     List<String> records = new ArrayList<>();
     for (String n : List.of("carol", "alice", "bob", "dave")) {
-      records.add(fx.get(Keys.user(n)));
+      records.add(fx.get(AuthContract.userKey(n)));
     }
     await(fx.redis.flushdb(List.of()));
     // what monitor-service's restore writes: each record (SET NX) and its name in users:all
     List<String> order = List.of("carol", "alice", "bob", "dave");
     for (int i = 0; i < order.size(); i++) {
-      fx.set(Keys.user(order.get(i)), records.get(i));
-      await(fx.redis.sadd(List.of(Keys.USERS_ALL, order.get(i))));
+      fx.set(AuthContract.userKey(order.get(i)), records.get(i));
+      await(fx.redis.sadd(List.of(AuthContract.USERS_ALL, order.get(i))));
     }
-    assertFalse(fx.exists(Keys.USERS_BY_NAME));
+    assertFalse(fx.exists(AuthContract.USERS_BY_NAME));
     assertEquals(List.of("bob", "carol"), names("?limit=2&offset=1"));
     assertEquals(4, count(""));
-    assertEquals(4, await(fx.redis.zcard(Keys.USERS_BY_NAME)).toInteger(), "rebuilt");
+    assertEquals(4, await(fx.redis.zcard(AuthContract.USERS_BY_NAME)).toInteger(), "rebuilt");
 
     // removed with redis-cli (or by a restore to an older state): not in the set, no record
-    await(fx.redis.srem(List.of(Keys.USERS_ALL, "bob")));
-    await(fx.redis.del(List.of(Keys.user("bob"))));
+    await(fx.redis.srem(List.of(AuthContract.USERS_ALL, "bob")));
+    await(fx.redis.del(List.of(AuthContract.userKey("bob"))));
     assertEquals(List.of("alice", "carol", "dave"), names(""));
     assertEquals(3, count(""));
     // added with redis-cli: in the set and a record, not in the index
-    fx.set(Keys.user("erin"), records.get(0).replace("carol", "erin"));
-    await(fx.redis.sadd(List.of(Keys.USERS_ALL, "erin")));
+    fx.set(AuthContract.userKey("erin"), records.get(0).replace("carol", "erin"));
+    await(fx.redis.sadd(List.of(AuthContract.USERS_ALL, "erin")));
     assertEquals(List.of("alice", "carol", "dave", "erin"), names(""));
-    assertEquals(4, await(fx.redis.zcard(Keys.USERS_BY_NAME)).toInteger());
+    assertEquals(4, await(fx.redis.zcard(AuthContract.USERS_BY_NAME)).toInteger());
 
     // and the API keeps the index in step: delete, create
     assertEquals(200, fx.admin(HttpMethod.DELETE, "/api/users/alice", null).statusCode());
     created("aaron", hexToken());
     assertEquals(List.of("aaron", "carol", "dave", "erin"), names(""));
-    assertEquals(4, await(fx.redis.zcard(Keys.USERS_BY_NAME)).toInteger());
+    assertEquals(4, await(fx.redis.zcard(AuthContract.USERS_BY_NAME)).toInteger());
   }
 
   @Test
@@ -313,7 +313,7 @@ class UsersApiTest {
     assertEquals("new@example.com", merged.getString("email"));
     assertEquals(token, merged.getString("token"));
     assertNoSecrets(merged, "s3cret-john123");
-    JsonObject record = new JsonObject(fx.get(Keys.token(token)));
+    JsonObject record = new JsonObject(fx.get(AuthContract.tokenKey(token)));
     assertEquals(5, record.getInteger("max_connections"));
     assertFalse(record.getBoolean("is_active"));
     assertEquals(Status.DISABLED, fx.validate(token).status());
@@ -325,10 +325,10 @@ class UsersApiTest {
     assertEquals(Status.VALID, fx.validate(token).status());
     assertTrue(Passwords.verify("changed", fx.storedUser("john123").getString("password_hash")));
     long expectedTtl = Instant.parse("2098-01-01T00:00:00Z").toEpochMilli() + 86_400_000L - System.currentTimeMillis();
-    assertTrue(Math.abs(fx.pttl(Keys.token(token)) - expectedTtl) < 10_000, "the TTL follows the new expires_at");
+    assertTrue(Math.abs(fx.pttl(AuthContract.tokenKey(token)) - expectedTtl) < 10_000, "the TTL follows the new expires_at");
 
     assertEquals(404, fx.admin(HttpMethod.PUT, "/api/users/nobody", patch).statusCode());
-    assertFalse(fx.exists(Keys.user("nobody")));
+    assertFalse(fx.exists(AuthContract.userKey("nobody")));
     HttpResponse<Buffer> rename = fx.admin(HttpMethod.PUT, "/api/users/john123", new JsonObject().put("username", "other"));
     assertEquals(400, rename.statusCode());
     assertTrue(json(rename).getString("error").contains("username"));
@@ -352,7 +352,7 @@ class UsersApiTest {
     HttpResponse<Buffer> r = fx.admin(HttpMethod.PUT, "/api/users/john123", new JsonObject().put("token", fresh));
     assertEquals(200, r.statusCode(), r.bodyAsString());
     assertEquals(fresh, json(r).getString("token"));
-    assertFalse(fx.exists(Keys.token(old)), "old token key gone");
+    assertFalse(fx.exists(AuthContract.tokenKey(old)), "old token key gone");
     assertEquals(Status.UNKNOWN, fx.validate(old).status());
     assertEquals(Status.VALID, fx.validate(fresh).status());
     assertEquals("john123", fx.validate(fresh).username());
@@ -367,16 +367,16 @@ class UsersApiTest {
     created("john123", token);
     created("mary", hexToken());
     fx.session(token, "203.0.113.1", "vlc");
-    assertTrue(fx.exists(UserStore.sessionsKey("john123")));
+    assertTrue(fx.exists(AuthContract.sessionsKey("john123")));
 
     HttpResponse<Buffer> r = fx.admin(HttpMethod.DELETE, "/api/users/john123", null);
     assertEquals(200, r.statusCode());
     assertEquals(new JsonObject().put("deleted", "john123"), json(r));
     assertEquals(Status.UNKNOWN, fx.validate(token).status());
-    assertFalse(fx.exists(Keys.user("john123")));
-    assertFalse(fx.exists(Keys.token(token)));
-    assertFalse(fx.exists(UserStore.sessionsKey("john123")));
-    assertEquals(List.of("mary"), fx.members(Keys.USERS_ALL));
+    assertFalse(fx.exists(AuthContract.userKey("john123")));
+    assertFalse(fx.exists(AuthContract.tokenKey(token)));
+    assertFalse(fx.exists(AuthContract.sessionsKey("john123")));
+    assertEquals(List.of("mary"), fx.members(AuthContract.USERS_ALL));
 
     HttpResponse<Buffer> again = fx.admin(HttpMethod.DELETE, "/api/users/john123", null);
     assertEquals(404, again.statusCode());
@@ -527,9 +527,9 @@ class UsersApiTest {
     long refused = calls.stream().filter(f -> f.result().statusCode() == 409).count();
     assertEquals(1, created);
     assertEquals(11, refused);
-    long tokenKeys = tokens.stream().filter(t -> fx.exists(Keys.token(t))).count();
+    long tokenKeys = tokens.stream().filter(t -> fx.exists(AuthContract.tokenKey(t))).count();
     assertEquals(1, tokenKeys);
-    assertTrue(fx.exists(Keys.token(fx.storedUser("racer").getString("token"))), "the stored user's token is the one kept");
+    assertTrue(fx.exists(AuthContract.tokenKey(fx.storedUser("racer").getString("token"))), "the stored user's token is the one kept");
   }
 
   @Test
@@ -548,7 +548,7 @@ class UsersApiTest {
     await(Future.join(calls));
     calls.forEach(c -> assertTrue(c.result().statusCode() == 200 || c.result().statusCode() == 409, c.result().bodyAsString()));
     String kept = fx.storedUser("john123").getString("token");
-    List<String> live = tokens.stream().filter(t -> fx.exists(Keys.token(t))).toList();
+    List<String> live = tokens.stream().filter(t -> fx.exists(AuthContract.tokenKey(t))).toList();
     assertEquals(List.of(kept), live);
   }
 
@@ -558,7 +558,7 @@ class UsersApiTest {
     String token = hexToken();
     JsonObject body = user("late", token).put("expires_at", Instant.now().minus(400, ChronoUnit.DAYS).toString());
     assertEquals(201, fx.admin(HttpMethod.POST, "/api/users", body).statusCode());
-    long ttl = fx.pttl(Keys.token(token));
+    long ttl = fx.pttl(AuthContract.tokenKey(token));
     assertTrue(ttl > 86_000_000L && ttl <= 86_400_000L, "one grace period: " + ttl);
     assertEquals(Status.EXPIRED, fx.validate(token).status());
   }

@@ -57,16 +57,11 @@ public final class HttpGuard {
 
   /** The guard of the settings in {@code config}; an {@link IllegalArgumentException} names a bad one. */
   public static HttpGuard of(JsonObject config) {
-    return new HttpGuard(positive(config, Config.HTTP_IDLE_TIMEOUT_S), positive(config, Config.HTTP_HEADER_TIMEOUT_S),
-      positive(config, Config.HTTP_MAX_CONNECTIONS));
+    return of(HttpSettings.from(config));
   }
 
-  private static int positive(JsonObject config, String env) {
-    int v = Config.integer(config, env);
-    if (v < 1) {
-      throw new IllegalArgumentException(env + " must be 1 or more, not " + v);
-    }
-    return v;
+  public static HttpGuard of(HttpSettings http) {
+    return new HttpGuard(http.idleTimeoutS(), http.headerTimeoutS(), http.maxConnections());
   }
 
   /** {@code options} with the idle timeout set and cleartext HTTP/2 off. */

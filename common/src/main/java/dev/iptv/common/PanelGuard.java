@@ -1,5 +1,6 @@
 package dev.iptv.common;
 
+import dev.iptv.contract.MirrorContract;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -12,7 +13,7 @@ import io.vertx.redis.client.RedisAPI;
  * {@code 503} with {@code Retry-After} and {@code {"error": ...}}, never a 404 or an empty list read
  * from an emptied Redis, and nothing written. "Pending" means: a mirror is configured
  * ({@code IPTV_PG_URL} is set; every service gets the same configuration) and
- * {@link MirrorSentinel} is absent or restoring, read live for each request.
+ * {@code iptv:sentinel} ({@link MirrorContract}) is absent or restoring, read live for each request.
  *
  * <p>Mounted once in front of a service's admin routes ({@code router.route("/api/users*")}). A
  * request without the admin bearer passes on untouched, so the route answers its 401 as before. The
@@ -32,7 +33,7 @@ public final class PanelGuard {
       return RoutingContext::next;
     }
     AdminBearer admin = new AdminBearer(Config.string(config, Config.ADMIN_TOKEN));
-    MirrorSentinel sentinel = new MirrorSentinel(redis);
+    MirrorContract.Probe sentinel = new MirrorContract.Probe(redis);
     return ctx -> {
       if (!admin.matches(ctx)) {
         ctx.next();

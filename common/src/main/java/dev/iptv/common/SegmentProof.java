@@ -16,7 +16,7 @@ import java.util.Base64;
  *   <li>{@code n}: {@code e - ttl - }{@value #SLACK_S}: a proof whose {@code n} is not yet past
  *       lies further ahead than any proof this suite issues, and is refused (a forged or replayed
  *       far-future expiry never opens anything);</li>
- *   <li>{@code t}: the viewer session that polled ({@link ViewerSession#id}): a proof is bound to
+ *   <li>{@code t}: the viewer session that polled ({@link dev.iptv.contract.AuthContract#sessionId}): a proof is bound to
  *       one player of one token, and the front's segment log names it;</li>
  *   <li>{@code s}: {@code base64url(md5("{e}:{n}:{channel}:{t} {secret}"))} without padding.</li>
  * </ul>

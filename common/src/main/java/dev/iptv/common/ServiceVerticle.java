@@ -60,13 +60,14 @@ public abstract class ServiceVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       Http.installErrorHandler(router);
-      String host = Config.string(config(), Config.BIND_HOST);
-      HttpGuard guard;
+      HttpSettings http;
       try {
-        guard = HttpGuard.of(config());
+        http = HttpSettings.from(config());
       } catch (IllegalArgumentException e) {
         return Future.failedFuture(e);
       }
+      String host = http.bindHost();
+      HttpGuard guard = HttpGuard.of(http);
       guard.watch(router);
       return guard.install(vertx, vertx.createHttpServer(guard.options(new HttpServerOptions().setCompressionSupported(false)
           .setTcpNoDelay(true).setHost(host).setPort(port))))

@@ -1,7 +1,7 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.MonitorKeys;
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentServed;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -107,7 +107,7 @@ final class ByteLedger {
     Map<String, Long> batch = pending;
     pending = new HashMap<>();
     List<Request> requests = new ArrayList<>(batch.size());
-    batch.forEach((id, bytes) -> requests.add(Request.cmd(Command.INCRBY).arg(MonitorKeys.streamBytes(id)).arg(bytes)));
+    batch.forEach((id, bytes) -> requests.add(Request.cmd(Command.INCRBY).arg(MonitorContract.bytesKey(id)).arg(bytes)));
     return redis.batch(requests)
       .<Void>map(r -> {
         if (flushFailing) {

@@ -1,5 +1,6 @@
 package dev.iptv.monitor;
 
+import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -85,20 +86,18 @@ final class MonitorMeters {
     });
   }
 
-  void streamEvent(String event, String node, String mode) {
+  void streamEvent(Kind event, String node, String mode) {
     String n = node == null ? "" : node;
     switch (event) {
-      case "started" -> counter("iptv.stream.starts", "streams started", "node", n, "mode", mode == null ? "" : mode)
+      case STARTED -> counter("iptv.stream.starts", "streams started", "node", n, "mode", mode == null ? "" : mode)
         .increment();
-      case "stopped" -> counter("iptv.stream.stops", "streams stopped", "node", n).increment();
-      case "failed" -> counter("iptv.stream.failures", "streams that failed to start or died for good", "node", n)
+      case STOPPED -> counter("iptv.stream.stops", "streams stopped", "node", n).increment();
+      case FAILED -> counter("iptv.stream.failures", "streams that failed to start or died for good", "node", n)
         .increment();
-      case "restarted" -> counter("iptv.stream.restarts", "streams restarted after their FFmpeg died", "node", n)
+      case RESTARTED -> counter("iptv.stream.restarts", "streams restarted after their FFmpeg died", "node", n)
         .increment();
-      case "disk_full" -> counter("iptv.disk.full", "FFmpeg found no space left on the HLS disk (ENOSPC)", "node", n)
+      case DISK_FULL -> counter("iptv.disk.full", "FFmpeg found no space left on the HLS disk (ENOSPC)", "node", n)
         .increment();
-      default -> {
-      }
     }
   }
 

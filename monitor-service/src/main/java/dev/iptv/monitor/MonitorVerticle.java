@@ -1,14 +1,23 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Epoch;
-import dev.iptv.common.Addresses;
 import dev.iptv.common.AdminBearer;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
+import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.common.RedisSupport;
-import dev.iptv.common.SegmentServed;
 import dev.iptv.common.ServiceVerticle;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.LimitHit;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.MirrorContract.RedisRestored;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentBatch;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.StreamEvent;
 import dev.iptv.monitor.history.History;
 import dev.iptv.monitor.mirror.RedisMirror;
 import dev.iptv.monitor.pg.Db;
@@ -31,14 +40,13 @@ import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * monitor-service: health of the suite and its dependencies, the cluster's stats, Prometheus
@@ -72,6 +80,7 @@ public class MonitorVerticle extends ServiceVerticle {
   /** A {@code disk_full} event fails the {@code disk} check of health for this long. */
   static final long DISK_FULL_HOLD_MS = 60_000;
 
+  private MonitorSettings settings;
   private Redis redisClient;
   private RedisAPI redis;
   private String node;
@@ -109,10 +118,14 @@ public class MonitorVerticle extends ServiceVerticle {
 
   @Override
   protected Future<Router> setUp() {
-    String redisUrl = Config.string(config(), Config.REDIS_URL);
-    redisClient = RedisSupport.client(vertx, redisUrl);
+    try {
+      settings = MonitorSettings.from(config());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    redisClient = RedisSupport.client(vertx, settings.redisUrl());
     redis = RedisAPI.api(redisClient);
-    ffmpeg = new FfmpegProbe(vertx, Config.string(config(), Config.FFMPEG));
+    ffmpeg = new FfmpegProbe(vertx, settings.ffmpeg());
     ffmpeg.probe(); // cached for /api/health, which waits for this first answer if asked before it
     registry = Metrics.vertxRegistry();
     ownRegistry = registry == null;
@@ -122,33 +135,31 @@ public class MonitorVerticle extends ServiceVerticle {
     }
     meters = new MonitorMeters(registry);
     hub = new EventHub(context);
-    adminBearer = new AdminBearer(Config.string(config(), Config.ADMIN_TOKEN));
-    hlsDir = Path.of(Config.string(config(), Config.HLS_DIR));
-    diskMinFreeBytes = Config.integer(config(), Config.DISK_MIN_FREE_MB) * 1024L * 1024L;
+    adminBearer = new AdminBearer(settings.adminToken());
+    hlsDir = settings.hlsDir();
+    diskMinFreeBytes = settings.diskMinFreeBytes();
     census = new StreamCensus(redisClient, snapshot -> meters.channels(snapshot));
 
     return vertx.executeBlocking(() -> {
-      node = nodeName();
+      node = Config.effective(config(), Config.NODE_NAME);
       return DashboardPage.load();
     }, false).compose(page -> {
       dashboardPage = page;
-      String pgUrl = Config.string(config(), Config.PG_URL);
-      mirror = new RedisMirror(redisClient, null, pgUrl != null && !pgUrl.isBlank(), node,
-        event -> vertx.eventBus().publish(Addresses.MONITOR_EVENTS, event));
+      mirror = new RedisMirror(redisClient, null, settings.pg(), node,
+        event -> vertx.eventBus().publish(MirrorContract.EVENTS, event));
       reporter = new NodeReporter(vertx, redisClient, new HostSampler(Path.of("/proc"),
-        Path.of(Config.string(config(), Config.HLS_DIR)), System.currentTimeMillis()), node, () -> ledger.bandwidth());
+        settings.hlsDir(), System.currentTimeMillis()), node, () -> ledger.bandwidth());
       ledger = new ByteLedger(redisClient, meters, this::toHistory);
       // nginx's records (file or syslog) name no user: the viewer directory does.
       Consumer<SegmentServed> fromNginx = r -> ledger.record(viewers.resolve(r));
       Counter rejected = meters.counter("iptv.segment.log.rejected", "segment log lines that were not iptv_segments records");
       segmentLog = new SegmentLog(vertx, fromNginx, rejected);
-      String logFile = Config.string(config(), Config.SEGMENT_LOG_FILE);
-      if (logFile != null && !logFile.isBlank()) {
-        segmentFile = new SegmentLogFile(vertx, Path.of(logFile.trim()), fromNginx, rejected);
+      if (settings.segmentLogFile() != null) {
+        segmentFile = new SegmentLogFile(vertx, settings.segmentLogFile(), fromNginx, rejected);
       }
       registerGauges();
       return Future.join(startHistory(), consumers(), segmentLog.listen(
-          Config.string(config(), Config.SEGMENT_LOG_HOST), Config.integer(config(), Config.SEGMENT_LOG_PORT)),
+          settings.segmentLogHost(), settings.segmentLogPort()),
         segmentFile == null ? Future.succeededFuture() : segmentFile.start(),
         reportNode(), census.take(true).recover(err -> Future.succeededFuture()));
     }).compose(v -> mirror.check().onComplete(ar -> mirror.reconcile())).map(v -> {
@@ -163,12 +174,12 @@ public class MonitorVerticle extends ServiceVerticle {
 
   private Router routes() {
     Router router = Router.router(vertx);
-    Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
+    Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
     // Census, hub and reporter state belong to this verticle's event loop (see onOwnContext).
     Handler<RoutingContext> own = onOwnContext();
     router.get("/api/health").handler(own).handler(this::health);
     router.get("/api/stats").handler(own).handler(admin).handler(this::stats);
-    if (Config.bool(config(), Config.METRICS_PUBLIC)) {
+    if (settings.metricsPublic()) {
       router.get("/metrics").handler(own).handler(PrometheusScrapingHandler.create(registry));
     } else {
       router.get("/metrics").handler(own).handler(admin).handler(PrometheusScrapingHandler.create(registry));
@@ -213,36 +224,15 @@ public class MonitorVerticle extends ServiceVerticle {
 
   // --- start -----------------------------------------------------------------------------------
 
-  private static String nodeNameFromHost() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env.trim();
-    }
-    try {
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-    } catch (IOException e) {
-      try {
-        return java.net.InetAddress.getLocalHost().getHostName();
-      } catch (IOException e2) {
-        return "node";
-      }
-    }
-  }
-
-  private String nodeName() {
-    String set = Config.string(config(), Config.NODE_NAME);
-    return set != null && !set.isBlank() ? set.trim() : nodeNameFromHost();
-  }
-
   /** History on when IPTV_PG_URL is set: migrations at start, retried while PostgreSQL is away. */
   private Future<Void> startHistory() {
-    String url = Config.string(config(), Config.PG_URL);
-    if (url == null || url.isBlank()) {
+    String url = settings.pgUrl();
+    if (url == null) {
       historyError = "history is off: set " + Config.PG_URL;
       log.warn("{} is not set: history, and restoring Redis after it loses its data, are off", Config.PG_URL);
       return Future.succeededFuture();
     }
-    db = Db.create(vertx, url, Config.string(config(), Config.PG_SCHEMA));
+    db = Db.create(vertx, url, settings.pgSchema());
     historyError = "history is not ready: PostgreSQL " + db.where() + " not reached yet";
     return migrate();
   }
@@ -250,7 +240,7 @@ public class MonitorVerticle extends ServiceVerticle {
   private Future<Void> migrate() {
     return db.migrate()
       .<Void>map(version -> {
-        history = new History(db, Config.integer(config(), Config.HISTORY_RETENTION_DAYS));
+        history = new History(db, settings.historyRetentionDays());
         historyError = null;
         log.info("history on: PostgreSQL {} at schema version {}", db.where(), version);
         mirror.attach(db);
@@ -275,13 +265,13 @@ public class MonitorVerticle extends ServiceVerticle {
 
   private Future<Void> consumers() {
     return Future.join(List.of(
-      vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_EVENTS, m -> onEvent(m, "stream")).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.LIMIT_EVENTS, m -> onEvent(m, "limit")).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.MONITOR_EVENTS, m -> onEvent(m, "monitor")).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.SEGMENTS_SERVED, this::onSegment).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.VIEWER_POLLS, m -> viewers.poll(m.body())).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.USERS_CHANGED, m -> mirrorFeed(m, true)).completion(),
-      vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, m -> mirrorFeed(m, false)).completion()
+      vertx.eventBus().<JsonObject>consumer(StreamContract.EVENTS, m -> onEvent(m, StreamEvent::fromJson)).completion(),
+      vertx.eventBus().<JsonObject>consumer(AuthContract.LIMIT_EVENTS, m -> onEvent(m, LimitHit::fromJson)).completion(),
+      vertx.eventBus().<JsonObject>consumer(MirrorContract.EVENTS, m -> onEvent(m, RedisRestored::fromJson)).completion(),
+      vertx.eventBus().<JsonObject>consumer(MonitorContract.SEGMENTS_SERVED, this::onSegment).completion(),
+      vertx.eventBus().<JsonObject>consumer(StreamContract.VIEWER_POLLS, m -> viewers.poll(m.body())).completion(),
+      vertx.eventBus().<JsonObject>consumer(AuthContract.USERS_CHANGED, m -> mirrorFeed(m, true)).completion(),
+      vertx.eventBus().<JsonObject>consumer(ChannelContract.CHANNELS_CHANGED, m -> mirrorFeed(m, false)).completion()
     )).mapEmpty();
   }
 
@@ -327,8 +317,7 @@ public class MonitorVerticle extends ServiceVerticle {
     timers.add(vertx.setPeriodic(15_000, id -> hub.keepAlive()));
     timers.add(vertx.setPeriodic(60_000, id -> viewers.prune(System.currentTimeMillis() / 1000.0)));
     timers.add(vertx.setPeriodic(FFMPEG_PROBE_MS, id -> ffmpeg.probe()));
-    long reconcileMs = Math.max(10, Config.integer(config(), Config.MIRROR_RECONCILE_S)) * 1000L;
-    timers.add(vertx.setPeriodic(reconcileMs, id -> mirror.reconcile()));
+    timers.add(vertx.setPeriodic(settings.mirrorReconcileMs(), id -> mirror.reconcile()));
     timers.add(vertx.setPeriodic(60_000, 3_600_000, id -> {
       if (history != null) {
         history.maintenance().onFailure(err -> log.warn("history maintenance failed: {}", err.toString()));
@@ -374,30 +363,35 @@ public class MonitorVerticle extends ServiceVerticle {
 
   // --- event bus -------------------------------------------------------------------------------
 
-  private void onEvent(Message<JsonObject> m, String source) {
+  /**
+   * A stream, limit or mirror event, read by its contract ({@code read} fails naming a bad field):
+   * meters, and as it came (with a {@code ts}) to the dashboard and the history.
+   */
+  private void onEvent(Message<JsonObject> m, Function<JsonObject, Record> read) {
     JsonObject body = m.body();
-    if (body == null || !(body.getValue("event") instanceof String kind)) {
-      log.debug("ignored a {} event without 'event': {}", source, body);
+    Record event;
+    try {
+      event = read.apply(body == null ? new JsonObject() : body);
+    } catch (BadMessage err) {
+      log.debug("ignored an event on {}: {}", m.address(), err.getMessage());
       return;
     }
     JsonObject e = body.copy();
     if (!(e.getValue("ts") instanceof Number)) {
       e.put("ts", Epoch.now());
     }
-    if ("stream".equals(source) && "disk_full".equals(kind)) {
-      long now = System.currentTimeMillis();
-      if (now - lastDiskFullMs > 10_000) { // one line per burst: every channel of a full disk reports it
-        log.error("disk full on node {} writing {} (channel {}): {}", e.getValue("node"), e.getValue("path"),
-          e.getValue("channel_id"), e.getValue("reason"));
+    if (event instanceof StreamEvent se) {
+      if (se.kind() == StreamEvent.Kind.DISK_FULL) {
+        long now = System.currentTimeMillis();
+        if (now - lastDiskFullMs > 10_000) { // one line per burst: every channel of a full disk reports it
+          log.error("disk full on node {} writing {} (channel {}): {}", se.node(), se.path(), se.channelId(), se.reason());
+        }
+        lastDiskFullMs = now;
+        lastDiskFull = e;
       }
-      lastDiskFullMs = now;
-      lastDiskFull = e;
-    }
-    switch (source) {
-      case "stream" -> meters.streamEvent(kind, text(e.getValue("node")), text(e.getValue("mode")));
-      case "limit" -> meters.limitHit();
-      default -> {
-      }
+      meters.streamEvent(se.kind(), se.node(), se.mode());
+    } else if (event instanceof LimitHit) {
+      meters.limitHit();
     }
     hub.event(e);
     if (history != null) {
@@ -405,30 +399,14 @@ public class MonitorVerticle extends ServiceVerticle {
     }
   }
 
-  private static String text(Object v) {
-    return v == null ? null : v.toString();
-  }
-
   private void onSegment(Message<JsonObject> m) {
     if (m.body() == null) {
       return;
     }
-    if (m.body().getValue(SegmentServed.BATCH) instanceof JsonArray batch) {
-      for (Object r : batch) {
-        if (r instanceof JsonObject o) {
-          onSegment(o);
-        }
-      }
-    } else {
-      onSegment(m.body());
-    }
-  }
-
-  private void onSegment(JsonObject record) {
-    try {
-      ledger.record(viewers.resolve(SegmentServed.fromJson(record)));
-    } catch (IllegalArgumentException e) {
-      log.debug("ignored a segment record: {}", e.getMessage());
+    SegmentBatch batch = SegmentBatch.fromJson(m.body());
+    batch.records().forEach(r -> ledger.record(viewers.resolve(r)));
+    if (batch.rejected() > 0) {
+      log.debug("ignored {} segment records: {}", batch.rejected(), batch.firstProblem());
     }
   }
 

@@ -1,7 +1,7 @@
 package dev.iptv.monitor;
 
 import dev.iptv.common.Epoch;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.MonitorContract;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Samples this node (on a worker thread) and publishes its figures for the cluster:
- * {@code node:{name}:stats} (JSON, TTL {@link MonitorKeys#NODE_STATS_TTL_S} s), {@code
+ * {@code node:{name}:stats} (JSON, TTL {@link MonitorContract#NODE_STATS_TTL_S} s), {@code
  * node:{name}:last_seen} (TTL one day) and membership of {@code nodes:all}. Reads every node back
  * for {@code /api/stats} and the dashboard: a member whose stats key lives is up, one with only its
  * last_seen left is down, one with neither is forgotten (SREM).
@@ -61,11 +61,11 @@ final class NodeReporter {
         .put("served_bytes_per_s", servedBandwidth.getAsLong());
       local = figures;
       List<Request> writes = List.of(
-        Request.cmd(Command.SET).arg(MonitorKeys.nodeStats(node)).arg(figures.encode())
-          .arg("EX").arg(MonitorKeys.NODE_STATS_TTL_S),
-        Request.cmd(Command.SET).arg(MonitorKeys.nodeLastSeen(node)).arg(Epoch.text(now))
-          .arg("EX").arg(MonitorKeys.NODE_LAST_SEEN_TTL_S),
-        Request.cmd(Command.SADD).arg(MonitorKeys.NODES_ALL).arg(node));
+        Request.cmd(Command.SET).arg(MonitorContract.nodeStatsKey(node)).arg(figures.encode())
+          .arg("EX").arg(MonitorContract.NODE_STATS_TTL_S),
+        Request.cmd(Command.SET).arg(MonitorContract.nodeLastSeenKey(node)).arg(Epoch.text(now))
+          .arg("EX").arg(MonitorContract.NODE_LAST_SEEN_TTL_S),
+        Request.cmd(Command.SADD).arg(MonitorContract.NODES_ALL).arg(node));
       return redis.batch(writes)
         .onSuccess(r -> {
           if (publishFailing) {
@@ -89,7 +89,7 @@ final class NodeReporter {
    * This node's own entry is its freshest local sample.
    */
   Future<List<JsonObject>> nodes() {
-    return redis.send(Request.cmd(Command.SMEMBERS).arg(MonitorKeys.NODES_ALL)).compose(members -> {
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(MonitorContract.NODES_ALL)).compose(members -> {
       List<String> names = new ArrayList<>();
       members.forEach(m -> names.add(m.toString()));
       if (local != null && !names.contains(node)) {
@@ -98,8 +98,8 @@ final class NodeReporter {
       names.sort(StreamCensus::compareIds);
       List<String> keys = new ArrayList<>();
       for (String n : names) {
-        keys.add(MonitorKeys.nodeStats(n));
-        keys.add(MonitorKeys.nodeLastSeen(n));
+        keys.add(MonitorContract.nodeStatsKey(n));
+        keys.add(MonitorContract.nodeLastSeenKey(n));
       }
       return Rx.mget(redis, keys).compose(values -> {
         List<JsonObject> out = new ArrayList<>();
@@ -123,7 +123,7 @@ final class NodeReporter {
         if (forgotten.isEmpty()) {
           return Future.succeededFuture(out);
         }
-        Request srem = Request.cmd(Command.SREM).arg(MonitorKeys.NODES_ALL);
+        Request srem = Request.cmd(Command.SREM).arg(MonitorContract.NODES_ALL);
         forgotten.forEach(srem::arg);
         return redis.send(srem).map(r -> out);
       });

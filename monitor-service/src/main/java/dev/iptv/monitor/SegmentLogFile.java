@@ -1,6 +1,6 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.MonitorContract.SegmentServed;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

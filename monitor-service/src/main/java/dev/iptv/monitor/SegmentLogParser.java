@@ -1,6 +1,7 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MonitorContract.SegmentServed;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +23,7 @@ final class SegmentLogParser {
   private static final Pattern HEADER = Pattern.compile(
     "^<\\d{1,3}>(?:[A-Z][a-z]{2} [ 0-9]\\d \\d\\d:\\d\\d:\\d\\d )?(?:[^\\s:]+ )?[^\\s:]{1,64}: ");
   private static final Pattern MESSAGE = Pattern.compile(
-    "^(\\d{1,12}(?:\\.\\d{1,6})?) (\\d{1,20}) ([0-9A-Fa-f:.]{2,45}) (\\d{1,15}) (\\d{3})(?: \"((?:[^\"\\\\]|\\\\.){0,512})\")?\\s*$");
+    "^(\\d{1,12}(?:\\.\\d{1,6})?) (" + ChannelContract.ID_REGEX + ") ([0-9A-Fa-f:.]{2,45}) (\\d{1,15}) (\\d{3})(?: \"((?:[^\"\\\\]|\\\\.){0,512})\")?\\s*$");
 
   private SegmentLogParser() {
   }

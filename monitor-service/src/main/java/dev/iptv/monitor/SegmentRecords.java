@@ -1,6 +1,6 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.MonitorContract.SegmentServed;
 import io.micrometer.core.instrument.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

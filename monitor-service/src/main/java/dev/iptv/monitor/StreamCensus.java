@@ -1,8 +1,9 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.ChannelSchema;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.StreamContract;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
 /**
  * Counts what runs, cluster-wide, from Redis: the streams (a stream runs while
  * {@code stream:{id}:pid} exists, found by SCAN), their node and mode, their viewers (members of
- * {@code stream:{id}:viewers} scored within the last {@link #VIEWER_WINDOW_S} s) and their
+ * {@code stream:{id}:viewers} scored within the last {@link StreamContract#VIEWER_WINDOW_S} s) and their
  * bandwidth, computed from samples of the cluster-wide {@code stream:{id}:bytes} counter over the
  * last {@link #BANDWIDTH_WINDOW_MS} ms and written back as {@code stream:{id}:bandwidth}.
  *
@@ -31,7 +32,6 @@ import java.util.function.Consumer;
  */
 final class StreamCensus {
 
-  static final int VIEWER_WINDOW_S = 60;
   static final long BANDWIDTH_WINDOW_MS = 10_000;
 
   /** One running stream. */
@@ -103,7 +103,7 @@ final class StreamCensus {
     if (inFlight != null) {
       return inFlight;
     }
-    Future<Snapshot> f = Rx.scan(redis, MonitorKeys.STREAM_PID_PATTERN)
+    Future<Snapshot> f = Rx.scan(redis, StreamContract.PID_SCAN)
       .compose(keys -> read(keys, publish))
       .onSuccess(s -> {
         latest = s;
@@ -117,7 +117,7 @@ final class StreamCensus {
   private Future<Snapshot> read(Set<String> pidKeys, boolean publish) {
     List<String> ids = new ArrayList<>();
     for (String k : pidKeys) {
-      String id = MonitorKeys.channelOfPidKey(k);
+      String id = StreamContract.channelOfPidKey(k);
       if (id != null) {
         ids.add(id);
       }
@@ -129,19 +129,19 @@ final class StreamCensus {
     }
     List<String> keys = new ArrayList<>(ids.size() * FIELDS);
     for (String id : ids) {
-      keys.add(Keys.streamPid(id));
-      keys.add(Keys.streamStarted(id));
-      keys.add(MonitorKeys.streamNode(id));
-      keys.add(MonitorKeys.streamMode(id));
-      keys.add(MonitorKeys.streamBytes(id));
-      keys.add(MonitorKeys.streamBandwidth(id));
-      keys.add(Keys.channel(id));
-      keys.add(StreamKeys.restarts(id));
+      keys.add(StreamContract.pidKey(id));
+      keys.add(StreamContract.startedKey(id));
+      keys.add(StreamContract.nodeKey(id));
+      keys.add(StreamContract.modeKey(id));
+      keys.add(MonitorContract.bytesKey(id));
+      keys.add(MonitorContract.bandwidthKey(id));
+      keys.add(ChannelContract.channelKey(id));
+      keys.add(StreamContract.restartsKey(id));
     }
-    String min = Long.toString(now / 1000 - VIEWER_WINDOW_S);
+    String min = Long.toString(now / 1000 - StreamContract.VIEWER_WINDOW_S);
     List<Request> counts = new ArrayList<>(ids.size());
     for (String id : ids) {
-      counts.add(Request.cmd(Command.ZCOUNT).arg(MonitorKeys.streamViewers(id)).arg(min).arg("+inf"));
+      counts.add(Request.cmd(Command.ZCOUNT).arg(StreamContract.viewersKey(id)).arg(min).arg("+inf"));
     }
     return Rx.mget(redis, keys).compose(values -> redis.batch(counts).compose(viewerCounts -> {
       List<Stream> streams = new ArrayList<>(ids.size());
@@ -155,8 +155,8 @@ final class StreamCensus {
         if (local != null) {
           bandwidth = local;
           if (publish) {
-            writes.add(Request.cmd(Command.SET).arg(MonitorKeys.streamBandwidth(id)).arg(Math.round(local))
-              .arg("EX").arg(15));
+            writes.add(Request.cmd(Command.SET).arg(MonitorContract.bandwidthKey(id)).arg(Math.round(local))
+              .arg("EX").arg(MonitorContract.BANDWIDTH_TTL_S));
           }
         } else {
           Double shared = Rx.parseDouble(values.get(o + 5));
@@ -206,7 +206,7 @@ final class StreamCensus {
       return null;
     }
     try {
-      Object name = new JsonObject(json).getValue("name");
+      Object name = new JsonObject(json).getValue(ChannelSchema.NAME);
       return name == null ? null : name.toString();
     } catch (DecodeException | ClassCastException e) {
       return null;

@@ -1,6 +1,8 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract.ViewerPoll;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Iterator;
@@ -10,7 +12,7 @@ import java.util.Map;
 /**
  * Who a segment request belongs to. nginx logs a segment with the client's address and User-Agent
  * but cannot know the user: the segment proof is per channel. stream-service knows the user at each
- * playlist poll and publishes it ({@link dev.iptv.common.Addresses#VIEWER_POLLS}); this directory
+ * playlist poll and publishes it ({@link dev.iptv.contract.StreamContract#VIEWER_POLLS}); this directory
  * keeps the last user seen per (channel, address, User-Agent), and per (channel, address) as a
  * fallback, for {@link #FORGET_S} seconds, and names the user of the records that come without one.
  * Runs on the verticle's event loop.
@@ -35,17 +37,17 @@ final class ViewerDirectory {
     }
   };
 
-  /** A poll {@code {"username","channel_id","ip","user_agent","ts"}}; anything malformed is ignored. */
+  /** A poll ({@link ViewerPoll}); anything malformed is ignored. */
   void poll(JsonObject p) {
-    if (p == null || !(p.getValue("username") instanceof String user) || user.isEmpty() || user.length() > 64
-        || !(p.getValue("channel_id") instanceof String channel) || !(p.getValue("ip") instanceof String ip)) {
+    ViewerPoll poll;
+    try {
+      poll = ViewerPoll.fromJson(p == null ? new JsonObject() : p);
+    } catch (BadMessage e) {
       return;
     }
-    double at = p.getValue("ts") instanceof Number n ? n.doubleValue() : System.currentTimeMillis() / 1000.0;
-    Seen s = new Seen(user, at);
-    String ua = p.getValue("user_agent") instanceof String u ? u : "";
-    seen.put(key(channel, ip, ua), s);
-    seen.put(key(channel, ip, null), s);
+    Seen s = new Seen(poll.username(), poll.ts());
+    seen.put(key(poll.channelId(), poll.ip(), poll.userAgent()), s);
+    seen.put(key(poll.channelId(), poll.ip(), null), s);
   }
 
   /** The record, with its user named when it came without one and a poll tells who it is. */

@@ -1,8 +1,9 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Addresses;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -37,12 +38,12 @@ class DashboardTest {
   }
 
   private void stream(String id, String name, long now, int viewers, String mode) {
-    await(redis.mset(List.of(Keys.streamPid(id), "31" + id, Keys.streamStarted(id), (now - 4000) + ".250",
-      MonitorKeys.streamNode(id), Support.NODE, MonitorKeys.streamMode(id), mode,
-      MonitorKeys.streamBytes(id), "7340032000",
-      Keys.channel(id), new JsonObject().put("channel_id", id).put("name", name).encode())));
+    await(redis.mset(List.of(StreamContract.pidKey(id), "31" + id, StreamContract.startedKey(id), (now - 4000) + ".250",
+      StreamContract.nodeKey(id), Support.NODE, StreamContract.modeKey(id), mode,
+      MonitorContract.bytesKey(id), "7340032000",
+      ChannelContract.channelKey(id), new JsonObject().put("channel_id", id).put("name", name).encode())));
     for (int i = 0; i < viewers; i++) {
-      await(redis.zadd(List.of(MonitorKeys.streamViewers(id), Long.toString(now - i), "session-" + i)));
+      await(redis.zadd(List.of(StreamContract.viewersKey(id), Long.toString(now - i), "session-" + i)));
     }
   }
 
@@ -76,14 +77,14 @@ class DashboardTest {
       assertEquals(Boolean.TRUE, chrome.eval("!!document.querySelector('#nodes tr[data-node=\"" + Support.NODE + "\"]')"));
 
       // live: a new viewer, a stream event and a limit hit reach the open page without a reload
-      await(redis.zadd(List.of(MonitorKeys.streamViewers("48681"), Long.toString(now), "session-new")));
-      await(redis.incrby(MonitorKeys.streamBytes("48681"), "2500000"));
-      vertx.eventBus().publish(Addresses.STREAM_EVENTS, new JsonObject().put("event", "restarted")
+      await(redis.zadd(List.of(StreamContract.viewersKey("48681"), Long.toString(now), "session-new")));
+      await(redis.incrby(MonitorContract.bytesKey("48681"), "2500000"));
+      vertx.eventBus().publish(StreamContract.EVENTS, new JsonObject().put("event", "restarted")
         .put("channel_id", "87827").put("node", Support.NODE).put("mode", "transcode").put("reason", "ffmpeg exited")
         .put("ts", now));
-      vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit")
+      vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit")
         .put("username", "john123").put("channel_id", "48681").put("ts", now));
-      vertx.eventBus().publish(Addresses.STREAM_EVENTS, new JsonObject().put("event", "disk_full")
+      vertx.eventBus().publish(StreamContract.EVENTS, new JsonObject().put("event", "disk_full")
         .put("channel_id", "48681").put("node", Support.NODE).put("path", "/var/lib/iptv/hls/stream_48681_9.ts")
         .put("reason", "No space left on device").put("ts", now));
       chrome.await(Duration.ofSeconds(15),

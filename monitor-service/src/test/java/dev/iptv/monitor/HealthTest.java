@@ -1,14 +1,14 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -155,7 +155,7 @@ class HealthTest {
     JsonObject event = new JsonObject().put("event", "disk_full").put("channel_id", "48681").put("node", "n1")
       .put("path", "/var/lib/iptv/hls/stream_48681_12.ts").put("reason", "No space left on device")
       .put("ts", System.currentTimeMillis() / 1000.0);
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, event);
+    vertx.eventBus().publish(StreamContract.EVENTS, event);
     Support.eventually(Duration.ofSeconds(5), "health degraded by the event", () ->
       await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").send()).statusCode() == 503);
     assertOnlyStatus(get(vertx, port, 503, null), "degraded");

@@ -1,7 +1,9 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Addresses;
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.history.History;
 import dev.iptv.monitor.pg.Db;
 import dev.iptv.testing.TestEnv;
@@ -66,12 +68,12 @@ class HistoryTest {
     Support.deploy(vertx, Support.withPg(Support.config(port), SCHEMA));
     Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA)); // a second monitor
     double t0 = System.currentTimeMillis() / 1000.0 - 60;
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, event("started", "48681", t0));
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, event("restarted", "48681", t0 + 10).put("mode", "transcode")
+    vertx.eventBus().publish(StreamContract.EVENTS, event("started", "48681", t0));
+    vertx.eventBus().publish(StreamContract.EVENTS, event("restarted", "48681", t0 + 10).put("mode", "transcode")
       .put("reason", "ffmpeg exited with 1"));
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, event("stopped", "48681", t0 + 20).put("reason", "idle"));
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, event("started", "87827", t0 + 30));
-    vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "alice")
+    vertx.eventBus().publish(StreamContract.EVENTS, event("stopped", "48681", t0 + 20).put("reason", "idle"));
+    vertx.eventBus().publish(StreamContract.EVENTS, event("started", "87827", t0 + 30));
+    vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "alice")
       .put("channel_id", "48681").put("ts", t0 + 40));
 
     AtomicReference<JsonObject> page = new AtomicReference<>();
@@ -113,9 +115,9 @@ class HistoryTest {
   void viewers(Vertx vertx) {
     int port = TestEnv.freePort();
     Support.deploy(vertx, Support.withPg(Support.config(port), SCHEMA));
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, SegmentServed.now("48681", 1000, "198.51.100.7", "alice", "VLC/3").toJson());
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, SegmentServed.now("48681", 2500, "198.51.100.7", "alice", "VLC/3").toJson());
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, SegmentServed.now("48681", 700, "198.51.100.8", "bob", "Kodi").toJson());
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentServed.now("48681", 1000, "198.51.100.7", "alice", "VLC/3").toJson());
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentServed.now("48681", 2500, "198.51.100.7", "alice", "VLC/3").toJson());
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentServed.now("48681", 700, "198.51.100.8", "bob", "Kodi").toJson());
     AtomicReference<JsonArray> rows = new AtomicReference<>();
     Support.eventually(Duration.ofSeconds(20), "alice's viewer session", () -> {
       rows.set(get(vertx, port, "/api/history/viewers?user=alice").bodyAsJsonObject().getJsonArray("viewers"));
@@ -202,14 +204,14 @@ class HistoryTest {
     int viewers = 300;
     double t0 = System.currentTimeMillis() / 1000.0 - 3600;
     for (int i = 0; i < events; i++) {
-      vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u" + i)
+      vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u" + i)
         .put("channel_id", "48681").put("ts", t0 + i / 1000.0));
     }
     JsonArray records = new JsonArray();
     for (int i = 0; i < viewers; i++) {
       records.add(SegmentServed.now("48681", 1000 + i, "198.51." + (i / 250) + "." + (i % 250 + 1), "v" + i, "VLC/3").toJson());
     }
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put(SegmentServed.BATCH, records));
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put(MonitorContract.SegmentBatch.RECORDS, records));
     Support.eventually(Duration.ofSeconds(30), "every event heard", () -> get(vertx, port, "/metrics").bodyAsString()
       .contains("iptv_limit_hits_total " + events + ".0"));
 

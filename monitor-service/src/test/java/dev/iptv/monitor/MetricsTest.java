@@ -1,9 +1,8 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -53,8 +52,8 @@ class MetricsTest {
   @DisplayName("metrics serve Prometheus text with HTTP latency histograms by route and the suite's stream meters")
   void scrape() {
     long now = System.currentTimeMillis() / 1000;
-    await(redis.mset(List.of(Keys.streamPid("48681"), "99", MonitorKeys.streamNode("48681"), "n1")));
-    await(redis.zadd(List.of(MonitorKeys.streamViewers("48681"), Long.toString(now), "a", Long.toString(now), "b")));
+    await(redis.mset(List.of(StreamContract.pidKey("48681"), "99", StreamContract.nodeKey("48681"), "n1")));
+    await(redis.zadd(List.of(StreamContract.viewersKey("48681"), Long.toString(now), "a", Long.toString(now), "b")));
     int port = TestEnv.freePort();
     Support.deploy(vertx, Support.config(port));
     for (int i = 0; i < 3; i++) {
@@ -62,10 +61,10 @@ class MetricsTest {
     }
     JsonObject started = new JsonObject().put("event", "started").put("channel_id", "48681").put("node", "n1")
       .put("mode", "copy").put("reason", "viewer").put("ts", now);
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, started);
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, started.copy().put("event", "restarted"));
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, started.copy().put("event", "failed"));
-    vertx.eventBus().publish(Addresses.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u")
+    vertx.eventBus().publish(StreamContract.EVENTS, started);
+    vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "restarted"));
+    vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "failed"));
+    vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u")
       .put("channel_id", "48681").put("ts", now));
 
     Support.eventually(Duration.ofSeconds(10), "stream meters in the scrape", () -> {

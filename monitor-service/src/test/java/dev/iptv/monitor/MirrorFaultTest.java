@@ -2,9 +2,9 @@ package dev.iptv.monitor;
 
 import dev.iptv.auth.AuthVerticle;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
 import dev.iptv.playlist.PlaylistVerticle;
 import dev.iptv.testing.TcpGate;
 import dev.iptv.testing.TestEnv;
@@ -239,8 +239,8 @@ class MirrorFaultTest {
     Support.flushTestDb(redis);
     Suite first = startSuite(redisUrl);
     panelWrites(first);
-    Set<String> keys = Set.of(Keys.user("alice"), Keys.user("bob"), Keys.token(T1), Keys.token(T2),
-      Keys.channel("48681"), Keys.channel("87827"));
+    Set<String> keys = Set.of(AuthContract.userKey("alice"), AuthContract.userKey("bob"), AuthContract.tokenKey(T1), AuthContract.tokenKey(T2),
+      ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
     Support.eventually(Duration.ofSeconds(10), "the panel's six keys mirrored", () -> rows().keySet().equals(keys));
     Map<String, String> copy = rows();
 
@@ -258,8 +258,8 @@ class MirrorFaultTest {
     pending(send(second.playlist, "DELETE", "/api/channels/48681", null, true));
     assertEquals(401, send(second.auth, "GET", "/api/users", null, false).statusCode(), "no bearer: 401 as always");
     pause(3000); // three checks of the monitor, and its reconciliation, with PostgreSQL away
-    assertNull(get(redis, MonitorKeys.SENTINEL), "an empty Redis is never marked complete while PostgreSQL is away");
-    assertNull(get(redis, Keys.user("carol")), "nothing written by a refused request");
+    assertNull(get(redis, MirrorContract.SENTINEL), "an empty Redis is never marked complete while PostgreSQL is away");
+    assertNull(get(redis, AuthContract.userKey("carol")), "nothing written by a refused request");
     assertTrue(second.mirror().containsKey("pending"), second.mirror().encode());
     pending(send(second.auth, "GET", "/api/users", null, true));
 
@@ -274,7 +274,7 @@ class MirrorFaultTest {
     HttpResponse<String> list = playlist(second, T1);
     assertEquals(200, list.statusCode(), list.body());
     assertTrue(list.body().contains("MBC Pro aflam") && list.body().contains("beIN SPORT"), list.body());
-    assertTrue(MirrorSentinel.inStep(get(redis, MonitorKeys.SENTINEL)));
+    assertTrue(MirrorContract.inStep(get(redis, MirrorContract.SENTINEL)));
   }
 
   @Test
@@ -288,7 +288,7 @@ class MirrorFaultTest {
     panelWrites(s);
     Support.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
     Map<String, String> copy = rows();
-    pause(MirrorSentinel.PROBE_MS + 500); // the services' probes have seen the sentinel: a mirror runs
+    pause(MirrorContract.PROBE_MS + 500); // the services' probes have seen the sentinel: a mirror runs
     String before = playlist(s, T1).body();
     assertTrue(before.contains("MBC Pro aflam"), before);
 
@@ -304,13 +304,13 @@ class MirrorFaultTest {
     // A token this auth-service has not checked recently cannot be told from an unknown one until the restore.
     assertEquals(403, playlist(s, T2).statusCode());
     pause(2500);
-    assertNull(get(redis, MonitorKeys.SENTINEL));
-    assertNull(get(redis, Keys.channel("87827")), "nothing written by a refused request");
+    assertNull(get(redis, MirrorContract.SENTINEL));
+    assertNull(get(redis, ChannelContract.channelKey("87827")), "nothing written by a refused request");
 
     gate.open();
     Support.eventually(Duration.ofSeconds(20), "the users back", () -> Set.of("alice", "bob").equals(usernames(s)));
     assertEquals(200, playlist(s, T2).statusCode());
-    assertEquals("beIN SPORT", new JsonObject(get(redis, Keys.channel("87827"))).getString("name"));
+    assertEquals("beIN SPORT", new JsonObject(get(redis, ChannelContract.channelKey("87827"))).getString("name"));
     assertEquals(copy, rows());
   }
 
@@ -346,10 +346,10 @@ class MirrorFaultTest {
     assertEquals(200, put.statusCode(), put.body());
     assertEquals(200, send(s.auth, "DELETE", "/api/users/bob", null, true).statusCode());
     assertEquals(200, send(s.playlist, "PUT", "/api/channels/87827", channel("87827", "renamed"), true).statusCode());
-    Set<String> now = Set.of(Keys.user("alice"), Keys.token(T3), Keys.user("carol"), Keys.token(T4),
-      Keys.channel("48681"), Keys.channel("87827"));
+    Set<String> now = Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T3), AuthContract.userKey("carol"), AuthContract.tokenKey(T4),
+      ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
     Support.eventually(Duration.ofSeconds(10), "the copy follows the panel", () -> rows().keySet().equals(now)
-      && rows().get(Keys.channel("87827")).contains("renamed"));
+      && rows().get(ChannelContract.channelKey("87827")).contains("renamed"));
     Map<String, String> copy = rows();
 
     if (restartSuite) {
@@ -359,22 +359,22 @@ class MirrorFaultTest {
     Files.copy(old, privateRedis.dump(), StandardCopyOption.REPLACE_EXISTING);
     privateRedis.start();
     RedisAPI fresh = redis(observer, redisUrl);
-    assertTrue(get(fresh, Keys.user("bob")) != null && get(fresh, Keys.token(T1)) != null,
+    assertTrue(get(fresh, AuthContract.userKey("bob")) != null && get(fresh, AuthContract.tokenKey(T1)) != null,
       "the snapshot is the older state");
     Suite t = restartSuite ? startSuite(redisUrl) : s;
 
     Support.eventually(Duration.ofSeconds(20), "Redis in PostgreSQL's state", () ->
-      get(fresh, Keys.user("bob")) == null && get(fresh, Keys.user("carol")) != null
-        && MirrorSentinel.inStep(get(fresh, MonitorKeys.SENTINEL)));
-    assertNull(get(fresh, Keys.token(T1)), "alice's old token is gone");
-    assertNull(get(fresh, Keys.token(T2)), "bob's token is gone");
-    assertTrue(get(fresh, Keys.token(T3)) != null && get(fresh, Keys.token(T4)) != null);
-    assertEquals(T3, new JsonObject(get(fresh, Keys.user("alice"))).getString("token"));
-    assertEquals("renamed", new JsonObject(get(fresh, Keys.channel("87827"))).getString("name"));
-    assertEquals(Set.of("alice", "carol"), members(fresh, Keys.USERS_ALL));
-    assertEquals(Set.of("48681", "87827"), members(fresh, Keys.CHANNELS_ALL));
+      get(fresh, AuthContract.userKey("bob")) == null && get(fresh, AuthContract.userKey("carol")) != null
+        && MirrorContract.inStep(get(fresh, MirrorContract.SENTINEL)));
+    assertNull(get(fresh, AuthContract.tokenKey(T1)), "alice's old token is gone");
+    assertNull(get(fresh, AuthContract.tokenKey(T2)), "bob's token is gone");
+    assertTrue(get(fresh, AuthContract.tokenKey(T3)) != null && get(fresh, AuthContract.tokenKey(T4)) != null);
+    assertEquals(T3, new JsonObject(get(fresh, AuthContract.userKey("alice"))).getString("token"));
+    assertEquals("renamed", new JsonObject(get(fresh, ChannelContract.channelKey("87827"))).getString("name"));
+    assertEquals(Set.of("alice", "carol"), members(fresh, AuthContract.USERS_ALL));
+    assertEquals(Set.of("48681", "87827"), members(fresh, ChannelContract.CHANNELS_ALL));
     JsonObject mirror = t.mirror();
-    assertEquals(mirror.getLong("postgresql_generation"), MirrorSentinel.generation(get(fresh, MonitorKeys.SENTINEL)),
+    assertEquals(mirror.getLong("postgresql_generation"), MirrorContract.generation(get(fresh, MirrorContract.SENTINEL)),
       mirror.encode());
     assertEquals("replace", mirror.getJsonObject("last_restore").getString("mode"), mirror.encode());
 
@@ -388,6 +388,6 @@ class MirrorFaultTest {
     JsonArray channels = new JsonObject(send(t.playlist, "GET", "/api/channels", null, true).body()).getJsonArray("channels");
     assertEquals(2, channels.size());
     assertEquals(copy, rows(), "PostgreSQL's copy is not brought back to the older Redis");
-    assertFalse(get(fresh, MonitorKeys.SENTINEL).startsWith(MirrorSentinel.RESTORING));
+    assertFalse(get(fresh, MirrorContract.SENTINEL).startsWith(MirrorContract.RESTORING));
   }
 }

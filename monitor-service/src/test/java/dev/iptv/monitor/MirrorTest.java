@@ -1,8 +1,9 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Addresses;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.MonitorContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -82,23 +83,23 @@ class MirrorTest {
       .put("password", "pbkdf2-sha256$1000$c2FsdA$aGFzaA");
     JsonObject tokenValue = new JsonObject().put("username", username).put("token", token).put("expires_at", expires)
       .put("max_connections", 2).put("is_active", true);
-    await(redis.set(List.of(Keys.user(username), user.encode())));
-    await(redis.setex(Keys.token(token), Long.toString(TOKEN_TTL_S), tokenValue.encode()));
-    await(redis.sadd(List.of(Keys.USERS_ALL, username)));
+    await(redis.set(List.of(AuthContract.userKey(username), user.encode())));
+    await(redis.setex(AuthContract.tokenKey(token), Long.toString(TOKEN_TTL_S), tokenValue.encode()));
+    await(redis.sadd(List.of(AuthContract.USERS_ALL, username)));
     if (oldToken != null) {
-      await(redis.del(List.of(Keys.token(oldToken))));
+      await(redis.del(List.of(AuthContract.tokenKey(oldToken))));
     }
     JsonObject event = new JsonObject().put("username", username).put("token", token);
     if (oldToken != null) {
       event.put("old_token", oldToken);
     }
-    vertx.eventBus().publish(Addresses.USERS_CHANGED, event);
+    vertx.eventBus().publish(AuthContract.USERS_CHANGED, event);
   }
 
   private void deleteUser(Vertx vertx, String username, String token) {
-    await(redis.del(List.of(Keys.user(username), Keys.token(token))));
-    await(redis.srem(List.of(Keys.USERS_ALL, username)));
-    vertx.eventBus().publish(Addresses.USERS_CHANGED, new JsonObject().put("action", "deleted").put("username", username)
+    await(redis.del(List.of(AuthContract.userKey(username), AuthContract.tokenKey(token))));
+    await(redis.srem(List.of(AuthContract.USERS_ALL, username)));
+    vertx.eventBus().publish(AuthContract.USERS_CHANGED, new JsonObject().put("action", "deleted").put("username", username)
       .put("token", token));
   }
 
@@ -106,9 +107,9 @@ class MirrorTest {
     JsonObject ch = new JsonObject().put("channel_id", id).put("name", name)
       .put("source_url", "http://upstream.example/live/" + id + ".ts").put("logo", "images/no_logo.jpg")
       .put("category", "Favorite").put("quality", "medium").put("order", 1).put("category_order", 1).put("is_active", true);
-    await(redis.set(List.of(Keys.channel(id), ch.encode())));
-    await(redis.sadd(List.of(Keys.CHANNELS_ALL, id)));
-    vertx.eventBus().publish(Addresses.CHANNELS_CHANGED, new JsonObject().put("channel_id", id).put("action", "created")
+    await(redis.set(List.of(ChannelContract.channelKey(id), ch.encode())));
+    await(redis.sadd(List.of(ChannelContract.CHANNELS_ALL, id)));
+    vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", id).put("action", "created")
       .put("is_active", true));
   }
 
@@ -147,31 +148,31 @@ class MirrorTest {
   @DisplayName("after FLUSHDB every user, token (with its TTL), channel and index set comes back with the same values")
   void restoreAfterFlush(Vertx vertx) {
     List<JsonObject> restoreEvents = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.MONITOR_EVENTS, m -> restoreEvents.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(MirrorContract.EVENTS, m -> restoreEvents.add(m.body()));
     int port = TestEnv.freePort();
     Support.deploy(vertx, Support.withPg(Support.config(port), SCHEMA));
     user(vertx, "alice", T1, null);
     user(vertx, "bob", T2, null);
     channel(vertx, "48681", "MBC Pro aflam");
     channel(vertx, "87827", "beIN SPORT Very Low 1");
-    Set<String> keys = Set.of(Keys.user("alice"), Keys.user("bob"), Keys.token(T1), Keys.token(T2),
-      Keys.channel("48681"), Keys.channel("87827"));
+    Set<String> keys = Set.of(AuthContract.userKey("alice"), AuthContract.userKey("bob"), AuthContract.tokenKey(T1), AuthContract.tokenKey(T2),
+      ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
     Support.eventually(Duration.ofSeconds(10), "the six keys mirrored", () -> rows().keySet().equals(keys));
     Map<String, String> before = redisValues(keys);
     assertEquals(before, rows(), "the mirror holds the raw values");
-    long ttlBefore = await(redis.ttl(Keys.token(T1))).toLong();
+    long ttlBefore = await(redis.ttl(AuthContract.tokenKey(T1))).toLong();
 
     Support.flushTestDb(redis);
-    assertTrue(!exists(Keys.user("alice")));
+    assertTrue(!exists(AuthContract.userKey("alice")));
 
     Support.eventually(Duration.ofSeconds(10), "the keys restored", () -> redisValues(keys).size() == keys.size()
-      && exists(MonitorKeys.SENTINEL));
+      && exists(MirrorContract.SENTINEL));
     assertEquals(before, redisValues(keys));
-    long ttlAfter = await(redis.ttl(Keys.token(T1))).toLong();
+    long ttlAfter = await(redis.ttl(AuthContract.tokenKey(T1))).toLong();
     assertTrue(ttlAfter > 0 && Math.abs(ttlAfter - ttlBefore) <= 5, "token TTL kept: " + ttlBefore + " -> " + ttlAfter);
-    assertEquals(-1L, await(redis.ttl(Keys.user("alice"))).toLong(), "users never expire");
-    assertEquals(Set.of("alice", "bob"), members(Keys.USERS_ALL));
-    assertEquals(Set.of("48681", "87827"), members(Keys.CHANNELS_ALL));
+    assertEquals(-1L, await(redis.ttl(AuthContract.userKey("alice"))).toLong(), "users never expire");
+    assertEquals(Set.of("alice", "bob"), members(AuthContract.USERS_ALL));
+    assertEquals(Set.of("48681", "87827"), members(ChannelContract.CHANNELS_ALL));
 
     Support.eventually(Duration.ofSeconds(5), "a redis_restored event", () -> !restoreEvents.isEmpty());
     JsonObject e = restoreEvents.get(0);
@@ -192,11 +193,11 @@ class MirrorTest {
 
     user(vertx, "alice", T3, T1);
     deleteUser(vertx, "bob", T2);
-    await(redis.del(List.of(Keys.channel("48681"))));
-    vertx.eventBus().publish(Addresses.CHANNELS_CHANGED, new JsonObject().put("channel_id", "48681").put("action", "deleted"));
+    await(redis.del(List.of(ChannelContract.channelKey("48681"))));
+    vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "48681").put("action", "deleted"));
     Support.eventually(Duration.ofSeconds(10), "alice with her new token only", () ->
-      rows().keySet().equals(Set.of(Keys.user("alice"), Keys.token(T3))));
-    assertTrue(rows().get(Keys.user("alice")).contains(T3), "the user row has the new value");
+      rows().keySet().equals(Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T3))));
+    assertTrue(rows().get(AuthContract.userKey("alice")).contains(T3), "the user row has the new value");
     Row token = await(pg.query("SELECT expires_at, owner FROM synced_keys WHERE key = 'token:" + T3 + "'").execute())
       .iterator().next();
     assertEquals("alice", token.getString("owner"));
@@ -214,17 +215,17 @@ class MirrorTest {
     await(vertx.undeploy(first));
 
     // an operator's redis-cli session: no event reaches the monitor
-    await(redis.set(List.of(Keys.channel("48681"), "{\"channel_id\":\"48681\",\"name\":\"Renamed\"}")));
-    await(redis.set(List.of(Keys.channel("555"), "{\"channel_id\":\"555\",\"name\":\"New\"}")));
-    await(redis.del(List.of(Keys.token(T1))));
-    await(redis.set(List.of("user:carol:sessions", "not mirrored")));
+    await(redis.set(List.of(ChannelContract.channelKey("48681"), "{\"channel_id\":\"48681\",\"name\":\"Renamed\"}")));
+    await(redis.set(List.of(ChannelContract.channelKey("555"), "{\"channel_id\":\"555\",\"name\":\"New\"}")));
+    await(redis.del(List.of(AuthContract.tokenKey(T1))));
+    await(redis.set(List.of(AuthContract.sessionsKey("carol"), "not mirrored")));
 
     Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
     Support.eventually(Duration.ofSeconds(10), "the mirror in step", () ->
-      rows().containsKey(Keys.channel("555")) && rows().get(Keys.channel("48681")).contains("Renamed"));
+      rows().containsKey(ChannelContract.channelKey("555")) && rows().get(ChannelContract.channelKey("48681")).contains("Renamed"));
     // Only an observed deletion (through the API) deletes a row: a key removed with redis-cli stays
     // in the copy (README "Operations"), so a Redis that lost keys can never empty the copy.
-    assertEquals(Set.of(Keys.user("alice"), Keys.token(T1), Keys.channel("48681"), Keys.channel("555")), rows().keySet());
+    assertEquals(Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T1), ChannelContract.channelKey("48681"), ChannelContract.channelKey("555")), rows().keySet());
   }
 
   @Test
@@ -237,15 +238,15 @@ class MirrorTest {
     await(vertx.undeploy(first));
 
     Support.flushTestDb(redis); // Redis restarted without persistence while the monitor was down
-    await(redis.set(List.of(Keys.user("bob"), "{\"username\":\"bob\",\"written\":\"after the loss\"}")));
+    await(redis.set(List.of(AuthContract.userKey("bob"), "{\"username\":\"bob\",\"written\":\"after the loss\"}")));
 
     Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
-    assertTrue(exists(Keys.user("alice")), "restored before the service reports ready");
-    assertTrue(exists(Keys.token(T1)));
-    assertEquals("{\"username\":\"bob\",\"written\":\"after the loss\"}", await(redis.get(Keys.user("bob"))).toString());
-    assertTrue(!exists(Keys.token(T2)), "the bob Redis holds names no token: T2 is not made valid again");
-    assertEquals(Set.of("alice", "bob"), members(Keys.USERS_ALL));
-    assertNull(await(redis.get(MonitorKeys.streamBytes("1"))));
+    assertTrue(exists(AuthContract.userKey("alice")), "restored before the service reports ready");
+    assertTrue(exists(AuthContract.tokenKey(T1)));
+    assertEquals("{\"username\":\"bob\",\"written\":\"after the loss\"}", await(redis.get(AuthContract.userKey("bob"))).toString());
+    assertTrue(!exists(AuthContract.tokenKey(T2)), "the bob Redis holds names no token: T2 is not made valid again");
+    assertEquals(Set.of("alice", "bob"), members(AuthContract.USERS_ALL));
+    assertNull(await(redis.get(MonitorContract.bytesKey("1"))));
   }
 
   @Test
@@ -259,18 +260,18 @@ class MirrorTest {
     // Rows a missed retirement leaves behind: alice's earlier token, and a token whose user is gone.
     String expires = Instant.now().plusSeconds(86400).toString();
     await(pg.preparedQuery("INSERT INTO synced_keys (key, value, expires_at, owner) VALUES ($1, $2, now() + interval '1 day', $3)")
-      .execute(io.vertx.sqlclient.Tuple.of(Keys.token(T3), new JsonObject().put("username", "alice").put("token", T3)
+      .execute(io.vertx.sqlclient.Tuple.of(AuthContract.tokenKey(T3), new JsonObject().put("username", "alice").put("token", T3)
         .put("expires_at", expires).put("is_active", true).encode(), "alice")));
     await(pg.preparedQuery("INSERT INTO synced_keys (key, value, expires_at, owner) VALUES ($1, $2, now() + interval '1 day', $3)")
-      .execute(io.vertx.sqlclient.Tuple.of(Keys.token(T2), new JsonObject().put("username", "ghost").put("token", T2)
+      .execute(io.vertx.sqlclient.Tuple.of(AuthContract.tokenKey(T2), new JsonObject().put("username", "ghost").put("token", T2)
         .put("expires_at", expires).put("is_active", true).encode(), "ghost")));
 
     Support.flushTestDb(redis);
-    Support.eventually(Duration.ofSeconds(10), "restored", () -> exists(MonitorKeys.SENTINEL) && exists(Keys.user("alice")));
-    assertTrue(exists(Keys.token(T1)), "the token alice names");
-    assertTrue(exists(Keys.channel("48681")));
-    assertTrue(!exists(Keys.token(T3)), "alice's retired token is not valid again");
-    assertTrue(!exists(Keys.token(T2)), "a token no user names is not valid again");
+    Support.eventually(Duration.ofSeconds(10), "restored", () -> exists(MirrorContract.SENTINEL) && exists(AuthContract.userKey("alice")));
+    assertTrue(exists(AuthContract.tokenKey(T1)), "the token alice names");
+    assertTrue(exists(ChannelContract.channelKey("48681")));
+    assertTrue(!exists(AuthContract.tokenKey(T3)), "alice's retired token is not valid again");
+    assertTrue(!exists(AuthContract.tokenKey(T2)), "a token no user names is not valid again");
     JsonObject mirror = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health")
       .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject().getJsonObject("checks").getJsonObject("mirror");
     assertEquals(2, mirror.getInteger("skipped_tokens", 0), mirror.encode());

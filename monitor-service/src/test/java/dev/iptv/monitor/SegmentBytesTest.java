@@ -1,10 +1,9 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -137,7 +136,7 @@ class SegmentBytesTest {
   }
 
   private long bytes(String channel) {
-    Response r = await(redis.get(MonitorKeys.streamBytes(channel)));
+    Response r = await(redis.get(MonitorContract.bytesKey(channel)));
     return r == null ? 0 : r.toLong();
   }
 
@@ -147,7 +146,7 @@ class SegmentBytesTest {
     int udp = TestEnv.freePort();
     int monitorPort = TestEnv.freePort();
     long now = System.currentTimeMillis() / 1000;
-    await(redis.mset(List.of(Keys.streamPid("48681"), "1234", Keys.streamStarted("48681"), now + ".000")));
+    await(redis.mset(List.of(StreamContract.pidKey("48681"), "1234", StreamContract.startedKey("48681"), now + ".000")));
     Support.deploy(vertx, Support.config(monitorPort).put(Config.key(Config.SEGMENT_LOG_PORT), Integer.toString(udp)));
     int port = startNginx(udp);
 
@@ -168,7 +167,7 @@ class SegmentBytesTest {
 
     // the census turns the counter into a bandwidth, shared in Redis and on the stats
     Support.eventually(Duration.ofSeconds(10), "a bandwidth for 48681", () -> {
-      Response bw = await(redis.get(MonitorKeys.streamBandwidth("48681")));
+      Response bw = await(redis.get(MonitorContract.bandwidthKey("48681")));
       return bw != null && bw.toLong() > 0;
     });
     JsonObject stats = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/stats")
@@ -247,14 +246,14 @@ class SegmentBytesTest {
   @DisplayName("a JVM that serves segments itself reports them on the event bus, and they count the same way")
   void eventBus(Vertx vertx) {
     Support.deploy(vertx, Support.config(TestEnv.freePort()));
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, SegmentServed.now("555", 1000, "198.51.100.1", "alice", "VLC").toJson());
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put("channel_id", "555").put("bytes", 500)
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentServed.now("555", 1000, "198.51.100.1", "alice", "VLC").toJson());
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put("channel_id", "555").put("bytes", 500)
       .put("ip", "198.51.100.1"));
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put("channel_id", "x").put("bytes", 1)
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put("channel_id", "x").put("bytes", 1)
       .put("ip", "198.51.100.1"));
     Support.eventually(Duration.ofSeconds(5), "stream:555:bytes = 1500", () -> bytes("555") == 1500);
     // stream-service sends them in batches: the same records, one message.
-    vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put(SegmentServed.BATCH, new io.vertx.core.json.JsonArray()
+    vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put(MonitorContract.SegmentBatch.RECORDS, new io.vertx.core.json.JsonArray()
       .add(SegmentServed.now("555", 250, "198.51.100.2", null, "Kodi").toJson())
       .add(SegmentServed.now("556", 700, "198.51.100.2", null, "Kodi").toJson())
       .add(new JsonObject().put("channel_id", "bad"))));

@@ -1,6 +1,6 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.MonitorContract.SegmentServed;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

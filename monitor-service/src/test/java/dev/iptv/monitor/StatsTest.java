@@ -1,7 +1,8 @@
 package dev.iptv.monitor;
 
-import dev.iptv.common.Keys;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -35,11 +36,11 @@ class StatsTest {
   }
 
   private void stream(String id, String node, long now, double... viewerScores) {
-    await(redis.mset(List.of(Keys.streamPid(id), "4242" + id, Keys.streamStarted(id), (now - 120) + ".5",
-      MonitorKeys.streamNode(id), node, MonitorKeys.streamMode(id), "copy",
-      Keys.channel(id), new JsonObject().put("channel_id", id).put("name", "Channel " + id).encode())));
+    await(redis.mset(List.of(StreamContract.pidKey(id), "4242" + id, StreamContract.startedKey(id), (now - 120) + ".5",
+      StreamContract.nodeKey(id), node, StreamContract.modeKey(id), "copy",
+      ChannelContract.channelKey(id), new JsonObject().put("channel_id", id).put("name", "Channel " + id).encode())));
     for (int i = 0; i < viewerScores.length; i++) {
-      await(redis.zadd(List.of(MonitorKeys.streamViewers(id), Double.toString(viewerScores[i]), "viewer-" + i)));
+      await(redis.zadd(List.of(StreamContract.viewersKey(id), Double.toString(viewerScores[i]), "viewer-" + i)));
     }
   }
 
@@ -84,11 +85,11 @@ class StatsTest {
     assertEquals(body.getDouble("memory_used_gb"), me.getDouble("memory_used_gb"), 1e-9, "one node: its figures are the total");
 
     // the node's figures are in Redis for the other nodes, with a TTL
-    JsonObject published = new JsonObject(await(redis.get(MonitorKeys.nodeStats(Support.NODE))).toString());
+    JsonObject published = new JsonObject(await(redis.get(MonitorContract.nodeStatsKey(Support.NODE))).toString());
     assertNotNull(published.getValue("cpu_percent"));
-    long ttl = await(redis.ttl(MonitorKeys.nodeStats(Support.NODE))).toLong();
-    assertTrue(ttl > 0 && ttl <= MonitorKeys.NODE_STATS_TTL_S, "ttl " + ttl);
-    assertTrue(await(redis.sismember(MonitorKeys.NODES_ALL, Support.NODE)).toBoolean());
+    long ttl = await(redis.ttl(MonitorContract.nodeStatsKey(Support.NODE))).toLong();
+    assertTrue(ttl > 0 && ttl <= MonitorContract.NODE_STATS_TTL_S, "ttl " + ttl);
+    assertTrue(await(redis.sismember(MonitorContract.NODES_ALL, Support.NODE)).toBoolean());
   }
 
   @Test
@@ -98,9 +99,9 @@ class StatsTest {
       .put("memory_percent", 50.0).put("memory_used_gb", 8.0).put("memory_total_gb", 16.0)
       .put("disk_percent", 10.0).put("disk_total_gb", 100.0).put("network_sent_gb", 1.5).put("network_recv_gb", 2.5)
       .put("uptime_hours", 99999.0);
-    await(redis.setex(MonitorKeys.nodeStats("node-b"), "15", other.encode()));
-    await(redis.sadd(List.of(MonitorKeys.NODES_ALL, "node-b", "node-c", "node-gone")));
-    await(redis.setex(MonitorKeys.nodeLastSeen("node-c"), "86400", "1700000000.123"));
+    await(redis.setex(MonitorContract.nodeStatsKey("node-b"), "15", other.encode()));
+    await(redis.sadd(List.of(MonitorContract.NODES_ALL, "node-b", "node-c", "node-gone")));
+    await(redis.setex(MonitorContract.nodeLastSeenKey("node-c"), "86400", "1700000000.123"));
     int port = TestEnv.freePort();
     Support.deploy(vertx, Support.config(port));
 
@@ -113,7 +114,7 @@ class StatsTest {
     assertEquals(me.getDouble("memory_used_gb") + 8.0, body.getDouble("memory_used_gb"), 0.011);
     assertEquals(me.getDouble("network_sent_gb") + 1.5, body.getDouble("network_sent_gb"), 0.0011);
     assertEquals(99999.0, body.getDouble("uptime_hours"), 1e-9, "the longest uptime of the live nodes");
-    assertTrue(!await(redis.sismember(MonitorKeys.NODES_ALL, "node-gone")).toBoolean(),
+    assertTrue(!await(redis.sismember(MonitorContract.NODES_ALL, "node-gone")).toBoolean(),
       "a member with neither stats nor last_seen is forgotten");
   }
 

@@ -1,5 +1,6 @@
 package dev.iptv.playlist;
 
+import dev.iptv.contract.ChannelSchema;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -11,8 +12,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static dev.iptv.contract.ChannelSchema.BACKUP_URLS;
+import static dev.iptv.contract.ChannelSchema.CATEGORY;
+import static dev.iptv.contract.ChannelSchema.CATEGORY_ORDER;
+import static dev.iptv.contract.ChannelSchema.CHANNEL_ID;
+import static dev.iptv.contract.ChannelSchema.DEFAULT_PROFILE;
+import static dev.iptv.contract.ChannelSchema.DEFAULT_QUALITY;
+import static dev.iptv.contract.ChannelSchema.HEADERS;
+import static dev.iptv.contract.ChannelSchema.IS_ACTIVE;
+import static dev.iptv.contract.ChannelSchema.LOGO;
+import static dev.iptv.contract.ChannelSchema.NAME;
+import static dev.iptv.contract.ChannelSchema.ORDER;
+import static dev.iptv.contract.ChannelSchema.QUALITY;
+import static dev.iptv.contract.ChannelSchema.SOURCE_URL;
+import static dev.iptv.contract.ChannelSchema.TRANSCODE_PROFILE;
+import static dev.iptv.contract.ChannelSchema.USER_AGENT;
+
 /**
- * A channel as {@code channel:{id}} holds it (seed layout, SPEC section 5) plus the optional
+ * A channel as {@code channel:{id}} holds it (seed layout, SPEC section 5; fields and rules:
+ * {@link dev.iptv.contract.ChannelSchema}) plus the optional
  * fields stream-service reads: {@code backup_urls}, {@code user_agent}, {@code headers},
  * {@code transcode_profile}.
  *
@@ -33,23 +51,6 @@ import java.util.Map;
 record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
                long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
                Map<String, String> headers, String transcodeProfile) {
-
-  static final String CHANNEL_ID = "channel_id";
-  static final String NAME = "name";
-  static final String SOURCE_URL = "source_url";
-  static final String LOGO = "logo";
-  static final String CATEGORY = "category";
-  static final String QUALITY = "quality";
-  static final String ORDER = "order";
-  static final String CATEGORY_ORDER = "category_order";
-  static final String IS_ACTIVE = "is_active";
-  static final String BACKUP_URLS = "backup_urls";
-  static final String USER_AGENT = "user_agent";
-  static final String HEADERS = "headers";
-  static final String TRANSCODE_PROFILE = "transcode_profile";
-
-  static final String DEFAULT_QUALITY = "medium";
-  static final String DEFAULT_PROFILE = "auto";
 
   /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
   static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
@@ -120,7 +121,7 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     return new Channel(id, orEmpty(text(o.getValue(NAME))), orEmpty(text(o.getValue(SOURCE_URL))),
       orEmpty(text(o.getValue(LOGO))), orEmpty(text(o.getValue(CATEGORY))),
       quality == null || quality.isBlank() ? DEFAULT_QUALITY : quality.trim().toLowerCase(Locale.ROOT),
-      number(o.getValue(ORDER)), number(o.getValue(CATEGORY_ORDER)), active == null || truthy(active),
+      number(o.getValue(ORDER)), number(o.getValue(CATEGORY_ORDER)), ChannelSchema.active(active),
       backups, text(o.getValue(USER_AGENT)), headers,
       profile == null || profile.isBlank() ? DEFAULT_PROFILE : profile.trim().toLowerCase(Locale.ROOT));
   }
@@ -147,22 +148,5 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
       return 0;
     }
     return 0;
-  }
-
-  /** is_active as the seed's PHP read it: false, "false", 0, "0", "" and unreadable text are false. */
-  static boolean truthy(Object v) {
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    if (v instanceof Number n) {
-      return n.doubleValue() != 0;
-    }
-    if (v instanceof String s) {
-      return switch (s.trim().toLowerCase(Locale.ROOT)) {
-        case "true", "1", "yes", "on" -> true;
-        default -> false;
-      };
-    }
-    return false;
   }
 }

@@ -1,9 +1,9 @@
 package dev.iptv.playlist;
 
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Keys;
 import dev.iptv.common.LuaScript;
 import dev.iptv.common.SortedIndex;
+import dev.iptv.contract.ChannelContract;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -50,7 +50,7 @@ final class ChannelStore {
     Channel channel() {
       JsonObject o = object();
       if (o == null) {
-        log.warn("channel:{} does not hold a JSON object: read as a channel without fields", id);
+        log.warn("{} does not hold a JSON object: read as a channel without fields", ChannelContract.channelKey(id));
         o = new JsonObject();
       }
       return Channel.fromStored(id, o);
@@ -75,7 +75,7 @@ final class ChannelStore {
 
   ChannelStore(RedisAPI redis) {
     this.redis = redis;
-    this.index = new SortedIndex(redis, Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID, ChannelStore::indexEntry,
+    this.index = new SortedIndex(redis, ChannelContract.CHANNELS_ALL, ChannelContract.CHANNELS_BY_ID, ChannelStore::indexEntry,
       member -> member.substring(member.indexOf(':') + 1));
   }
 
@@ -99,7 +99,7 @@ final class ChannelStore {
    * index entry goes if it has left {@code channels:all}.
    */
   Future<List<Raw>> records(List<String> ids) {
-    return redis.mget(ids.stream().map(Keys::channel).toList()).map(values -> {
+    return redis.mget(ids.stream().map(ChannelContract::channelKey).toList()).map(values -> {
       List<Raw> out = new ArrayList<>(ids.size());
       List<String> missing = new ArrayList<>();
       int i = 0;
@@ -111,7 +111,7 @@ final class ChannelStore {
           out.add(new Raw(id, value.toString()));
         }
       }
-      index.prune(missing).onFailure(err -> log.warn("could not prune {}: {}", Keys.CHANNELS_BY_ID, err.toString()));
+      index.prune(missing).onFailure(err -> log.warn("could not prune {}: {}", ChannelContract.CHANNELS_BY_ID, err.toString()));
       return out;
     })
       .recover(ChannelStore::unavailable);
@@ -119,18 +119,18 @@ final class ChannelStore {
 
   /** The channel's record, or null. */
   Future<Raw> find(String id) {
-    return redis.get(Keys.channel(id)).map(r -> r == null ? null : new Raw(id, r.toString()))
+    return redis.get(ChannelContract.channelKey(id)).map(r -> r == null ? null : new Raw(id, r.toString()))
       .recover(ChannelStore::unavailable);
   }
 
   /** The records of every id in {@code channels:all} that has one (unparsed: callers parse off the event loop). */
   Future<List<Raw>> all() {
-    return redis.smembers(Keys.CHANNELS_ALL).compose(members -> {
+    return redis.smembers(ChannelContract.CHANNELS_ALL).compose(members -> {
       List<String> ids = new ArrayList<>(members.size());
       members.forEach(m -> ids.add(m.toString()));
       List<Future<Response>> batches = new ArrayList<>();
       for (int i = 0; i < ids.size(); i += MGET_BATCH) {
-        batches.add(redis.mget(ids.subList(i, Math.min(ids.size(), i + MGET_BATCH)).stream().map(Keys::channel).toList()));
+        batches.add(redis.mget(ids.subList(i, Math.min(ids.size(), i + MGET_BATCH)).stream().map(ChannelContract::channelKey).toList()));
       }
       return Future.all(batches).map(done -> {
         List<Raw> out = new ArrayList<>(ids.size());
@@ -151,7 +151,7 @@ final class ChannelStore {
 
   Future<Outcome> create(Channel c) {
     SortedIndex.Entry e = indexEntry(c.id());
-    return CREATE.run(redis, List.of(Keys.channel(c.id()), Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID),
+    return CREATE.run(redis, List.of(ChannelContract.channelKey(c.id()), ChannelContract.CHANNELS_ALL, ChannelContract.CHANNELS_BY_ID),
         List.of(c.toJson().encode(), c.id(), Long.toString(e.score()), e.member()))
       .map(Outcome::of)
       .recover(ChannelStore::unavailable);
@@ -159,13 +159,13 @@ final class ChannelStore {
 
   Future<Outcome> update(Raw before, Channel after) {
     SortedIndex.Entry e = indexEntry(after.id());
-    return UPDATE.run(redis, List.of(Keys.channel(after.id()), Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID),
+    return UPDATE.run(redis, List.of(ChannelContract.channelKey(after.id()), ChannelContract.CHANNELS_ALL, ChannelContract.CHANNELS_BY_ID),
       List.of(before.json(), after.toJson().encode(), after.id(), Long.toString(e.score()), e.member())).map(Outcome::of)
       .recover(ChannelStore::unavailable);
   }
 
   Future<Outcome> delete(String id) {
-    return DELETE.run(redis, List.of(Keys.channel(id), Keys.CHANNELS_ALL, Keys.CHANNELS_BY_ID),
+    return DELETE.run(redis, List.of(ChannelContract.channelKey(id), ChannelContract.CHANNELS_ALL, ChannelContract.CHANNELS_BY_ID),
         List.of(id, indexEntry(id).member())).map(Outcome::of)
       .recover(ChannelStore::unavailable);
   }

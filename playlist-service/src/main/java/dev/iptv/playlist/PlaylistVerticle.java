@@ -1,17 +1,21 @@
 package dev.iptv.playlist;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Config;
 import dev.iptv.common.Http;
 import dev.iptv.common.JsonPageWriter;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.PanelGuard;
 import dev.iptv.common.Page;
+import dev.iptv.common.PanelGuard;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
-import dev.iptv.common.TokenCheck;
-import dev.iptv.common.TokenFormat;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.SessionRequest;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChangeAction;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.ChannelContract.ChannelChanged;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.MirrorContract.RedisRestored;
 import dev.iptv.playlist.ChannelStore.Outcome;
 import dev.iptv.playlist.ChannelStore.Raw;
 import io.vertx.core.Future;
@@ -42,8 +46,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code /api/channels} CRUD behind the admin bearer; writes are atomic Lua scripts
- *       ({@link ChannelStore}); every write publishes {@link Addresses#CHANNELS_CHANGED}
- *       {@code {"channel_id", "action", "is_active"}} to every node.</li>
+ *       ({@link ChannelStore}); every write publishes {@link ChannelContract#CHANNELS_CHANGED}
+ *       ({@link ChannelChanged}) to every node.</li>
  *   <li>{@code GET|HEAD /get_playlist.php?token=T} and {@code /playlist/T.m3u8}: the token is checked
  *       by auth-service over the event bus, then the rendered list ({@link PlaylistCache}) is copied
  *       into one buffer with the token in each URL: one token check and one copy per request.</li>
@@ -57,9 +61,6 @@ public class PlaylistVerticle extends ServiceVerticle {
   private static final int WRITE_ATTEMPTS = 5;
   /** Channels read (one MGET) and answered per step of an admin list page. */
   private static final int LIST_BATCH = 500;
-  /** Marks this instance's own change events, which it has already applied. */
-  static final String ORIGIN = "origin";
-
   private final String instance = newInstanceId();
   private Redis client;
   private ChannelStore store;
@@ -68,7 +69,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   private String publicUrl;
   private MessageConsumer<Object> changes;
   private MessageConsumer<Object> restored;
-  private MirrorSentinel sentinel;
+  private MirrorContract.Probe sentinel;
 
   @Override
   public String name() {
@@ -77,20 +78,18 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   @Override
   protected Future<Router> setUp() {
-    String adminToken = Config.string(config(), Config.ADMIN_TOKEN);
-    if (adminToken == null || adminToken.isBlank()) {
-      return Future.failedFuture(new IllegalStateException(Config.ADMIN_TOKEN + " is not set"));
-    }
-    int maxAge;
+    PlaylistSettings settings;
     try {
-      publicUrl = publicUrl();
-      maxAge = Config.integer(config(), Config.PLAYLIST_CACHE_S);
-    } catch (IllegalArgumentException e) {
+      settings = PlaylistSettings.from(config());
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    client = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    String adminToken = settings.adminToken();
+    publicUrl = settings.publicUrl();
+    int maxAge = settings.cacheS();
+    client = RedisSupport.client(vertx, settings.redisUrl());
     store = new ChannelStore(RedisAPI.api(client));
-    sentinel = new MirrorSentinel(RedisAPI.api(client)).start(vertx);
+    sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
     cache = new PlaylistCache(this::buildPlaylist, maxAge);
 
     Router router = Router.router(vertx);
@@ -106,12 +105,15 @@ public class PlaylistVerticle extends ServiceVerticle {
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(this::playlistByPath);
 
-    changes = vertx.eventBus().consumer(Addresses.CHANNELS_CHANGED, this::onChannelsChanged);
+    changes = vertx.eventBus().consumer(ChannelContract.CHANNELS_CHANGED, this::onChannelsChanged);
     // Redis lost its data and monitor-service put it back: the list read meanwhile may be empty.
-    restored = vertx.eventBus().consumer(Addresses.MONITOR_EVENTS, msg -> {
-      if (msg.body() instanceof JsonObject o && "redis_restored".equals(o.getString("event"))) {
-        log.info("Redis restored by monitor-service: rebuilding the channel list");
+    restored = vertx.eventBus().consumer(MirrorContract.EVENTS, msg -> {
+      try {
+        RedisRestored event = RedisRestored.fromJson(msg.body() instanceof JsonObject o ? o : new JsonObject());
+        log.info("Redis restored by {}: rebuilding the channel list", event.node() == null ? "the mirror" : event.node());
         cache.invalidate();
+      } catch (BadMessage e) {
+        log.debug("ignored a mirror event: {}", e.getMessage());
       }
     });
     log.info("playlist-service writes stream URLs under {} (list rebuilt at least every {} s)", publicUrl, maxAge);
@@ -140,19 +142,6 @@ public class PlaylistVerticle extends ServiceVerticle {
     return HexFormat.of().formatHex(raw);
   }
 
-  /** IPTV_PUBLIC_URL without a trailing slash; default http://localhost:{IPTV_HTTP_PORT}. */
-  private String publicUrl() {
-    String set = Config.string(config(), Config.PUBLIC_URL);
-    String url = set == null || set.isBlank() ? "http://localhost:" + Config.integer(config(), Config.HTTP_PORT) : set.trim();
-    while (url.endsWith("/")) {
-      url = url.substring(0, url.length() - 1);
-    }
-    if (!M3u.safeBase(url) || !(url.startsWith("http://") || url.startsWith("https://"))) {
-      throw new IllegalArgumentException(Config.PUBLIC_URL + " must be an http(s) URL without spaces, quotes or control characters");
-    }
-    return url;
-  }
-
   // --- playlists -------------------------------------------------------------------------------
 
   private void playlistByQuery(RoutingContext ctx) {
@@ -178,12 +167,12 @@ public class PlaylistVerticle extends ServiceVerticle {
    * that is not hex (so not URL-safe) never leaves this method.
    */
   private Future<TokenCheck> checkToken(RoutingContext ctx, String token) {
-    if (!TokenFormat.lookupable(token)) {
+    if (!AuthContract.lookupable(token)) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
-    JsonObject session = new JsonObject().put("token", token).put("ip", clientIp(ctx.request()))
-      .put("user_agent", Http.userAgent(ctx.request())).put("hold", false);
-    return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session,
+    JsonObject session = new SessionRequest(token, clientIp(ctx.request()), Http.userAgent(ctx.request()), null, false)
+      .toJson();
+    return vertx.eventBus().<JsonObject>request(AuthContract.SESSION, session,
         new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS))
       .map(m -> TokenCheck.fromJson(m.body()))
       .recover(err -> {
@@ -235,7 +224,7 @@ public class PlaylistVerticle extends ServiceVerticle {
         if (raw.readable()) {
           channels.add(raw.channel());
         } else {
-          log.warn("channel:{} does not hold a JSON object: left out of playlists", raw.id());
+          log.warn("{} does not hold a JSON object: left out of playlists", ChannelContract.channelKey(raw.id()));
         }
       }
       Playlist p = Playlist.render(channels, publicUrl, started, generation);
@@ -255,7 +244,13 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   private void onChannelsChanged(Message<Object> msg) {
-    if (msg.body() instanceof JsonObject o && instance.equals(o.getString(ORIGIN))) {
+    String origin = null;
+    try {
+      origin = ChannelChanged.fromJson(msg.body() instanceof JsonObject o ? o : new JsonObject()).origin();
+    } catch (BadMessage e) {
+      log.debug("unreadable channel change ({}): the list is rebuilt anyway", e.getMessage());
+    }
+    if (instance.equals(origin)) {
       return; // applied before it was published
     }
     cache.invalidate();
@@ -291,7 +286,7 @@ public class PlaylistVerticle extends ServiceVerticle {
         ctx.fail(ApiException.conflict("channel " + channel.id() + " already exists"));
         return;
       }
-      changed(channel.id(), "created", channel.active());
+      changed(channel.id(), ChangeAction.CREATED, channel.active());
       Http.sendJson(ctx, 201, channel.toJson());
     }).onFailure(ctx::fail);
   }
@@ -300,7 +295,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     String id = ChannelPatch.pathId(ctx.pathParam("id"));
     ChannelPatch patch = ChannelPatch.parse(Http.jsonBody(ctx));
     update(id, patch, 1).onSuccess(channel -> {
-      changed(id, "updated", channel.active());
+      changed(id, ChangeAction.UPDATED, channel.active());
       Http.sendJson(ctx, 200, channel.toJson());
     }).onFailure(ctx::fail);
   }
@@ -329,17 +324,16 @@ public class PlaylistVerticle extends ServiceVerticle {
         ctx.fail(notFound(id));
         return;
       }
-      changed(id, "deleted", false);
+      changed(id, ChangeAction.DELETED, false);
       Http.sendJson(ctx, 200, new JsonObject().put("deleted", id));
     }).onFailure(ctx::fail);
   }
 
   /** Drops this node's list at once, then tells every node (stream-service stops what must stop). */
-  private void changed(String id, String action, boolean active) {
+  private void changed(String id, ChangeAction action, boolean active) {
     cache.invalidate();
-    log.info("channel {} {}", id, action);
-    vertx.eventBus().publish(Addresses.CHANNELS_CHANGED, new JsonObject().put("channel_id", id).put("action", action)
-      .put("is_active", active).put(ORIGIN, instance));
+    log.info("channel {} {}", id, action.wire());
+    vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new ChannelChanged(id, action, active, instance).toJson());
   }
 
   private static ApiException notFound(String id) {

@@ -1,7 +1,6 @@
 package dev.iptv.playlist;
 
-import dev.iptv.common.Addresses;
-import dev.iptv.common.Keys;
+import dev.iptv.contract.ChannelContract;
 import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
@@ -18,8 +17,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -63,8 +62,8 @@ class ChannelsApiTest {
       .put("source_url", "http://s.showplustv.pro:80/live/user/pass/48681.ts").put("logo", "").put("category", "")
       .put("quality", "medium").put("order", 0).put("category_order", 0).put("is_active", true).put("transcode_profile", "auto");
     assertEquals(expected, json(r));
-    assertEquals(expected, new JsonObject(fx.get(Keys.channel("48681"), true)));
-    assertEquals(List.of("48681"), fx.members(Keys.CHANNELS_ALL));
+    assertEquals(expected, new JsonObject(fx.get(ChannelContract.channelKey("48681"), true)));
+    assertEquals(List.of("48681"), fx.members(ChannelContract.CHANNELS_ALL));
   }
 
   @Test
@@ -80,7 +79,7 @@ class ChannelsApiTest {
     assertEquals(3, answer.getJsonArray("backup_urls").size());
     assertEquals("a=b; c=d", answer.getJsonObject("headers").getString("Cookie"));
     assertEquals("copy", answer.getString("transcode_profile"));
-    JsonObject stored = new JsonObject(fx.get(Keys.channel("7"), true));
+    JsonObject stored = new JsonObject(fx.get(ChannelContract.channelKey("7"), true));
     assertEquals(answer, stored);
 
     JsonObject cleared = json(fx.admin(HttpMethod.PUT, "/api/channels/7",
@@ -159,19 +158,19 @@ class ChannelsApiTest {
     for (String id : List.of("30", "4", "500")) {
       fx.createChannel(channel(id, "C" + id, 1, 1));
     }
-    List<String> records = List.of(fx.get(Keys.channel("30"), true), fx.get(Keys.channel("4"), true),
-      fx.get(Keys.channel("500"), true));
+    List<String> records = List.of(fx.get(ChannelContract.channelKey("30"), true), fx.get(ChannelContract.channelKey("4"), true),
+      fx.get(ChannelContract.channelKey("500"), true));
     await(fx.redis.flushdb(List.of()));
     fx.seedChannel("30", new JsonObject(records.get(0)));
     fx.seedChannel("4", new JsonObject(records.get(1)));
     fx.seedChannel("500", new JsonObject(records.get(2)));
     assertEquals(List.of("4", "30", "500"), ids(""));
-    assertEquals(3, await(fx.redis.zcard(Keys.CHANNELS_BY_ID)).toInteger(), "rebuilt");
+    assertEquals(3, await(fx.redis.zcard(ChannelContract.CHANNELS_BY_ID)).toInteger(), "rebuilt");
     // removed behind the API's back: gone from the page and from the index
-    await(fx.redis.srem(List.of(Keys.CHANNELS_ALL, "30")));
-    await(fx.redis.del(List.of(Keys.channel("30"))));
+    await(fx.redis.srem(List.of(ChannelContract.CHANNELS_ALL, "30")));
+    await(fx.redis.del(List.of(ChannelContract.channelKey("30"))));
     assertEquals(List.of("4", "500"), ids(""));
-    assertEquals(2, await(fx.redis.zcard(Keys.CHANNELS_BY_ID)).toInteger());
+    assertEquals(2, await(fx.redis.zcard(ChannelContract.CHANNELS_BY_ID)).toInteger());
   }
 
   @Test
@@ -195,11 +194,11 @@ class ChannelsApiTest {
     assertEquals("MBC HD", merged.getString("name"));
     assertEquals(5, merged.getInteger("order"));
     assertEquals("Favorite", merged.getString("category"));
-    assertEquals(merged, new JsonObject(fx.get(Keys.channel("48681"), true)));
+    assertEquals(merged, new JsonObject(fx.get(ChannelContract.channelKey("48681"), true)));
     assertEquals(200, fx.admin(HttpMethod.PUT, "/api/channels/48681", new JsonObject().put("channel_id", 48681)).statusCode());
 
     assertEquals(404, fx.admin(HttpMethod.PUT, "/api/channels/1", new JsonObject().put("name", "x")).statusCode());
-    assertNull(fx.get(Keys.channel("1"), true));
+    assertNull(fx.get(ChannelContract.channelKey("1"), true));
     HttpResponse<Buffer> other = fx.admin(HttpMethod.PUT, "/api/channels/48681", new JsonObject().put("channel_id", "2"));
     assertEquals(400, other.statusCode());
     assertTrue(json(other).getString("error").contains("channel_id"));
@@ -213,8 +212,8 @@ class ChannelsApiTest {
     HttpResponse<Buffer> r = fx.admin(HttpMethod.DELETE, "/api/channels/48681", null);
     assertEquals(200, r.statusCode());
     assertEquals(new JsonObject().put("deleted", "48681"), json(r));
-    assertNull(fx.get(Keys.channel("48681"), true));
-    assertEquals(List.of("2"), fx.members(Keys.CHANNELS_ALL));
+    assertNull(fx.get(ChannelContract.channelKey("48681"), true));
+    assertEquals(List.of("2"), fx.members(ChannelContract.CHANNELS_ALL));
     assertEquals(404, fx.admin(HttpMethod.DELETE, "/api/channels/48681", null).statusCode());
   }
 
@@ -222,7 +221,7 @@ class ChannelsApiTest {
   @DisplayName("every write publishes CHANNELS_CHANGED to every node with the id, the action and is_active")
   void changeEvents() {
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> spy = fx.vertx.eventBus().consumer(Addresses.CHANNELS_CHANGED, m -> events.add(m.body()));
+    MessageConsumer<JsonObject> spy = fx.vertx.eventBus().consumer(ChannelContract.CHANNELS_CHANGED, m -> events.add(m.body()));
     await(spy.completion());
     fx.createChannel(channel("48681", "MBC", 1, 1));
     fx.admin(HttpMethod.PUT, "/api/channels/48681", new JsonObject().put("is_active", false));

@@ -2,9 +2,9 @@ package dev.iptv.playlist;
 
 import dev.iptv.auth.AuthVerticle;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
+import dev.iptv.contract.ChannelContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -181,8 +181,8 @@ final class PlaylistFixture {
   }
 
   void seedChannel(String id, JsonObject json) {
-    set(Keys.channel(id), json.encode());
-    sadd(Keys.CHANNELS_ALL, id);
+    set(ChannelContract.channelKey(id), json.encode());
+    sadd(ChannelContract.CHANNELS_ALL, id);
   }
 
   /** One playlist entry: its #EXTINF line, its title (after the first comma) and its URL. */

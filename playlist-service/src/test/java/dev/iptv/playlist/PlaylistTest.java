@@ -1,10 +1,9 @@
 package dev.iptv.playlist;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
 import dev.iptv.playlist.PlaylistFixture.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -62,7 +61,7 @@ class PlaylistTest {
 
   private static String liveSession(Vertx vertx, String token, String ip, String ua) {
     JsonObject ask = new JsonObject().put("token", token).put("ip", ip).put("user_agent", ua).put("channel_id", "1");
-    return await(vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, ask)).body().getString("status");
+    return await(vertx.eventBus().<JsonObject>request(AuthContract.SESSION, ask)).body().getString("status");
   }
 
   @Test
@@ -189,7 +188,7 @@ class PlaylistTest {
   void seedLayout(Vertx vertx) {
     PlaylistFixture fx = new PlaylistFixture(vertx);
     String token = hexToken();
-    fx.set(Keys.token(token), new JsonObject().put("username", "test_user_migration_final").put("token", token)
+    fx.set(AuthContract.tokenKey(token), new JsonObject().put("username", "test_user_migration_final").put("token", token)
       .put("expires_at", "2099-01-06T21:50:51.244826").put("max_connections", "3")
       .put("email", "testmigration@example.com").put("password", "2D9phJKJz8TPM37").encode());
     fx.seedChannel("48681", new JsonObject().put("channel_id", "48681").put("name", "MBC Pro aflam")
@@ -201,9 +200,9 @@ class PlaylistTest {
     fx.seedChannel("5", new JsonObject().put("channel_id", 5).put("name", 12345).put("order", 0).put("category_order", 0));
     fx.seedChannel("6", new JsonObject().put("channel_id", "6").put("name", "Off").put("is_active", "false"));
     fx.seedChannel("7", new JsonObject().put("channel_id", "7").put("name", "Off too").put("is_active", 0));
-    fx.sadd(Keys.CHANNELS_ALL, "404"); // indexed, but its key is gone
+    fx.sadd(ChannelContract.CHANNELS_ALL, "404"); // indexed, but its key is gone
     fx.seedChannel("8", new JsonObject().put("name", "Broken JSON"));
-    fx.set(Keys.channel("8"), "{not json"); // left out
+    fx.set(ChannelContract.channelKey("8"), "{not json"); // left out
 
     List<Entry> entries = fx.entries(token);
     List<String> lines = entries.stream().map(Entry::extinf).toList();
@@ -249,9 +248,9 @@ class PlaylistTest {
     String token = fx.createUser("john123");
     fx.createChannel(channel("1", "One", 1, 1));
     assertEquals(List.of("One"), titles(fx, token));
-    fx.set(Keys.channel("1"), channel("1", "Renamed elsewhere", 1, 1).encode());
+    fx.set(ChannelContract.channelKey("1"), channel("1", "Renamed elsewhere", 1, 1).encode());
     assertEquals(List.of("One"), titles(fx, token), "still cached");
-    vertx.eventBus().publish(Addresses.CHANNELS_CHANGED, new JsonObject().put("channel_id", "1").put("action", "updated").put("is_active", true));
+    vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "1").put("action", "updated").put("is_active", true));
     assertEquals(List.of("Renamed elsewhere"), awaitTitles(vertx, fx, token, List.of("Renamed elsewhere")));
   }
 
@@ -263,7 +262,7 @@ class PlaylistTest {
     fx.createChannel(channel("1", "One", 1, 1));
     assertEquals(List.of("One"), titles(fx, token));
     fx.seedChannel("2", channel("2", "Added by hand", 1, 2));
-    fx.set(Keys.channel("1"), channel("1", "Renamed by hand", 1, 1).encode());
+    fx.set(ChannelContract.channelKey("1"), channel("1", "Renamed by hand", 1, 1).encode());
     assertEquals(List.of("One"), titles(fx, token), "served from the cache within its age");
     Thread.sleep(2100);
     assertEquals(List.of("Renamed by hand", "Added by hand"), titles(fx, token));
@@ -278,7 +277,7 @@ class PlaylistTest {
     assertEquals(List.of("One"), titles(fx, token));
     fx.seedChannel("2", channel("2", "Put back from PostgreSQL", 1, 2));
     assertEquals(List.of("One"), titles(fx, token), "served from the cache");
-    vertx.eventBus().publish(Addresses.MONITOR_EVENTS, new JsonObject().put("event", "redis_restored").put("keys", 5));
+    vertx.eventBus().publish(MirrorContract.EVENTS, new JsonObject().put("event", "redis_restored").put("keys", 5));
     assertEquals(List.of("One", "Put back from PostgreSQL"),
       awaitTitles(vertx, fx, token, List.of("One", "Put back from PostgreSQL")));
   }
@@ -289,12 +288,12 @@ class PlaylistTest {
     PlaylistFixture fx = new PlaylistFixture(vertx, Map.of(Config.PLAYLIST_CACHE_S, "1"));
     String token = fx.createUser("john123");
     fx.createChannel(channel("1", "One", 1, 1));
-    fx.set(MonitorKeys.SENTINEL, "1");
-    Thread.sleep(MirrorSentinel.PROBE_MS + 500);   // the probe has seen the mirror
+    fx.set(MirrorContract.SENTINEL, "1");
+    Thread.sleep(MirrorContract.PROBE_MS + 500);   // the probe has seen the mirror
     assertEquals(List.of("One"), titles(fx, token));
-    String record = fx.get(Keys.token(token), true);
+    String record = fx.get(AuthContract.tokenKey(token), true);
     await(fx.redis.flushdb(List.of()));
-    fx.set(Keys.token(token), record);             // (auth-service bridges the token itself)
+    fx.set(AuthContract.tokenKey(token), record);             // (auth-service bridges the token itself)
     Thread.sleep(1100);                            // older than IPTV_PLAYLIST_CACHE_S: rebuilt
     assertEquals(List.of("One"), titles(fx, token), "the last list, not an empty one");
     // Without a mirror's sentinel ever seen, an empty channel set is just that.
@@ -310,9 +309,9 @@ class PlaylistTest {
     String token = fx.createUser("john123");
     int n = 3500;
     List<String> mset = new ArrayList<>();
-    List<String> sadd = new ArrayList<>(List.of(Keys.CHANNELS_ALL));
+    List<String> sadd = new ArrayList<>(List.of(ChannelContract.CHANNELS_ALL));
     for (int i = 1; i <= n; i++) {
-      mset.add(Keys.channel(String.valueOf(i)));
+      mset.add(ChannelContract.channelKey(String.valueOf(i)));
       mset.add(channel(String.valueOf(i), "Channel #" + i, 1, 0).encode());
       sadd.add(String.valueOf(i));
     }
@@ -336,9 +335,9 @@ class PlaylistTest {
   void concurrentTokens(Vertx vertx) throws Exception {
     PlaylistFixture fx = new PlaylistFixture(vertx);
     List<String> mset = new ArrayList<>();
-    List<String> sadd = new ArrayList<>(List.of(Keys.CHANNELS_ALL));
+    List<String> sadd = new ArrayList<>(List.of(ChannelContract.CHANNELS_ALL));
     for (int i = 1; i <= 2000; i++) {
-      mset.add(Keys.channel(String.valueOf(i)));
+      mset.add(ChannelContract.channelKey(String.valueOf(i)));
       mset.add(channel(String.valueOf(i), "Channel " + i, 1, 0).encode());
       sadd.add(String.valueOf(i));
     }
@@ -347,7 +346,7 @@ class PlaylistTest {
     List<String> tokens = new ArrayList<>();
     for (int length : List.of(32, 64, 128)) {
       String token = hexToken().repeat(2).substring(0, length);
-      fx.set(Keys.token(token), new JsonObject().put("username", "u" + length).put("expires_at", "2099-01-01T00:00:00Z").encode());
+      fx.set(AuthContract.tokenKey(token), new JsonObject().put("username", "u" + length).put("expires_at", "2099-01-01T00:00:00Z").encode());
       tokens.add(token);
     }
     // A player that hangs up after the first bytes.

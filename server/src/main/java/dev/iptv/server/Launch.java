@@ -1,8 +1,10 @@
 package dev.iptv.server;
 
+import dev.iptv.common.ClusterSettings;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
 import dev.iptv.common.HttpGuard;
+import dev.iptv.common.HttpSettings;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.monitor.Metrics;
 import io.vertx.core.DeploymentOptions;
@@ -85,11 +87,12 @@ public final class Launch {
           front.route("/*").subRouter(s.router());
         }
         Http.installErrorHandler(front);
-        HttpGuard guard = HttpGuard.of(config);
+        HttpSettings http = HttpSettings.from(config);
+        HttpGuard guard = HttpGuard.of(http);
         guard.watch(front);
-        int port = Config.integer(config, Config.HTTP_PORT);
-        String host = Config.string(config, Config.BIND_HOST);
-        int loops = frontLoops(config);
+        int port = http.httpPort();
+        String host = http.bindHost();
+        int loops = http.frontLoops();
         HttpServerOptions options = guard.options(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true));
         // One server per event loop on the same port: Vert.x spreads the connections over them,
         // as nginx does over its workers. The routers are safe on any loop (see onOwnContext).
@@ -107,11 +110,12 @@ public final class Launch {
 
   /** The named services in this JVM, joined to the Hazelcast cluster, each on its own port. */
   public static Future<Launch> clustered(JsonObject config, List<String> names) {
-    clusterProperties(config);
+    ClusterSettings cluster = ClusterSettings.from(config);
+    clusterProperties(cluster);
     HazelcastClusterManager manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
     // The event bus listens and advertises on the cluster host, as Hazelcast does: left to itself
     // Vert.x binds the machine's first address while peers are told another, and sends fail.
-    String host = Config.string(config, Config.CLUSTER_HOST);
+    String host = cluster.host();
     VertxOptions options = Metrics.vertxOptions()
       .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
     return Vertx.builder().with(options).withMetrics(Metrics.factory())
@@ -121,18 +125,12 @@ public final class Launch {
         .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
   }
 
-  /** IPTV_HTTP_EVENT_LOOPS, or one per core when 0. */
-  static int frontLoops(JsonObject config) {
-    int loops = Config.integer(config, Config.HTTP_EVENT_LOOPS);
-    return loops > 0 ? loops : Math.max(1, Runtime.getRuntime().availableProcessors());
-  }
-
   /** Fills the ${...} of cluster.xml from the suite's configuration. */
-  static void clusterProperties(JsonObject config) {
-    System.setProperty("iptv.cluster.host", Config.string(config, Config.CLUSTER_HOST));
-    System.setProperty("iptv.cluster.port", Config.string(config, Config.CLUSTER_PORT));
-    System.setProperty("iptv.cluster.members", Config.string(config, Config.CLUSTER_MEMBERS));
-    System.setProperty("iptv.cluster.name", Config.string(config, Config.CLUSTER_NAME));
+  static void clusterProperties(ClusterSettings cluster) {
+    System.setProperty("iptv.cluster.host", cluster.host());
+    System.setProperty("iptv.cluster.port", Integer.toString(cluster.port()));
+    System.setProperty("iptv.cluster.members", cluster.members());
+    System.setProperty("iptv.cluster.name", cluster.name());
   }
 
   private static Future<List<ServiceVerticle>> start(Vertx vertx, JsonObject config, List<String> names,
@@ -143,7 +141,7 @@ public final class Launch {
       ServiceVerticle verticle = Main.service(name.trim()).get();
       JsonObject own = config.copy();
       if (ownPorts) {
-        own.put(ServiceVerticle.SERVE_PORT, Config.integer(config, Main.portSetting(name.trim())));
+        own.put(ServiceVerticle.SERVE_PORT, HttpSettings.servicePort(config, name.trim()));
       }
       chain = chain.compose(v -> vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(own)))
         .map(id -> {

@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  *   java -jar iptv.jar run                 the four services in one JVM on IPTV_HTTP_PORT (embedded)
  *   java -jar iptv.jar service NAME[,NAME]  the named services, clustered over Hazelcast, each on its own port
  *   java -jar iptv.jar nginx-config RUN_DIR [foreground]   the nginx front's configuration, on stdout
+ *   java -jar iptv.jar settings [--cluster RUN_DIR] [IPTV_NAME ...]   the settings, resolved (see SettingsCommand)
  * </pre>
  */
 public final class Main {
@@ -44,22 +45,19 @@ public final class Main {
     };
   }
 
-  /** The port a service serves on in clustered mode. */
-  public static String portSetting(String name) {
-    return switch (name.toLowerCase(Locale.ROOT).replace("-service", "")) {
-      case "auth" -> Config.AUTH_PORT;
-      case "playlist" -> Config.PLAYLIST_PORT;
-      case "stream" -> Config.STREAM_PORT;
-      case "monitor" -> Config.MONITOR_PORT;
-      default -> throw new IllegalArgumentException("unknown service '" + name + "'");
-    };
-  }
-
   public static void main(String[] args) {
     String mode = args.length == 0 ? "run" : args[0];
     JsonObject config;
     try {
+      if (mode.equals("settings")) {
+        // java -jar iptv.jar settings [--cluster RUN_DIR] [IPTV_NAME ...]: for bin/iptv, on stdout.
+        System.out.print(SettingsCommand.render(Arrays.asList(args).subList(1, args.length), System.getenv()));
+        System.out.flush();
+        System.exit(0);
+        return;
+      }
       config = Config.load();
+      Config.check(config);
       if (mode.equals("nginx-config")) {
         // java -jar iptv.jar nginx-config RUN_DIR [foreground]: the front's nginx.conf on stdout.
         if (args.length < 2) {
@@ -88,7 +86,8 @@ public final class Main {
           List<String> names = Arrays.asList(args[1].split(","));
           yield Launch.clustered(config, names).toCompletionStage().toCompletableFuture().get(180, TimeUnit.SECONDS);
         }
-        default -> throw new IllegalArgumentException("unknown mode '" + mode + "': expected run or service");
+        default -> throw new IllegalArgumentException("unknown mode '" + mode
+          + "': expected run, service, nginx-config or settings");
       };
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;

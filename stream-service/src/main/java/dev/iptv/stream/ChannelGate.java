@@ -1,6 +1,6 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.MirrorSentinel;
+import dev.iptv.contract.MirrorContract;
 import io.vertx.core.Future;
 
 import java.util.Map;
@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * deactivated without an {@code iptv.channels.changed} event (redis-cli, an event lost while a
  * service restarted) is refused within that time, and a poll costs no Redis read. The event, when
  * it comes, forgets the channel at once. While Redis cannot be read, or has lost its data and
- * monitor-service is putting it back ({@link MirrorSentinel}), the last answer stands: a Redis
+ * monitor-service is putting it back ({@link MirrorContract.Probe}), the last answer stands: a Redis
  * restart does not throw the viewers of a running channel out.
  *
  * <p>Bounded: at most {@link #MAX_ENTRIES} channels are remembered (ids come from client URLs).
@@ -28,10 +28,10 @@ final class ChannelGate {
   }
 
   private final StreamStore store;
-  private final MirrorSentinel sentinel;
+  private final MirrorContract.Probe sentinel;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
-  ChannelGate(StreamStore store, MirrorSentinel sentinel) {
+  ChannelGate(StreamStore store, MirrorContract.Probe sentinel) {
     this.store = store;
     this.sentinel = sentinel;
   }

@@ -62,7 +62,7 @@ final class PrivateFolders {
 
   /** The FFmpeg-log folder: created 0700 (missing parents too), or checked and set to 0700. */
   static void prepareLogs(Path dir) throws IOException {
-    prepare(dir, StreamSettings.FFMPEG_LOG_DIR, LOG_MODE, true);
+    prepare(dir, Config.FFMPEG_LOG_DIR, LOG_MODE, true);
     if (!view(dir).readAttributes().permissions().equals(LOG_MODE)) {
       view(dir).setPermissions(LOG_MODE);
     }

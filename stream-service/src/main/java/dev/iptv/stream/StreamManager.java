@@ -1,15 +1,19 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
-import dev.iptv.common.MirrorSentinel;
+import dev.iptv.contract.ChangeAction;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.StreamEvent;
+import dev.iptv.contract.StreamContract.StreamEvent.Kind;
+import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +64,7 @@ final class StreamManager {
   /** While an attempt waits for its first segment, how often the file system is asked. */
   private static final long DISK_CHECK_MS = 1_000;
   private static final long CAPACITY_LOG_MS = 60_000;
-  private static final Pattern CHANNEL_FILE = Pattern.compile("stream_(\\d{1,19})(?:\\.m3u8|_\\d+\\.ts)(?:\\.tmp)?");
+  private static final Pattern CHANNEL_FILE = Pattern.compile("stream_(" + ChannelContract.ID_REGEX + ")(?:\\.m3u8|_\\d+\\.ts)(?:\\.tmp)?");
 
   /** One way to run a channel. */
   record Attempt(String source, Mode mode, Quality quality) {
@@ -84,11 +88,11 @@ final class StreamManager {
   private final Context context;
   private final StreamSettings s;
   private final StreamStore store;
-  private final MirrorSentinel sentinel;
+  private final MirrorContract.Probe sentinel;
   private final LogTailer tailer = new LogTailer();
   private final String instance;
   private final Map<String, ChannelStream> streams = new HashMap<>();
-  private final Map<String, Future<StreamInfo>> pending = new HashMap<>();
+  private final Map<String, Future<StreamStatus>> pending = new HashMap<>();
   /** Every FFmpeg alive that we started or adopted: for the shutdown hook (any thread). */
   private final Set<FfmpegProcess> live = ConcurrentHashMap.newKeySet();
   private final Thread shutdownHook;
@@ -100,7 +104,7 @@ final class StreamManager {
   private long capacityLoggedMs;
   private final List<Long> timers = new ArrayList<>();
 
-  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, MirrorSentinel sentinel,
+  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, MirrorContract.Probe sentinel,
                 String instance) {
     this.vertx = vertx;
     this.context = context;
@@ -150,7 +154,7 @@ final class StreamManager {
       for (ChannelStream cs : new ArrayList<>(streams.values())) {
         stops.add(cs.stop("stream-service stopping", true));
       }
-      List<Future<StreamInfo>> starting = new ArrayList<>(pending.values());
+      List<Future<StreamStatus>> starting = new ArrayList<>(pending.values());
       return Future.join(stops).otherwiseEmpty()
         .compose(v -> Future.join(new ArrayList<>(starting)).otherwiseEmpty())
         .<Void>mapEmpty();
@@ -179,7 +183,7 @@ final class StreamManager {
    * concurrent callers), or waits for whoever runs it. Fails with 404 for an unknown or inactive
    * channel and 503 when it cannot be started within the start timeout.
    */
-  Future<StreamInfo> ensure(String id) {
+  Future<StreamStatus> ensure(String id) {
     return ensure(id, null);
   }
 
@@ -191,11 +195,11 @@ final class StreamManager {
    *
    * @param user the viewer's username, or null (the admin API: never charged)
    */
-  Future<StreamInfo> ensure(String id, String user) {
+  Future<StreamStatus> ensure(String id, String user) {
     return on(() -> ensureHere(id, user));
   }
 
-  private Future<StreamInfo> ensureHere(String id, String user) {
+  private Future<StreamStatus> ensureHere(String id, String user) {
     if (closing) {
       return Future.failedFuture(new ApiException(503, "stream-service is stopping"));
     }
@@ -205,9 +209,9 @@ final class StreamManager {
         return cs.stopped.future().compose(v -> ensureHere(id, user));
       }
       boolean wasRunning = cs.ready.future().succeeded();
-      return wasRunning ? cs.ready.future().map(StreamInfo::running) : cs.ready.future();
+      return wasRunning ? cs.ready.future().map(StreamStatus::running) : cs.ready.future();
     }
-    Future<StreamInfo> inFlight = pending.get(id);
+    Future<StreamStatus> inFlight = pending.get(id);
     if (inFlight != null) {
       // A start in progress is joined for free; if its starter had used up their own starts, this
       // viewer (another user) asks again as the starter.
@@ -215,7 +219,7 @@ final class StreamManager {
         ? ensureHere(id, user) : Future.failedFuture(err));
     }
     long deadline = System.currentTimeMillis() + s.startTimeoutMs();
-    Future<StreamInfo> f = store.channel(id).compose(spec -> {
+    Future<StreamStatus> f = store.channel(id).compose(spec -> {
       if (spec == null || !spec.active()) {
         return Future.failedFuture(ApiException.notFound("unknown or inactive channel " + id));
       }
@@ -226,7 +230,7 @@ final class StreamManager {
     return f;
   }
 
-  private Future<StreamInfo> acquire(ChannelSpec spec, long deadline, String user) {
+  private Future<StreamStatus> acquire(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
     // At capacity only a channel another instance runs can be joined: no lease is taken to find out.
     Future<Boolean> claimed = hasRoom() ? store.claim(id, instance, s.leaseMs())
@@ -260,7 +264,7 @@ final class StreamManager {
   }
 
   /** Gives the lease back (nothing was started under it) and fails with {@code why}. */
-  private Future<StreamInfo> refuse(String id, Throwable why) {
+  private Future<StreamStatus> refuse(String id, Throwable why) {
     return store.release(id, instance).transform(x -> Future.failedFuture(why));
   }
 
@@ -270,7 +274,7 @@ final class StreamManager {
    * process is adopted if /proc confirms it, and any other FFmpeg of the channel here is stopped,
    * so a player's request never starts a second one beside it. Otherwise FFmpeg starts fresh.
    */
-  private Future<StreamInfo> takeOver(ChannelSpec spec, long deadline, String user) {
+  private Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
     return store.state(id).compose(st -> {
       boolean recorded = st.pid() != null && (st.node() == null || st.node().equals(s.node()));
@@ -302,7 +306,7 @@ final class StreamManager {
    * counts while its user's starts are charged), so a crowd of first viewers of different channels
    * never runs more than IPTV_MAX_STREAMS.
    */
-  private Future<StreamInfo> startHere(ChannelSpec spec, long deadline, String user) {
+  private Future<StreamStatus> startHere(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
     ChannelStream existing = streams.get(id);
     if (existing != null) {
@@ -338,7 +342,7 @@ final class StreamManager {
       });
   }
 
-  private Future<StreamInfo> launch(ChannelSpec spec, long deadline) {
+  private Future<StreamStatus> launch(ChannelSpec spec, long deadline) {
     ChannelStream cs = new ChannelStream(spec);
     streams.put(spec.id(), cs);
     cs.startFresh(deadline);
@@ -349,9 +353,9 @@ final class StreamManager {
    * Another instance runs (or starts) the channel: wait for its playlist to appear in the HLS
    * folder we share; take over if its lease ends meanwhile.
    */
-  private Future<StreamInfo> joinRemote(ChannelSpec spec, long deadline) {
+  private Future<StreamStatus> joinRemote(ChannelSpec spec, long deadline) {
     String id = spec.id();
-    Promise<StreamInfo> result = Promise.promise();
+    Promise<StreamStatus> result = Promise.promise();
     int[] ticks = {0};
     boolean[] busy = {false};
     Runnable[] tick = new Runnable[1];
@@ -376,7 +380,7 @@ final class StreamManager {
       playlistReady(id).compose(ready -> {
         if (ready) {
           return store.state(id).map(st -> {
-            result.tryComplete(new StreamInfo(id, st.pid() == null ? 0 : st.pid(), st.node(), st.mode(),
+            result.tryComplete(new StreamStatus(id, st.pid() == null ? 0 : st.pid(), st.node(), st.mode(),
               st.started() == null ? 0 : st.started(), "running"));
             return null;
           });
@@ -415,13 +419,13 @@ final class StreamManager {
   }
 
   /** A channel was changed, deactivated or deleted (playlist-service's event). */
-  void channelChanged(String id, String action, Boolean active) {
+  void channelChanged(String id, ChangeAction action, Boolean active) {
     context.runOnContext(v -> {
       ChannelStream cs = streams.get(id);
       if (cs == null || cs.stopping) {
         return;
       }
-      if ("deleted".equals(action)) {
+      if (action == ChangeAction.DELETED) {
         cs.stop("channel deleted", true);
         return;
       }
@@ -728,9 +732,8 @@ final class StreamManager {
 
   // ---------------------------------------------------------------------------------------------
 
-  private void publish(String event, String id, String mode, String reason) {
-    vertx.eventBus().publish(Addresses.STREAM_EVENTS, new JsonObject().put("event", event).put("channel_id", id)
-      .put("node", s.node()).put("mode", mode).put("reason", reason).put("ts", dev.iptv.common.Epoch.now()));
+  private void publish(Kind event, String id, String mode, String reason) {
+    vertx.eventBus().publish(StreamContract.EVENTS, StreamEvent.of(event, id, s.node(), mode, reason).toJson());
   }
 
   /** Runs {@code work} on the manager's context. */
@@ -761,7 +764,7 @@ final class StreamManager {
     Mode mode = Mode.COPY;
     double started;
     double fps;
-    Promise<StreamInfo> ready = Promise.promise();
+    Promise<StreamStatus> ready = Promise.promise();
     final Promise<Void> stopped = Promise.promise();
     boolean stopping;
     boolean lostLease;
@@ -792,7 +795,7 @@ final class StreamManager {
         } else {
           String why = ar.cause().getMessage();
           log.warn("channel {}: cannot start: {}", id, why);
-          publish("failed", id, mode.wire(), why);
+          publish(Kind.FAILED, id, mode.wire(), why);
           ready.tryFail(new ApiException(503, "channel " + id + " cannot be started: "
             + (ar.cause() instanceof AttemptFailed af && af.kind == Failure.DISK ? "the disk of the HLS folder is full"
             : "no source plays")));
@@ -907,9 +910,8 @@ final class StreamManager {
       }
       diskReported = true;
       log.error("channel {}: the disk of {} is full, FFmpeg cannot write: {}", id, s.hlsDir(), reason);
-      vertx.eventBus().publish(Addresses.STREAM_EVENTS, new JsonObject().put("event", "disk_full").put("channel_id", id)
-        .put("node", s.node()).put("path", s.hlsDir().toString()).put("reason", reason)
-        .put("ts", dev.iptv.common.Epoch.now()));
+      vertx.eventBus().publish(StreamContract.EVENTS, StreamEvent.diskFull(id, s.node(), s.hlsDir().toString(), reason)
+        .toJson());
     }
 
     private Future<FfmpegProcess> awaitPlayable(FfmpegProcess p, Attempt a, long attemptDeadline) {
@@ -990,8 +992,8 @@ final class StreamManager {
       store.recordStarted(id, started)
         .compose(v -> restarted ? store.countRestart(id).mapEmpty() : Future.succeededFuture())
         .onFailure(err -> log.warn("channel {}: cannot record the start: {}", id, err.toString()));
-      publish(restarted ? "restarted" : "started", id, mode.wire(), reason);
-      ready.tryComplete(info("started"));
+      publish(restarted ? Kind.RESTARTED : Kind.STARTED, id, mode.wire(), reason);
+      ready.tryComplete(info(StreamStatus.STARTED));
       p.exit().onComplete(x -> onExit(p));
     }
 
@@ -1007,8 +1009,8 @@ final class StreamManager {
       return out;
     }
 
-    StreamInfo info(String status) {
-      return new StreamInfo(id, proc == null ? 0 : proc.pid(), s.node(), mode.wire(), started, status);
+    StreamStatus info(String status) {
+      return new StreamStatus(id, proc == null ? 0 : proc.pid(), s.node(), mode.wire(), started, status);
     }
 
     void adopt(ProcessHandle handle, StreamStore.StreamState st) {
@@ -1078,7 +1080,7 @@ final class StreamManager {
       if (failures > s.restartMax()) {
         String reason = "gave up after " + s.restartMax() + " failed restarts: " + why;
         log.error("channel {}: {}", id, reason);
-        publish("failed", id, mode.wire(), reason);
+        publish(Kind.FAILED, id, mode.wire(), reason);
         stop(reason, true);
         return;
       }
@@ -1111,7 +1113,7 @@ final class StreamManager {
         }
         String why = ar.cause().getMessage();
         log.warn("channel {}: restart failed: {}", id, why);
-        publish("failed", id, mode.wire(), why);
+        publish(Kind.FAILED, id, mode.wire(), why);
         watched().onComplete(w -> {
           if (stopping) {
             return;
@@ -1149,7 +1151,7 @@ final class StreamManager {
           if (ar.succeeded()) {
             running(ar.result(), true, "channel updated");
           } else {
-            publish("failed", id, mode.wire(), ar.cause().getMessage());
+            publish(Kind.FAILED, id, mode.wire(), ar.cause().getMessage());
             ready.tryFail(new ApiException(503, "channel " + id + " cannot be started: no source plays"));
             stop(ar.cause().getMessage(), true);
           }
@@ -1185,7 +1187,7 @@ final class StreamManager {
           ready.tryFail(new ApiException(503, "the stream of channel " + id + " stopped: " + reason));
           if (announce) {
             log.info("channel {}: stopped ({})", id, reason);
-            publish("stopped", id, mode.wire(), reason);
+            publish(Kind.STOPPED, id, mode.wire(), reason);
           }
           stopped.tryComplete();
         });

@@ -1,7 +1,8 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Keys;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.ChannelSchema;
+import dev.iptv.contract.StreamContract;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -18,7 +19,7 @@ import java.util.Set;
 
 /**
  * stream-service's Redis: channels it reads, the {@code stream:{id}:*} keys it writes (SPEC
- * section 5 and {@link StreamKeys}), the owner lease, viewer sessions. Every method is one round trip
+ * section 5 and {@link StreamContract}), the owner lease, viewer sessions. Every method is one round trip
  * (a pipeline or a script) and never blocks.
  */
 final class StreamStore {
@@ -66,7 +67,7 @@ final class StreamStore {
 
   /** The channel, or null when unknown or unreadable. */
   Future<ChannelSpec> channel(String id) {
-    return api.get(Keys.channel(id)).map(r -> {
+    return api.get(ChannelContract.channelKey(id)).map(r -> {
       if (r == null) {
         return null;
       }
@@ -83,12 +84,12 @@ final class StreamStore {
    * null when Redis has no such channel, false when inactive or unreadable.
    */
   Future<Boolean> channelActive(String id) {
-    return api.get(Keys.channel(id)).map(r -> {
+    return api.get(ChannelContract.channelKey(id)).map(r -> {
       if (r == null) {
         return null;
       }
       try {
-        return ChannelSpec.active(new JsonObject(r.toString()).getValue("is_active"));
+        return ChannelSchema.active(new JsonObject(r.toString()).getValue(ChannelSchema.IS_ACTIVE));
       } catch (RuntimeException e) {
         return false;
       }
@@ -97,41 +98,36 @@ final class StreamStore {
 
   /** Takes the owner lease when nobody holds it. */
   Future<Boolean> claim(String id, String owner, long leaseMs) {
-    return api.set(List.of(StreamKeys.owner(id), owner, "NX", "PX", Long.toString(leaseMs))).map(r -> r != null);
+    return api.set(List.of(StreamContract.ownerKey(id), owner, "NX", "PX", Long.toString(leaseMs))).map(r -> r != null);
   }
 
   /** Extends our lease; false when it is not ours any more. */
   Future<Boolean> renew(String id, String owner, long leaseMs) {
-    return api.eval(List.of(RENEW, "1", StreamKeys.owner(id), owner, Long.toString(leaseMs)))
+    return api.eval(List.of(RENEW, "1", StreamContract.ownerKey(id), owner, Long.toString(leaseMs)))
       .map(r -> r != null && r.toLong() == 1);
   }
 
   Future<String> owner(String id) {
-    return api.get(StreamKeys.owner(id)).map(r -> r == null ? null : r.toString());
+    return api.get(StreamContract.ownerKey(id)).map(r -> r == null ? null : r.toString());
   }
 
   /** A new FFmpeg for the channel: its pid, where and how it runs. */
   Future<Void> recordProcess(String id, long pid, String node, String mode, String source, String resolved) {
     return batch(
-      Request.cmd(Command.SET).arg(Keys.streamPid(id)).arg(pid),
-      Request.cmd(Command.SET).arg(StreamKeys.node(id)).arg(node),
-      Request.cmd(Command.SET).arg(StreamKeys.mode(id)).arg(mode),
-      Request.cmd(Command.SET).arg(Keys.streamSource(id)).arg(source == null ? resolved : source),
-      Request.cmd(Command.SET).arg(Keys.streamResolvedSource(id)).arg(resolved));
+      Request.cmd(Command.SET).arg(StreamContract.pidKey(id)).arg(pid),
+      Request.cmd(Command.SET).arg(StreamContract.nodeKey(id)).arg(node),
+      Request.cmd(Command.SET).arg(StreamContract.modeKey(id)).arg(mode),
+      Request.cmd(Command.SET).arg(StreamContract.sourceKey(id)).arg(source == null ? resolved : source),
+      Request.cmd(Command.SET).arg(StreamContract.resolvedSourceKey(id)).arg(resolved));
   }
 
   /** The stream is playable: when it started (kept over restarts) and a first access. */
   Future<Void> recordStarted(String id, double started) {
     String now = seconds(now());
     return batch(
-      Request.cmd(Command.SET).arg(Keys.streamStarted(id)).arg(seconds(started)),
-      Request.cmd(Command.SET).arg(Keys.streamLastAccess(id)).arg(now),
-      Request.cmd(Command.SETNX).arg(StreamKeys.restarts(id)).arg(0));
-  }
-
-  /** {@code user:{username}:starts}: the user's cold starts of the last minute. */
-  static String userStarts(String username) {
-    return Keys.user(username) + ":starts";
+      Request.cmd(Command.SET).arg(StreamContract.startedKey(id)).arg(seconds(started)),
+      Request.cmd(Command.SET).arg(StreamContract.lastAccessKey(id)).arg(now),
+      Request.cmd(Command.SETNX).arg(StreamContract.restartsKey(id)).arg(0));
   }
 
   /**
@@ -141,12 +137,12 @@ final class StreamStore {
    * @param start a name for this start, unique across the cluster
    */
   Future<Long> chargeStart(String username, int limit, long windowMs, String start) {
-    return api.eval(List.of(CHARGE_START, "1", userStarts(username), Long.toString(System.currentTimeMillis()),
+    return api.eval(List.of(CHARGE_START, "1", StreamContract.userStartsKey(username), Long.toString(System.currentTimeMillis()),
       Long.toString(windowMs), Integer.toString(limit), start)).map(r -> r == null ? 0L : r.toLong());
   }
 
   Future<Long> countRestart(String id) {
-    return api.incr(StreamKeys.restarts(id)).map(Response::toLong);
+    return api.incr(StreamContract.restartsKey(id)).map(Response::toLong);
   }
 
   /**
@@ -155,26 +151,26 @@ final class StreamStore {
    */
   Future<Void> touch(String id, String session) {
     double now = now();
-    String viewers = StreamKeys.viewers(id);
+    String viewers = StreamContract.viewersKey(id);
     return batch(
-      Request.cmd(Command.SET).arg(Keys.streamLastAccess(id)).arg(seconds(now)).arg("XX"),
+      Request.cmd(Command.SET).arg(StreamContract.lastAccessKey(id)).arg(seconds(now)).arg("XX"),
       Request.cmd(Command.ZADD).arg(viewers).arg(seconds(now)).arg(session),
-      Request.cmd(Command.ZREMRANGEBYSCORE).arg(viewers).arg("-inf").arg("(" + seconds(now - StreamKeys.VIEWER_WINDOW_S)),
-      Request.cmd(Command.EXPIRE).arg(viewers).arg(StreamKeys.VIEWER_WINDOW_S * 2));
+      Request.cmd(Command.ZREMRANGEBYSCORE).arg(viewers).arg("-inf").arg("(" + seconds(now - StreamContract.VIEWER_WINDOW_S)),
+      Request.cmd(Command.EXPIRE).arg(viewers).arg(StreamContract.VIEWER_WINDOW_S * 2));
   }
 
   /** Epoch seconds of the last viewer poll, or null. */
   Future<Double> lastAccess(String id) {
-    return api.get(Keys.streamLastAccess(id)).map(r -> r == null ? null : parseDouble(r.toString()));
+    return api.get(StreamContract.lastAccessKey(id)).map(r -> r == null ? null : parseDouble(r.toString()));
   }
 
   /** Deletes every key of the stream and the lease, if the lease is ours (or gone). */
   Future<Boolean> release(String id, String owner) {
     List<String> args = new ArrayList<>();
     args.add(RELEASE);
-    String[] keys = StreamKeys.all(id);
+    String[] keys = StreamContract.allKeys(id);
     args.add(Integer.toString(keys.length + 1));
-    args.add(StreamKeys.owner(id));
+    args.add(StreamContract.ownerKey(id));
     args.addAll(Arrays.asList(keys));
     args.add(owner);
     return api.eval(args).map(r -> r != null && r.toLong() == 1);
@@ -187,11 +183,10 @@ final class StreamStore {
   }
 
   private Future<Void> scan(String cursor, Set<String> into) {
-    return api.scan(List.of(cursor, "MATCH", StreamKeys.PID_PATTERN, "COUNT", "1000")).compose(r -> {
+    return api.scan(List.of(cursor, "MATCH", StreamContract.PID_SCAN, "COUNT", "1000")).compose(r -> {
       for (Response k : r.get(1)) {
-        String key = k.toString();
-        String id = key.substring(7, key.length() - 4);
-        if (ChannelSpec.ID.matcher(id).matches()) {
+        String id = StreamContract.channelOfPidKey(k.toString());
+        if (ChannelContract.isId(id)) {
           into.add(id);
         }
       }
@@ -203,9 +198,9 @@ final class StreamStore {
   /** Everything about a stream in one round trip, plus its viewers of the last minute. */
   Future<StreamState> state(String id) {
     return redis.batch(List.of(
-        Request.cmd(Command.MGET).arg(Keys.streamPid(id)).arg(Keys.streamStarted(id)).arg(StreamKeys.node(id))
-          .arg(StreamKeys.mode(id)).arg(StreamKeys.owner(id)).arg(Keys.streamSource(id))
-          .arg(Keys.streamResolvedSource(id)).arg(Keys.streamLastAccess(id)).arg(StreamKeys.restarts(id))))
+        Request.cmd(Command.MGET).arg(StreamContract.pidKey(id)).arg(StreamContract.startedKey(id)).arg(StreamContract.nodeKey(id))
+          .arg(StreamContract.modeKey(id)).arg(StreamContract.ownerKey(id)).arg(StreamContract.sourceKey(id))
+          .arg(StreamContract.resolvedSourceKey(id)).arg(StreamContract.lastAccessKey(id)).arg(StreamContract.restartsKey(id))))
       .map(rs -> {
         Response m = rs.get(0);
         return new StreamState(id, parseLong(str(m.get(0))), parseDouble(str(m.get(1))), str(m.get(2)), str(m.get(3)),
@@ -216,7 +211,7 @@ final class StreamStore {
 
   Future<Long> viewers(String id) {
     double now = now();
-    return api.zcount(StreamKeys.viewers(id), seconds(now - StreamKeys.VIEWER_WINDOW_S), "+inf")
+    return api.zcount(StreamContract.viewersKey(id), seconds(now - StreamContract.VIEWER_WINDOW_S), "+inf")
       .map(r -> r == null ? 0L : r.toLong());
   }
 

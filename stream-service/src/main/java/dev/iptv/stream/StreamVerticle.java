@@ -1,17 +1,27 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.ApiException;
-import dev.iptv.common.Config;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
-import dev.iptv.common.MirrorSentinel;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.SegmentProof;
-import dev.iptv.common.SegmentServed;
 import dev.iptv.common.ServiceVerticle;
-import dev.iptv.common.TokenCheck;
-import dev.iptv.common.ViewerSession;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.SessionRequest;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.AuthContract.TokenRequest;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.ChannelContract.ChannelChanged;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentBatch;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.StartRequest;
+import dev.iptv.contract.StreamContract.StopReply;
+import dev.iptv.contract.StreamContract.StopRequest;
+import dev.iptv.contract.StreamContract.ViewerPoll;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -22,7 +32,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
@@ -41,6 +50,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * stream-service: on-demand FFmpeg behind the player-facing {@code /live/} URLs (SPEC sections 2,
@@ -61,8 +71,8 @@ public class StreamVerticle extends ServiceVerticle {
 
   private static final Logger log = LoggerFactory.getLogger(StreamVerticle.class);
 
-  static final String PLAYLIST_PATH = "/live/stream_(?<id>\\d{1,19})\\.m3u8";
-  static final String SEGMENT_PATH = "/live/stream_(?<id>\\d{1,19})_(?<n>\\d{1,20})\\.ts";
+  static final String PLAYLIST_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")\\.m3u8";
+  static final String SEGMENT_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")_(?<n>\\d{1,20})\\.ts";
   static final String PROOF_HEADER = "X-Segment-Proof";
   static final String MPEGURL = "application/vnd.apple.mpegurl";
   private static final long AUTH_TIMEOUT_MS = 5_000;
@@ -77,11 +87,11 @@ public class StreamVerticle extends ServiceVerticle {
   private StreamManager manager;
   private SegmentProof proofs;
   private ChannelGate gate;
-  private MirrorSentinel sentinel;
+  private MirrorContract.Probe sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
-  private final ConcurrentLinkedQueue<JsonObject> served = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<SegmentServed> served = new ConcurrentLinkedQueue<>();
   private long servedTimer = -1;
 
   @Override
@@ -97,19 +107,19 @@ public class StreamVerticle extends ServiceVerticle {
       return Future.failedFuture(e);
     }
     proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
-    redis = RedisSupport.client(vertx, Config.string(config(), Config.REDIS_URL));
+    redis = RedisSupport.client(vertx, settings.redisUrl());
     store = new StreamStore(redis);
     byte[] raw = new byte[4];
     new SecureRandom().nextBytes(raw);
     String instance = settings.node() + "/" + HexFormat.of().formatHex(raw);
-    sentinel = new MirrorSentinel(RedisAPI.api(redis)).start(vertx);
+    sentinel = new MirrorContract.Probe(RedisAPI.api(redis)).start(vertx);
     manager = new StreamManager(vertx, context, settings, store, sentinel, instance);
     gate = new ChannelGate(store, sentinel);
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
     Router router = Router.router(vertx);
-    Handler<RoutingContext> admin = Http.adminAuth(Config.string(config(), Config.ADMIN_TOKEN));
+    Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
     router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).handler(this::segment);
     if (config().getInteger(SERVE_PORT, 0) > 0) {
@@ -122,10 +132,10 @@ public class StreamVerticle extends ServiceVerticle {
     router.get("/api/streams/active").handler(admin).handler(this::apiActive);
 
     servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.CHANNELS_CHANGED, this::onChannelChanged));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_START, this::onStartRequest));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.STREAM_STOP, this::onStopRequest));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(stopAddress(instance), this::onStopRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(ChannelContract.CHANNELS_CHANGED, this::onChannelChanged));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.START, this::onStartRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.STOP, this::onStopRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.stopAddress(instance), this::onStopRequest));
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     return Future.all(ready)
@@ -151,11 +161,6 @@ public class StreamVerticle extends ServiceVerticle {
       }
       return Future.succeededFuture();
     });
-  }
-
-  /** The event-bus address where the instance that owns a stream takes stop requests. */
-  static String stopAddress(String instance) {
-    return Addresses.STREAM_STOP + "." + instance;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -200,7 +205,7 @@ public class StreamVerticle extends ServiceVerticle {
     }
     String id = ctx.request().getParam("channel");
     String token = ctx.request().getParam("token");
-    if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
+    if (!ChannelContract.isId(id)) {
       ctx.response().setStatusCode(403).end();
       return;
     }
@@ -259,7 +264,7 @@ public class StreamVerticle extends ServiceVerticle {
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
       .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp(ctx.request()),
-        null, ctx.request().getHeader(HttpHeaders.USER_AGENT)).toJson()))
+        null, ctx.request().getHeader(HttpHeaders.USER_AGENT))))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
           ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL).set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -276,13 +281,13 @@ public class StreamVerticle extends ServiceVerticle {
    * third of its segment throughput.
    */
   private void sendServed() {
-    JsonArray batch = new JsonArray();
-    JsonObject r;
+    List<SegmentServed> batch = new ArrayList<>();
+    SegmentServed r;
     while (batch.size() < SERVED_BATCH_MAX && (r = served.poll()) != null) {
       batch.add(r);
     }
     if (!batch.isEmpty()) {
-      vertx.eventBus().send(Addresses.SEGMENTS_SERVED, new JsonObject().put(SegmentServed.BATCH, batch));
+      vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentBatch.of(batch).toJson());
     }
   }
 
@@ -295,17 +300,16 @@ public class StreamVerticle extends ServiceVerticle {
       return Future.succeededFuture(TokenCheck.unknown());
     }
     HttpServerRequest req = ctx.request();
-    JsonObject session = new JsonObject().put("token", token).put("ip", clientIp(req))
-      .put("user_agent", Http.userAgent(req)).put("channel_id", id);
+    JsonObject session = new SessionRequest(token, clientIp(req), Http.userAgent(req), id, true).toJson();
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS);
-    return vertx.eventBus().<JsonObject>request(Addresses.AUTH_SESSION, session, opts)
+    return vertx.eventBus().<JsonObject>request(AuthContract.SESSION, session, opts)
       .recover(err -> {
         if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
           if (sessionFallbackLogged.compareAndSet(false, true)) {
             log.warn("no auth-service answers {}: checking tokens only, without connection limits",
-              Addresses.AUTH_SESSION);
+              AuthContract.SESSION);
           }
-          return vertx.eventBus().request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", token), opts);
+          return vertx.eventBus().request(AuthContract.VALIDATE, new TokenRequest(token).toJson(), opts);
         }
         return Future.failedFuture(err);
       })
@@ -323,16 +327,16 @@ public class StreamVerticle extends ServiceVerticle {
   private void touch(RoutingContext ctx, String id, String token, String username) {
     HttpServerRequest req = ctx.request();
     if (username != null) {
-      vertx.eventBus().publish(Addresses.VIEWER_POLLS, new JsonObject().put("username", username).put("channel_id", id)
-        .put("ip", clientIp(req)).put("user_agent", Http.userAgent(req)).put("ts", System.currentTimeMillis() / 1000.0));
+      vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPoll(username, id, clientIp(req), Http.userAgent(req),
+        System.currentTimeMillis() / 1000.0).toJson());
     }
-    store.touch(id, ViewerSession.id(token, clientIp(req), Http.userAgent(req))).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
+    store.touch(id, AuthContract.sessionId(token, clientIp(req), Http.userAgent(req))).onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
   }
 
   /** The segment proof for this poll: bound to the channel and to the viewer's session. */
   private String proofQuery(RoutingContext ctx, String id, String token) {
     HttpServerRequest req = ctx.request();
-    return proofs.query(id, ViewerSession.id(token, clientIp(req), Http.userAgent(req)), System.currentTimeMillis() / 1000);
+    return proofs.query(id, AuthContract.sessionId(token, clientIp(req), Http.userAgent(req)), System.currentTimeMillis() / 1000);
   }
 
   private Future<String> readPlaylist(String id) {
@@ -375,7 +379,7 @@ public class StreamVerticle extends ServiceVerticle {
   // Admin API
 
   private void apiStart(RoutingContext ctx) {
-    String id = channelId(Http.jsonBody(ctx));
+    String id = request(() -> StartRequest.fromJson(Http.jsonBody(ctx))).channelId();
     within(manager.ensure(id), settings.startTimeoutMs() + 2_000)
       .onSuccess(info -> Http.sendJson(ctx, 200, info.toJson()))
       .onFailure(err -> {
@@ -389,7 +393,7 @@ public class StreamVerticle extends ServiceVerticle {
   }
 
   private void apiStop(RoutingContext ctx) {
-    String id = channelId(Http.jsonBody(ctx));
+    String id = request(() -> StopRequest.fromJson(Http.jsonBody(ctx))).channelId();
     stopAnywhere(id, "stopped through the API")
       .onSuccess(stopped -> {
         if (stopped) {
@@ -411,10 +415,9 @@ public class StreamVerticle extends ServiceVerticle {
         if (owner == null || owner.equals(manager.instance())) {
           return Future.succeededFuture(false);
         }
-        return vertx.eventBus().<JsonObject>request(stopAddress(owner),
-            new JsonObject().put("channel_id", id).put("reason", reason),
+        return vertx.eventBus().<JsonObject>request(StreamContract.stopAddress(owner), new StopRequest(id, reason).toJson(),
             new DeliveryOptions().setSendTimeout(settings.stopGraceMs() + 10_000))
-          .map(m -> m.body().getBoolean("stopped_here", false))
+          .map(m -> StopReply.fromJson(m.body()).stoppedHere())
           .recover(err -> {
             if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
               // Its owner died without a word (kill -9, a lost machine): clean up after it.
@@ -455,39 +458,35 @@ public class StreamVerticle extends ServiceVerticle {
     }).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
   }
 
-  private static String channelId(JsonObject body) {
-    Object v = body.getValue("channel_id");
-    String id = v instanceof String s ? s.trim() : v instanceof Number n && n.doubleValue() == Math.floor(n.doubleValue())
-      ? Long.toString(n.longValue()) : null;
-    if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
-      throw ApiException.badRequest("channel_id is required: the channel's id (digits)");
+  /** A request read by its contract; a bad field is a 400 naming it. */
+  private static <T> T request(Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (BadMessage e) {
+      throw ApiException.badRequest(e.getMessage());
     }
-    return id;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Event bus
 
   private void onChannelChanged(Message<JsonObject> msg) {
-    JsonObject body = msg.body();
-    if (body == null) {
+    ChannelChanged change;
+    try {
+      change = ChannelChanged.fromJson(msg.body() == null ? new JsonObject() : msg.body());
+    } catch (BadMessage e) {
+      log.debug("ignored a channel change: {}", e.getMessage());
       return;
     }
-    Object raw = body.getValue("channel_id");
-    String id = raw == null ? null : raw.toString();
-    if (id == null || !ChannelSpec.ID.matcher(id).matches()) {
-      return;
-    }
-    gate.forget(id);
-    Object active = body.getValue("is_active");
-    manager.channelChanged(id, body.getString("action"), active instanceof Boolean b ? b : null);
+    gate.forget(change.channelId());
+    manager.channelChanged(change.channelId(), change.action(), change.active());
   }
 
   private void onStartRequest(Message<JsonObject> msg) {
     String id;
     try {
-      id = channelId(msg.body() == null ? new JsonObject() : msg.body());
-    } catch (ApiException e) {
+      id = StartRequest.fromJson(msg.body() == null ? new JsonObject() : msg.body()).channelId();
+    } catch (BadMessage e) {
       msg.fail(400, e.getMessage());
       return;
     }
@@ -497,18 +496,17 @@ public class StreamVerticle extends ServiceVerticle {
   }
 
   private void onStopRequest(Message<JsonObject> msg) {
-    JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
-    String id;
+    StopRequest request;
     try {
-      id = channelId(body);
-    } catch (ApiException e) {
+      request = StopRequest.fromJson(msg.body() == null ? new JsonObject() : msg.body());
+    } catch (BadMessage e) {
       msg.fail(400, e.getMessage());
       return;
     }
-    String reason = body.getString("reason", "stop requested");
-    boolean direct = !msg.address().equals(Addresses.STREAM_STOP);
-    (direct ? manager.stopLocal(id, reason) : stopAnywhere(id, reason))
-      .onSuccess(stopped -> msg.reply(new JsonObject().put("channel_id", id).put("stopped_here", stopped)))
+    String id = request.channelId();
+    boolean direct = !msg.address().equals(StreamContract.STOP);
+    (direct ? manager.stopLocal(id, request.reason()) : stopAnywhere(id, request.reason()))
+      .onSuccess(stopped -> msg.reply(new StopReply(id, stopped).toJson()))
       .onFailure(err -> msg.fail(500, err.getMessage()));
   }
 

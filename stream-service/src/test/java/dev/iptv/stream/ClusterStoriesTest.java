@@ -1,7 +1,7 @@
 package dev.iptv.stream;
 
 import dev.iptv.common.ServiceVerticle;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
@@ -95,7 +95,7 @@ class ClusterStoriesTest {
       pool.shutdownNow();
     }
     assertEquals(1, fx.ffmpegPids("401").size());
-    String owner = fx.get(StreamKeys.owner("401"));
+    String owner = fx.get(StreamContract.ownerKey("401"));
     assertTrue(owner.equals(fx.verticle.instanceId()) || owner.equals(second.instanceId()), owner);
 
     // Stop through the instance that does not run it: it asks the owner.
@@ -106,6 +106,6 @@ class ClusterStoriesTest {
       .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, stopped.statusCode(), stopped.body());
     eventually(Duration.ofSeconds(5), "401 stopped", () -> fx.ffmpegPids("401").isEmpty()
-      && fx.get(StreamKeys.owner("401")) == null && fx.channelFiles("401").isEmpty());
+      && fx.get(StreamContract.ownerKey("401")) == null && fx.channelFiles("401").isEmpty());
   }
 }

@@ -1,7 +1,6 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Keys;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -117,7 +116,7 @@ class CrashRecoveryTest {
     int port = startChild();
     long recorded = startOnChild(port, "301");
     long orphan = startOnChild(port, "302");
-    String childOwner = fx.get(StreamKeys.owner("301"));
+    String childOwner = fx.get(StreamContract.ownerKey("301"));
 
     child.destroyForcibly();
     assertTrue(child.waitFor(10, TimeUnit.SECONDS));
@@ -126,17 +125,17 @@ class CrashRecoveryTest {
     assertTrue(ProcessHandle.of(recorded).map(ProcessHandle::isAlive).orElse(false), "FFmpeg outlives its JVM");
     assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));
     // 302's keys are lost (say Redis was flushed): its FFmpeg is an orphan nobody records.
-    List<String> keys = new ArrayList<>(List.of(StreamKeys.all("302")));
-    keys.add(StreamKeys.owner("302"));
+    List<String> keys = new ArrayList<>(List.of(StreamContract.allKeys("302")));
+    keys.add(StreamContract.ownerKey("302"));
     await(fx.redis.del(keys));
 
     fx.deployStream();
     String owner = fx.verticle.instanceId();
     eventually(Duration.ofSeconds(15), "301 adopted, 302's orphan killed", () ->
-      owner.equals(fx.get(StreamKeys.owner("301"))) && fx.ffmpegPids("302").isEmpty());
+      owner.equals(fx.get(StreamContract.ownerKey("301"))) && fx.ffmpegPids("302").isEmpty());
     assertTrue(!owner.equals(childOwner));
     assertEquals(List.of(recorded), fx.ffmpegPids("301"), "the same FFmpeg, adopted, no duplicate");
-    assertEquals(String.valueOf(recorded), fx.get(Keys.streamPid("301")));
+    assertEquals(String.valueOf(recorded), fx.get(StreamContract.pidKey("301")));
     eventually(Duration.ofSeconds(5), "302's files removed", () -> fx.channelFiles("302").isEmpty());
 
     // The adopted stream serves players and stays single.
@@ -152,7 +151,7 @@ class CrashRecoveryTest {
     assertEquals(200, fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", "301")).statusCode());
     assertTrue(fx.ffmpegPids("301").isEmpty());
     assertTrue(fx.channelFiles("301").isEmpty());
-    assertEquals(null, fx.get(Keys.streamPid("301")));
+    assertEquals(null, fx.get(StreamContract.pidKey("301")));
   }
 
   @Test
@@ -166,8 +165,8 @@ class CrashRecoveryTest {
     fx.undeployStream();
     assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left: " + fx.allFfmpeg());
     assertTrue(fx.channelFiles("303").isEmpty() && fx.channelFiles("304").isEmpty());
-    assertEquals(null, fx.get(Keys.streamPid("303")));
-    assertEquals(null, fx.get(StreamKeys.owner("304")));
+    assertEquals(null, fx.get(StreamContract.pidKey("303")));
+    assertEquals(null, fx.get(StreamContract.ownerKey("304")));
     fx.deployStream();
   }
 }

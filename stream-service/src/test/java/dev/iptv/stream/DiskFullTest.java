@@ -1,7 +1,7 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -47,7 +47,7 @@ class DiskFullTest {
       assertTrue(hls.toFile().getUsableSpace() < StreamManager.DISK_FULL_BYTES);
       try (StreamFixture fx = new StreamFixture(Map.of(Config.HLS_DIR, hls.toString()))) {
         List<JsonObject> events = new CopyOnWriteArrayList<>();
-        MessageConsumer<JsonObject> c = fx.vertx.eventBus().consumer(Addresses.STREAM_EVENTS, m -> events.add(m.body()));
+        MessageConsumer<JsonObject> c = fx.vertx.eventBus().consumer(StreamContract.EVENTS, m -> events.add(m.body()));
         await(c.completion());
         // A backup too: a copy failure would be followed by a transcode of the primary, then the backup.
         fx.channel("601", source.url(), source.url() + "?backup");

@@ -21,7 +21,7 @@ class FfmpegCommandTest {
     JsonObject c = Config.load(java.util.Map.of());
     c.put(Config.key(Config.ADMIN_TOKEN), "0123456789abcdef0123");
     c.put(Config.key(Config.HLS_DIR), "/var/hls");
-    c.put(Config.key(StreamSettings.HLS_TIME_S), String.valueOf(hlsTime));
+    c.put(Config.key(Config.HLS_TIME_S), String.valueOf(hlsTime));
     return StreamSettings.from(c);
   }
 

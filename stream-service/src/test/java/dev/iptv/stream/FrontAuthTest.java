@@ -1,12 +1,10 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
 import dev.iptv.common.ServiceVerticle;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
@@ -63,7 +61,7 @@ class FrontAuthTest {
     source = LiveSource.start();
     // On every interface, so that a peer that is not loopback can reach the port.
     fx = new StreamFixture(Map.of(Config.BIND_HOST, "0.0.0.0"));
-    MessageConsumer<JsonObject> c = fx.vertx.eventBus().consumer(Addresses.STREAM_EVENTS, m -> events.add(m.body()));
+    MessageConsumer<JsonObject> c = fx.vertx.eventBus().consumer(StreamContract.EVENTS, m -> events.add(m.body()));
     await(c.completion());
   }
 
@@ -105,9 +103,9 @@ class FrontAuthTest {
     assertEquals(204, auth(token, "502"));
     assertEquals(403, auth(token, "599"), "an unknown channel");
 
-    await(fx.redis.del(List.of(Keys.channel("501"))));
-    JsonObject inactive = new JsonObject(fx.get(Keys.channel("502"))).put("is_active", false);
-    await(fx.redis.set(List.of(Keys.channel("502"), inactive.encode())));
+    await(fx.redis.del(List.of(ChannelContract.channelKey("501"))));
+    JsonObject inactive = new JsonObject(fx.get(ChannelContract.channelKey("502"))).put("is_active", false);
+    await(fx.redis.set(List.of(ChannelContract.channelKey("502"), inactive.encode())));
     double deleted = secondsUntilRefused(token, "501");
     double deactivated = secondsUntilRefused(token, "502");
     assertTrue(deleted <= ChannelGate.FRESH_MS / 1000.0 + 1, "deleted channel refused after " + deleted + " s");
@@ -116,8 +114,8 @@ class FrontAuthTest {
     // The event, when it comes, is believed at once.
     fx.channel("503", source.url());
     assertEquals(204, auth(token, "503"));
-    await(fx.redis.del(List.of(Keys.channel("503"))));
-    fx.vertx.eventBus().publish(Addresses.CHANNELS_CHANGED, new JsonObject().put("channel_id", "503").put("action", "deleted"));
+    await(fx.redis.del(List.of(ChannelContract.channelKey("503"))));
+    fx.vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "503").put("action", "deleted"));
     eventually(Duration.ofMillis(500), "503 refused right after its event", () -> auth(token, "503") == 403);
   }
 
@@ -135,7 +133,7 @@ class FrontAuthTest {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
-          if (line.contains("\"channel:504\"")) {
+          if (line.contains("\"" + ChannelContract.channelKey("504") + "\"")) {
             reads.incrementAndGet();
           }
         }
@@ -168,11 +166,11 @@ class FrontAuthTest {
     String token = fx.token();
     assertEquals(200, fx.getText(fx.playlistUrl("505", token)).statusCode());
     assertEquals(1, fx.ffmpegPids("505").size());
-    await(fx.redis.del(List.of(Keys.channel("505"))));
+    await(fx.redis.del(List.of(ChannelContract.channelKey("505"))));
     long t0 = System.currentTimeMillis();
     eventually(Duration.ofSeconds(5), "players get 404 for 505", () -> fx.getText(fx.playlistUrl("505", token)).statusCode() == 404);
     eventually(Duration.ofSeconds(12), "505's FFmpeg, files and keys gone", () -> fx.ffmpegPids("505").isEmpty()
-      && fx.channelFiles("505").isEmpty() && fx.get(StreamKeys.owner("505")) == null && fx.get(Keys.streamPid("505")) == null);
+      && fx.channelFiles("505").isEmpty() && fx.get(StreamContract.ownerKey("505")) == null && fx.get(StreamContract.pidKey("505")) == null);
     assertTrue(System.currentTimeMillis() - t0 < 12_000);
     assertTrue(events.stream().anyMatch(e -> "stopped".equals(e.getString("event")) && "505".equals(e.getString("channel_id"))));
   }
@@ -180,14 +178,14 @@ class FrontAuthTest {
   @Test
   @DisplayName("Redis flushed while the mirror restores it: a running channel missing from Redis plays on, nothing stops")
   void redisLossIsNoDeletion() {
-    await(fx.redis.set(List.of(MonitorKeys.SENTINEL, "1")));
+    await(fx.redis.set(List.of(MirrorContract.SENTINEL, "1")));
     fx.channel("508", source.url());
-    String channelJson = fx.get(Keys.channel("508"));
+    String channelJson = fx.get(ChannelContract.channelKey("508"));
     String token = fx.token();
     assertEquals(200, fx.getText(fx.playlistUrl("508", token)).statusCode());
     List<Long> pids = fx.ffmpegPids("508");
     assertEquals(1, pids.size());
-    StreamFixture.sleep(MirrorSentinel.PROBE_MS + 500);   // stream- and auth-service have seen the mirror
+    StreamFixture.sleep(MirrorContract.PROBE_MS + 500);   // stream- and auth-service have seen the mirror
     try {
       await(fx.redis.flushdb(List.of()));
       long until = System.currentTimeMillis() + 7_000;    // two sweeps and two cache lifetimes
@@ -200,8 +198,8 @@ class FrontAuthTest {
       assertEquals(pids, fx.ffmpegPids("508"), "the same FFmpeg plays on");
     } finally {
       // What monitor-service's restore would do.
-      await(fx.redis.set(List.of(Keys.channel("508"), channelJson)));
-      await(fx.redis.set(List.of(MonitorKeys.SENTINEL, "1")));
+      await(fx.redis.set(List.of(ChannelContract.channelKey("508"), channelJson)));
+      await(fx.redis.set(List.of(MirrorContract.SENTINEL, "1")));
     }
     fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", "508"));
   }

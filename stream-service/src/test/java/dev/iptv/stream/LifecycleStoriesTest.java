@@ -1,9 +1,8 @@
 package dev.iptv.stream;
 
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -42,7 +41,7 @@ class LifecycleStoriesTest {
   void setUp() {
     source = LiveSource.start();
     fx = new StreamFixture(Map.of(Config.IDLE_TIMEOUT_S, "4"));
-    eventConsumer = fx.vertx.eventBus().consumer(Addresses.STREAM_EVENTS, m -> events.add(m.body()));
+    eventConsumer = fx.vertx.eventBus().consumer(StreamContract.EVENTS, m -> events.add(m.body()));
     await(eventConsumer.completion());
   }
 
@@ -80,12 +79,12 @@ class LifecycleStoriesTest {
     if (!fx.ffmpegPids(id).isEmpty() || !fx.channelFiles(id).isEmpty()) {
       return false;
     }
-    for (String key : StreamKeys.all(id)) {
+    for (String key : StreamContract.allKeys(id)) {
       if (fx.get(key) != null) {
         return false;
       }
     }
-    return fx.get(StreamKeys.owner(id)) == null;
+    return fx.get(StreamContract.ownerKey(id)) == null;
   }
 
   private boolean event(String type, String id) {
@@ -159,16 +158,16 @@ class LifecycleStoriesTest {
       ProcessHandle.of(first).orElseThrow().destroyForcibly();
       eventually(Duration.ofSeconds(15), "a new FFmpeg for 201", () -> {
         List<Long> pids = fx.ffmpegPids("201");
-        return pids.size() == 1 && pids.get(0) != first && "1".equals(fx.get(StreamKeys.restarts("201")));
+        return pids.size() == 1 && pids.get(0) != first && "1".equals(fx.get(StreamContract.restartsKey("201")));
       });
       long second = fx.ffmpegPids("201").get(0);
-      assertEquals(String.valueOf(second), fx.get(Keys.streamPid("201")));
+      assertEquals(String.valueOf(second), fx.get(StreamContract.pidKey("201")));
       eventually(Duration.ofSeconds(10), "the viewer is served again", () -> lastStatus.get() == 200);
       HttpResponse<String> r = fx.getText(fx.playlistUrl("201", token));
       assertEquals(200, r.statusCode());
       assertEquals(200, fx.getBytes(fx.firstSegmentUrl(r.body())).statusCode());
       assertTrue(event("restarted", "201"));
-      assertEquals("copy", fx.get(StreamKeys.mode("201")), "a killed FFmpeg says nothing against copying");
+      assertEquals("copy", fx.get(StreamContract.modeKey("201")), "a killed FFmpeg says nothing against copying");
       assertEquals(1, fx.ffmpegPids("201").size());
     } finally {
       polling.set(false);
@@ -188,7 +187,7 @@ class LifecycleStoriesTest {
     long pid = fx.ffmpegPids("205").get(0);
     StreamFixture.sleep(300);
     // Nobody polled for longer than the idle timeout, as far as Redis can tell.
-    await(fx.redis.set(List.of(Keys.streamLastAccess("205"), StreamStore.seconds(StreamStore.now() - 60))));
+    await(fx.redis.set(List.of(StreamContract.lastAccessKey("205"), StreamStore.seconds(StreamStore.now() - 60))));
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     eventually(Duration.ofSeconds(10), "205 cleaned up", () -> gone("205"));
     assertTrue(!event("restarted", "205"));
@@ -213,9 +212,9 @@ class LifecycleStoriesTest {
     fx.channel("206", source.url());
     assertEquals(200, fx.api("POST", "/api/stream/start", new JsonObject().put("channel_id", "204")).statusCode());
     assertEquals(200, fx.api("POST", "/api/stream/start", new JsonObject().put("channel_id", "206")).statusCode());
-    fx.vertx.eventBus().publish(Addresses.CHANNELS_CHANGED,
+    fx.vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED,
       new JsonObject().put("channel_id", "204").put("action", "deleted"));
-    fx.vertx.eventBus().publish(Addresses.CHANNELS_CHANGED,
+    fx.vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED,
       new JsonObject().put("channel_id", "206").put("action", "updated").put("is_active", false));
     eventually(Duration.ofSeconds(10), "204 and 206 stopped", () -> gone("204") && gone("206"));
   }
@@ -228,15 +227,15 @@ class LifecycleStoriesTest {
     long first = fx.ffmpegPids("207").get(0);
     String dead = LiveSource.refusedUrl();
     fx.channel("207", dead, source.url());
-    fx.vertx.eventBus().publish(Addresses.CHANNELS_CHANGED,
+    fx.vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED,
       new JsonObject().put("channel_id", "207").put("action", "updated").put("is_active", true));
     eventually(Duration.ofSeconds(15), "207 restarted on its new sources", () -> {
       List<Long> pids = fx.ffmpegPids("207");
-      return pids.size() == 1 && pids.get(0) != first && dead.equals(fx.get(Keys.streamSource("207")))
-        && source.url().equals(fx.get(Keys.streamResolvedSource("207"))) && event("restarted", "207");
+      return pids.size() == 1 && pids.get(0) != first && dead.equals(fx.get(StreamContract.sourceKey("207")))
+        && source.url().equals(fx.get(StreamContract.resolvedSourceKey("207"))) && event("restarted", "207");
     });
-    assertEquals(source.url(), fx.get(Keys.streamResolvedSource("207")));
-    assertNotEquals(String.valueOf(first), fx.get(Keys.streamPid("207")));
+    assertEquals(source.url(), fx.get(StreamContract.resolvedSourceKey("207")));
+    assertNotEquals(String.valueOf(first), fx.get(StreamContract.pidKey("207")));
   }
 
   @Test
@@ -246,12 +245,12 @@ class LifecycleStoriesTest {
     HttpResponse<String> r = fx.api("POST", "/api/stream/start", new JsonObject().put("channel_id", "208"));
     assertEquals(200, r.statusCode(), r.body());
     long pid = new JsonObject(r.body()).getLong("pid");
-    List<String> keys = new java.util.ArrayList<>(List.of(StreamKeys.all("208")));
-    keys.add(StreamKeys.owner("208"));
+    List<String> keys = new java.util.ArrayList<>(List.of(StreamContract.allKeys("208")));
+    keys.add(StreamContract.ownerKey("208"));
     await(fx.redis.del(keys));
     eventually(Duration.ofSeconds(10), "208's keys written again", () ->
-      String.valueOf(pid).equals(fx.get(Keys.streamPid("208"))) && fx.verticle.instanceId().equals(fx.get(StreamKeys.owner("208")))
-        && fx.get(Keys.streamStarted("208")) != null);
+      String.valueOf(pid).equals(fx.get(StreamContract.pidKey("208"))) && fx.verticle.instanceId().equals(fx.get(StreamContract.ownerKey("208")))
+        && fx.get(StreamContract.startedKey("208")) != null);
     assertEquals(List.of(pid), fx.ffmpegPids("208"));
   }
 

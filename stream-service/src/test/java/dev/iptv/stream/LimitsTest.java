@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Config;
 import dev.iptv.common.ServiceVerticle;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
@@ -184,7 +185,7 @@ class LimitsTest {
       assertEquals(200, r.statusCode(), r.body());
     }
     assertEquals(1, fx.ffmpegPids("320").size());
-    String key = StreamStore.userStarts(username(a));
+    String key = StreamContract.userStartsKey(username(a));
     assertEquals(1, await(fx.redis.zcard(key)).toInteger(), key);
     long ttl = await(fx.redis.pttl(key)).toLong();
     assertTrue(ttl > 0 && ttl <= StreamManager.START_WINDOW_MS, "TTL of " + key + ": " + ttl);
@@ -209,7 +210,7 @@ class LimitsTest {
     assertEquals(200, both.get(1).statusCode(), both.get(1).body());
     assertTrue(both.get(0).statusCode() == 200 || both.get(0).statusCode() == 429, both.get(0).body());
     assertEquals(1, fx.ffmpegPids("322").size());
-    assertEquals(1, await(fx.redis.zcard(StreamStore.userStarts(username(b)))).toInteger());
+    assertEquals(1, await(fx.redis.zcard(StreamContract.userStartsKey(username(b)))).toInteger());
   }
 
   @Test
@@ -229,7 +230,7 @@ class LimitsTest {
       HttpResponse<String> third = fx.getText(fx.playlistUrl("332", c));
       assertEquals(429, third.statusCode(), third.body());
       assertTrue(fx.ffmpegPids("332").isEmpty());
-      Response starts = await(fx.redis.zcard(StreamStore.userStarts(username(c))));
+      Response starts = await(fx.redis.zcard(StreamContract.userStartsKey(username(c))));
       assertEquals(2, starts.toInteger());
     } finally {
       await(fx.vertx.undeploy(second));

@@ -1,9 +1,9 @@
 package dev.iptv.stream;
 
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
 import dev.iptv.common.SegmentProof;
-import dev.iptv.common.StreamKeys;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -90,14 +90,14 @@ class PlayerStoriesTest {
     // The seed's keys, and ours.
     List<Long> pids = fx.ffmpegPids("101");
     assertEquals(1, pids.size());
-    assertEquals(String.valueOf(pids.get(0)), fx.get(Keys.streamPid("101")));
-    assertTrue(fx.get(Keys.streamStarted("101")).matches("\\d{10}\\.\\d{3}"), fx.get(Keys.streamStarted("101")));
-    assertEquals(source.url(), fx.get(Keys.streamSource("101")));
-    assertEquals(source.url(), fx.get(Keys.streamResolvedSource("101")));
-    assertNotNull(fx.get(Keys.streamLastAccess("101")));
-    assertEquals("copy", fx.get(StreamKeys.mode("101")));
-    assertEquals(StreamFixture.NODE, fx.get(StreamKeys.node("101")));
-    assertEquals(fx.verticle.instanceId(), fx.get(StreamKeys.owner("101")));
+    assertEquals(String.valueOf(pids.get(0)), fx.get(StreamContract.pidKey("101")));
+    assertTrue(fx.get(StreamContract.startedKey("101")).matches("\\d{10}\\.\\d{3}"), fx.get(StreamContract.startedKey("101")));
+    assertEquals(source.url(), fx.get(StreamContract.sourceKey("101")));
+    assertEquals(source.url(), fx.get(StreamContract.resolvedSourceKey("101")));
+    assertNotNull(fx.get(StreamContract.lastAccessKey("101")));
+    assertEquals("copy", fx.get(StreamContract.modeKey("101")));
+    assertEquals(StreamFixture.NODE, fx.get(StreamContract.nodeKey("101")));
+    assertEquals(fx.verticle.instanceId(), fx.get(StreamContract.ownerKey("101")));
 
     // A real player (FFmpeg's HLS demuxer) plays it through the proofs.
     Process player = new ProcessBuilder("ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
@@ -197,8 +197,8 @@ class PlayerStoriesTest {
   void refusals() {
     fx.channel("110", source.url());
     fx.channel("111", source.url());
-    JsonObject inactive = new JsonObject(fx.get(Keys.channel("111"))).put("is_active", false);
-    StreamFixture.await(fx.redis.set(List.of(Keys.channel("111"), inactive.encode())));
+    JsonObject inactive = new JsonObject(fx.get(ChannelContract.channelKey("111"))).put("is_active", false);
+    StreamFixture.await(fx.redis.set(List.of(ChannelContract.channelKey("111"), inactive.encode())));
 
     HttpResponse<String> unknown = fx.getText(fx.playlistUrl("110", "0123456789abcdef0123456789abcdef"));
     assertEquals(403, unknown.statusCode());
@@ -261,8 +261,8 @@ class PlayerStoriesTest {
     fx.channel("103", dead, source.url());
     HttpResponse<String> r = fx.getText(fx.playlistUrl("103", fx.token()));
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(dead, fx.get(Keys.streamSource("103")));
-    assertEquals(source.url(), fx.get(Keys.streamResolvedSource("103")));
+    assertEquals(dead, fx.get(StreamContract.sourceKey("103")));
+    assertEquals(source.url(), fx.get(StreamContract.resolvedSourceKey("103")));
     assertEquals(1, fx.ffmpegPids("103").size());
     assertEquals(200, fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", "103")).statusCode());
   }
@@ -279,7 +279,7 @@ class PlayerStoriesTest {
     assertTrue(took < 6_000 + 3_000, "answered after " + took + " ms");
     assertTrue(fx.ffmpegPids("104").isEmpty(), "FFmpeg left: " + fx.ffmpegPids("104"));
     eventually(Duration.ofSeconds(3), "keys and files of 104 removed", () ->
-      fx.get(Keys.streamPid("104")) == null && fx.get(StreamKeys.owner("104")) == null && fx.channelFiles("104").isEmpty());
+      fx.get(StreamContract.pidKey("104")) == null && fx.get(StreamContract.ownerKey("104")) == null && fx.channelFiles("104").isEmpty());
   }
 
   @Test
@@ -291,7 +291,7 @@ class PlayerStoriesTest {
     HttpResponse<String> r = fx.getText(fx.playlistUrl("105", fx.token()));
     long took = System.currentTimeMillis() - t0;
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals("transcode", fx.get(StreamKeys.mode("105")));
+    assertEquals("transcode", fx.get(StreamContract.modeKey("105")));
     assertTrue(took < 6_000, "took " + took + " ms");
     HttpResponse<byte[]> seg = fx.getBytes(fx.firstSegmentUrl(r.body()));
     assertEquals(200, seg.statusCode());

@@ -52,7 +52,7 @@ class PrivateFoldersTest {
   private String deployError(Path hls, Path logs) {
     JsonObject config = TestEnv.config(StreamFixture.REDIS_DB, 0);
     config.put(Config.key(Config.HLS_DIR), hls.toString());
-    config.put(Config.key(StreamSettings.FFMPEG_LOG_DIR), logs.toString());
+    config.put(Config.key(Config.FFMPEG_LOG_DIR), logs.toString());
     try {
       String id = StreamFixture.await(vertx.deployVerticle(new StreamVerticle(), new DeploymentOptions().setConfig(config)));
       StreamFixture.await(vertx.undeploy(id));
@@ -100,7 +100,7 @@ class PrivateFoldersTest {
     assertEquals("rwxrwxrwx", mode(real), "nothing changed through the link");
     Path logLink = Files.createSymbolicLink(root.resolve("logs-link"), real);
     String logError = deployError(root.resolve("hls2"), logLink);
-    assertTrue(logError != null && logError.contains(StreamSettings.FFMPEG_LOG_DIR) && logError.contains("symbolic link"), logError);
+    assertTrue(logError != null && logError.contains(Config.FFMPEG_LOG_DIR) && logError.contains("symbolic link"), logError);
   }
 
   @Test
@@ -114,7 +114,7 @@ class PrivateFoldersTest {
     Path logs = Files.createDirectory(root.resolve("logs2"));
     Files.setAttribute(logs, "unix:uid", NOBODY);
     String logError = deployError(root.resolve("hls2"), logs);
-    assertTrue(logError != null && logError.contains(StreamSettings.FFMPEG_LOG_DIR) && logError.contains("uid " + NOBODY), logError);
+    assertTrue(logError != null && logError.contains(Config.FFMPEG_LOG_DIR) && logError.contains("uid " + NOBODY), logError);
 
     Path theirs = Files.createDirectory(root.resolve("theirs"));
     Files.setAttribute(theirs, "unix:uid", NOBODY);

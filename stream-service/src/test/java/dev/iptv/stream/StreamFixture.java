@@ -1,11 +1,11 @@
 package dev.iptv.stream;
 
 import dev.iptv.auth.AuthVerticle;
-import dev.iptv.common.Addresses;
 import dev.iptv.common.Config;
-import dev.iptv.common.Keys;
 import dev.iptv.common.RedisSupport;
-import dev.iptv.common.TokenCheck;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.ChannelContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -70,12 +70,12 @@ final class StreamFixture implements AutoCloseable {
     port = TestEnv.freePort();
     config = TestEnv.config(REDIS_DB, port);
     config.put(Config.key(Config.HLS_DIR), hlsDir.toString());
-    config.put(Config.key(StreamSettings.FFMPEG_LOG_DIR), logDir.toString());
+    config.put(Config.key(Config.FFMPEG_LOG_DIR), logDir.toString());
     config.put(Config.key(Config.NODE_NAME), NODE);
-    config.put(Config.key(StreamSettings.HLS_TIME_S), "1");
-    config.put(Config.key(StreamSettings.HLS_LIST_SIZE), "4");
-    config.put(Config.key(StreamSettings.STOP_GRACE_S), "2");
-    config.put(Config.key(StreamSettings.STREAM_LEASE_S), "3");
+    config.put(Config.key(Config.HLS_TIME_S), "1");
+    config.put(Config.key(Config.HLS_LIST_SIZE), "4");
+    config.put(Config.key(Config.STOP_GRACE_S), "2");
+    config.put(Config.key(Config.STREAM_LEASE_S), "3");
     config.put(Config.key(Config.START_TIMEOUT_S), "8");
     config.put(Config.key(Config.IDLE_TIMEOUT_S), "60");
     settings.forEach((k, v) -> config.put(Config.key(k), v));
@@ -88,12 +88,12 @@ final class StreamFixture implements AutoCloseable {
     JsonObject authConfig = TestEnv.config(REDIS_DB, 0);
     authDeployment = await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(authConfig)));
     try {
-      await(vertx.eventBus().request(Addresses.AUTH_VALIDATE, new JsonObject().put("token", "probe")));
+      await(vertx.eventBus().request(AuthContract.VALIDATE, new JsonObject().put("token", "probe")));
     } catch (RuntimeException e) {
       if (e.getCause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
         || e instanceof ReplyException r2 && r2.failureType() == ReplyFailure.NO_HANDLERS) {
-        fallbackAuth = vertx.eventBus().consumer(Addresses.AUTH_VALIDATE, msg ->
-          redis.get(Keys.token(msg.body().getString("token", ""))).onComplete(ar -> {
+        fallbackAuth = vertx.eventBus().consumer(AuthContract.VALIDATE, msg ->
+          redis.get(AuthContract.tokenKey(msg.body().getString("token", ""))).onComplete(ar -> {
             if (ar.failed() || ar.result() == null) {
               msg.reply(TokenCheck.unknown().toJson());
               return;
@@ -135,7 +135,7 @@ final class StreamFixture implements AutoCloseable {
     String token = HexFormat.of().formatHex(raw);
     JsonObject t = new JsonObject().put("username", "viewer_" + token.substring(0, 6)).put("token", token)
       .put("expires_at", expires.toString()).put("max_connections", maxConnections).put("is_active", active);
-    await(redis.set(List.of(Keys.token(token), t.encode())));
+    await(redis.set(List.of(AuthContract.tokenKey(token), t.encode())));
     return token;
   }
 
@@ -151,8 +151,8 @@ final class StreamFixture implements AutoCloseable {
     JsonObject c = new JsonObject().put("channel_id", id).put("name", "Channel " + id).put("source_url", source)
       .put("is_active", true).put("quality", quality).put("transcode_profile", profile)
       .put("backup_urls", new JsonArray(List.of((Object[]) backups)));
-    await(redis.set(List.of(Keys.channel(id), c.encode())));
-    await(redis.sadd(List.of(Keys.CHANNELS_ALL, id)));
+    await(redis.set(List.of(ChannelContract.channelKey(id), c.encode())));
+    await(redis.sadd(List.of(ChannelContract.CHANNELS_ALL, id)));
   }
 
   String get(String key) {

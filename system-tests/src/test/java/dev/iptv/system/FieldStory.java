@@ -2,6 +2,8 @@ package dev.iptv.system;
 
 import dev.iptv.common.Config;
 import dev.iptv.common.SegmentProof;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -78,8 +80,8 @@ final class FieldStory {
       Player.Answer again = a.get(live("301", oneToken));
       assertEquals(200, again.status(), "poll " + (i + 2) + ": " + again.body());
     }
-    assertEquals("1", redis("ZCARD", "user:" + one + ":sessions"), "one player holds one session");
-    assertEquals("1", redis("ZCARD", "stream:301:viewers"), "one player is one viewer");
+    assertEquals("1", redis("ZCARD", AuthContract.sessionsKey(one)), "one player holds one session");
+    assertEquals("1", redis("ZCARD", StreamContract.viewersKey("301")), "one player is one viewer");
     String segment = firstSegment(a.get(live("301", oneToken)).body());
     Player.Answer bytes = a.get("/live/" + segment);
     assertEquals(200, bytes.status(), segment);
@@ -94,7 +96,7 @@ final class FieldStory {
     assertRefused(b.with("X-Forwarded-For", "127.0.0.2").get(live("301", oneToken)));
     assertRefused(b.with("X-Real-IP", "127.0.0.2").with("X-Forwarded-For", "127.0.0.2")
       .get("/get_playlist.php?token=" + oneToken));
-    assertEquals("1", redis("ZCARD", "user:" + one + ":sessions"), "refused players take no slot");
+    assertEquals("1", redis("ZCARD", AuthContract.sessionsKey(one)), "refused players take no slot");
 
     // The first player switches channel (same slot) and downloads its playlist.
     assertEquals(200, a.get(live("302", oneToken)).status());
@@ -111,7 +113,7 @@ final class FieldStory {
         assertEquals(200, r.status(), p.address() + " round " + round + ": " + r.body());
       }
     }
-    assertEquals("4", redis("ZCARD", "user:" + four + ":sessions"));
+    assertEquals("4", redis("ZCARD", AuthContract.sessionsKey(four)));
     assertRefused(player("127.0.0.14").get(live("301", fourToken)));
     assertRefused(player("127.0.0.14").with("X-Real-IP", "127.0.0.10").get(live("302", fourToken)));
 

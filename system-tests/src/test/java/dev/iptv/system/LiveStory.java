@@ -1,5 +1,7 @@
 package dev.iptv.system;
 
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.StreamContract;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -103,11 +105,11 @@ final class LiveStory {
     assertTrue(active.getJsonObject("streams").containsKey("101") && active.getJsonObject("streams").containsKey("102"),
       active.encode());
     assertEquals(1, ffmpegOf("101").size(), "FFmpeg processes of channel 101");
-    assertEquals(String.valueOf(ffmpegOf("101").get(0).pid()), redis("GET", "stream:101:pid"));
+    assertEquals(String.valueOf(ffmpegOf("101").get(0).pid()), redis("GET", StreamContract.pidKey("101")));
 
     // Figures: bytes served (nginx's segment log or the JVM's own count), viewers, metrics.
     await("bytes of channel 101 counted in Redis", Duration.ofSeconds(20),
-      () -> !redis("GET", "stream:101:bytes").isEmpty() && Long.parseLong(redis("GET", "stream:101:bytes")) > 1000);
+      () -> !redis("GET", MonitorContract.bytesKey("101")).isEmpty() && Long.parseLong(redis("GET", MonitorContract.bytesKey("101"))) > 1000);
     await("a viewer and two streams in /api/stats", Duration.ofSeconds(20), () -> {
       JsonObject stats = json(c.admin("GET", "/api/stats", null));
       return stats.getInteger("viewers", 0) >= 1 && stats.getInteger("active_streams", 0) >= 2;
@@ -174,7 +176,7 @@ final class LiveStory {
     await("channel 101 stopped when idle", Duration.ofSeconds(idleTimeoutS + 30), () ->
       json(c.admin("GET", "/api/streams/active", null)).getInteger("count", -1) == 0);
     await("channel 101's FFmpeg, files and keys gone", Duration.ofSeconds(15), () ->
-      ffmpegOf("101").isEmpty() && filesOf("101").isEmpty() && redis("GET", "stream:101:pid").isEmpty());
+      ffmpegOf("101").isEmpty() && filesOf("101").isEmpty() && redis("GET", StreamContract.pidKey("101")).isEmpty());
   }
 
   /** FFmpeg processes of this suite (writing into its HLS folder) for a channel. */

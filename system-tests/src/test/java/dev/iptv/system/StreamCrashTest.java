@@ -1,5 +1,7 @@
 package dev.iptv.system;
 
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
@@ -85,8 +87,8 @@ class StreamCrashTest {
     assertEquals(201, authApi.admin("POST", "/api/users", Client.user("crash_user", token, 2)).statusCode());
     // The channel as the seed's panel wrote it, straight into Redis.
     JsonObject channel = Client.channel("301", "Crash", source.url(), 1);
-    redis("SET", "channel:301", channel.encode());
-    redis("SADD", "channels:all", "301");
+    redis("SET", ChannelContract.channelKey("301"), channel.encode());
+    redis("SADD", ChannelContract.CHANNELS_ALL, "301");
 
     Client player = new Client(streamPort, TestEnv.ADMIN_TOKEN);
     String live = "/live/stream_301.m3u8?token=" + token;
@@ -95,8 +97,8 @@ class StreamCrashTest {
     List<ProcessHandle> before = LiveStory.ffmpeg(hls, "301");
     assertEquals(1, before.size());
     long pid = before.get(0).pid();
-    assertEquals(String.valueOf(pid), redis("GET", "stream:301:pid"));
-    String firstOwner = redis("GET", "stream:301:owner");
+    assertEquals(String.valueOf(pid), redis("GET", StreamContract.pidKey("301")));
+    String firstOwner = redis("GET", StreamContract.ownerKey("301"));
 
     // kill -9: the JVM goes, its FFmpeg stays behind (for now an orphan of init).
     first.process.destroyForcibly().waitFor();
@@ -129,7 +131,7 @@ class StreamCrashTest {
       assertEquals(200, player.get(live, "Crash/1.0").statusCode());
       List<ProcessHandle> now = LiveStory.ffmpeg(hls, "301");
       assertEquals(1, now.size(), "FFmpeg processes of channel 301: " + now);
-      String owner = redis("GET", "stream:301:owner");
+      String owner = redis("GET", StreamContract.ownerKey("301"));
       adopted = !owner.isEmpty() && !owner.equals(firstOwner);
       Thread.sleep(500);
     }
@@ -138,7 +140,7 @@ class StreamCrashTest {
       .getJsonObject("streams").getJsonObject("301");
     assertEquals(pid, row.getLong("pid"));
     assertEquals(pid, LiveStory.ffmpeg(hls, "301").get(0).pid(), "the orphan was adopted, not replaced");
-    assertEquals(String.valueOf(pid), redis("GET", "stream:301:pid"));
+    assertEquals(String.valueOf(pid), redis("GET", StreamContract.pidKey("301")));
 
     // The new service owns it: a stop by API and then its shutdown leave nothing.
     HttpResponse<String> stopped = player.admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "301"));
@@ -156,12 +158,12 @@ class StreamCrashTest {
     Crashed c = playThenKill(60);
     Proc second = start("stream-2", "stream", c.env(), c.logs());
     second.awaitPort(c.streamPort(), Duration.ofSeconds(90));
-    assertEquals(c.firstOwner(), redis("GET", "stream:301:owner"), "the dead instance still holds the lease");
+    assertEquals(c.firstOwner(), redis("GET", StreamContract.ownerKey("301")), "the dead instance still holds the lease");
     HttpResponse<String> stopped = c.player().admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "301"));
     assertEquals(200, stopped.statusCode(), stopped.body());
     await("the orphan stopped, its keys and files gone", Duration.ofSeconds(15), () ->
       !ProcessHandle.of(c.pid()).map(ProcessHandle::isAlive).orElse(false) && LiveStory.ffmpeg(hls, "301").isEmpty()
-        && redis("GET", "stream:301:owner").isEmpty() && redis("GET", "stream:301:pid").isEmpty()
+        && redis("GET", StreamContract.ownerKey("301")).isEmpty() && redis("GET", StreamContract.pidKey("301")).isEmpty()
         && !java.nio.file.Files.exists(hls.resolve("stream_301.m3u8")));
     // The channel starts again normally for the next viewer: one FFmpeg.
     assertEquals(200, c.player().get(c.live(), "Crash/1.0").statusCode());

@@ -1,5 +1,6 @@
 package dev.iptv.system;
 
+import dev.iptv.contract.StreamContract;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -83,12 +84,12 @@ final class StreamStory {
 
   /** kill -9 of the channel's FFmpeg while a viewer polls: another takes its place. */
   private void killedFfmpegIsReplaced() throws Exception {
-    long first = Long.parseLong(streamField("201", "pid"));
+    long first = Long.parseLong(redisGet(StreamContract.pidKey("201")));
     ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
     await("a new FFmpeg for channel 201 after kill -9", Duration.ofSeconds(30), () -> {
       c.get(live("201"), "Viewer-0");   // the viewer goes on polling
       List<ProcessHandle> now = processes.ffmpegOf("201");
-      String pid = streamField("201", "pid");
+      String pid = redisGet(StreamContract.pidKey("201"));
       return now.size() == 1 && now.get(0).pid() != first && pid.equals(String.valueOf(now.get(0).pid()));
     });
     await("the replaced stream serves its playlist", Duration.ofSeconds(20),
@@ -105,7 +106,7 @@ final class StreamStory {
     assertEquals(200, r.statusCode(), r.body());
     HttpResponse<String> active = c.admin("GET", "/api/streams/active", null);
     assertTrue(new JsonObject(active.body()).getJsonObject("streams").containsKey("202"), active.body());
-    assertEquals(sourceUrl, streamField("202", "resolved_source"));
+    assertEquals(sourceUrl, redisGet(StreamContract.resolvedSourceKey("202")));
     assertEquals(1, processes.ffmpegOf("202").size());
     assertEquals(200, c.admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "202")).statusCode());
   }
@@ -141,8 +142,7 @@ final class StreamStory {
     assertFalse(Files.exists(marker), "a shell ran the source URL");
   }
 
-  private String streamField(String id, String field) throws Exception {
-    return LiveStory.Run.of(10, "redis-cli", "-n", String.valueOf(BinIptvTest.REDIS_DB), "GET",
-      "stream:" + id + ":" + field).output().trim();
+  private String redisGet(String key) throws Exception {
+    return LiveStory.Run.of(10, "redis-cli", "-n", String.valueOf(BinIptvTest.REDIS_DB), "GET", key).output().trim();
   }
 }

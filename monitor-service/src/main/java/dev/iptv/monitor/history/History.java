@@ -1,6 +1,7 @@
 package dev.iptv.monitor.history;
 
-import dev.iptv.common.SegmentServed;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.monitor.pg.Db;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -70,16 +71,20 @@ public final class History {
     String n = node == null ? "" : node;
     String mode = mode(e.getValue("mode"));
     String reason = str(e.getValue("reason"));
-    switch (kind) {
-      case "started" -> {
+    Kind stream = Kind.fromWire(kind);
+    if (stream == null) {
+      return; // a limit hit or a mirror event: an event row only
+    }
+    switch (stream) {
+      case STARTED -> {
         writer.add(HistorySql.CLOSE_SUPERSEDED, Tuple.of(channel, n, ts));
         writer.add(HistorySql.START_SESSION, Tuple.of(channel, n, ts, mode));
       }
-      case "stopped" -> writer.add(HistorySql.STOP_SESSION, Tuple.of(channel, n, ts, reason == null ? "stopped" : reason));
-      case "failed" -> writer.add(HistorySql.STOP_SESSION, Tuple.of(channel, n, ts,
-        reason == null ? "failed" : "failed: " + reason));
-      case "restarted" -> writer.add(HistorySql.RESTART_SESSION, Tuple.of(channel, n, ts, mode));
-      default -> {
+      case STOPPED -> writer.add(HistorySql.STOP_SESSION, Tuple.of(channel, n, ts, reason == null ? stream.wire() : reason));
+      case FAILED -> writer.add(HistorySql.STOP_SESSION, Tuple.of(channel, n, ts,
+        reason == null ? stream.wire() : stream.wire() + ": " + reason));
+      case RESTARTED -> writer.add(HistorySql.RESTART_SESSION, Tuple.of(channel, n, ts, mode));
+      case DISK_FULL -> {
       }
     }
   }

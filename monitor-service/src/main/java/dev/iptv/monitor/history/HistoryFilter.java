@@ -1,6 +1,8 @@
 package dev.iptv.monitor.history;
 
 import dev.iptv.common.ApiException;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
 import io.vertx.core.MultiMap;
 
 import java.time.Instant;
@@ -21,8 +23,8 @@ record HistoryFilter(int limit, int offset, OffsetDateTime from, OffsetDateTime 
 
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
-  private static final Pattern USER = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
-  private static final Pattern CHANNEL = Pattern.compile("\\d{1,20}");
+  private static final Pattern USER = AuthContract.USERNAME;
+  private static final Pattern CHANNEL = ChannelContract.ID;
   private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_.:@-]{1,128}");
   private static final Pattern IP = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
@@ -45,7 +47,7 @@ record HistoryFilter(int limit, int offset, OffsetDateTime from, OffsetDateTime 
     }
     return new HistoryFilter(limit, offset, from, to,
       text(params, "channel", CHANNEL, "digits"),
-      text(params, "user", USER, "a username ([A-Za-z0-9_.@-]{1,64})"),
+      text(params, "user", USER, "a username (" + USER.pattern() + ")"),
       text(params, "node", WORD, "a node name"),
       text(params, "kind", WORD, "an event kind such as started, stopped, failed, restarted, limit_hit"),
       text(params, "ip", IP, "an IP address"));

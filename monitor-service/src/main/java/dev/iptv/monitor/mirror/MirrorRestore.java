@@ -1,6 +1,9 @@
 package dev.iptv.monitor.mirror;
 
-import dev.iptv.common.Keys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.UserSchema;
 import dev.iptv.monitor.Rx;
 import dev.iptv.monitor.pg.Db;
 import io.vertx.core.Future;
@@ -47,8 +50,6 @@ final class MirrorRestore {
   }
 
   private static final int CHUNK = 500;
-  private static final String USERS_ASIDE = "iptv:restore:users";
-  private static final String CHANNELS_ASIDE = "iptv:restore:channels";
 
   private final Redis redis;
   private final Db db;
@@ -97,14 +98,15 @@ final class MirrorRestore {
       for (Row row : page) {
         String key = row.getString("key");
         last = key;
-        if (!RedisMirror.USER_KEY.matcher(key).matches()) {
+        String username = AuthContract.usernameOfKey(key);
+        if (username == null) {
           continue;
         }
         String value = row.getString("value");
         String token = tokenOf(value);
-        users.add(new UserRow(key, key.substring(5), value, token));
+        users.add(new UserRow(key, username, value, token));
         if (token != null) {
-          tokenKeys.add(Keys.token(token));
+          tokenKeys.add(AuthContract.tokenKey(token));
         }
       }
       String next = last;
@@ -135,7 +137,7 @@ final class MirrorRestore {
     if (u.token() == null) {
       return null;
     }
-    TokenRow t = tokens.get(Keys.token(u.token()));
+    TokenRow t = tokens.get(AuthContract.tokenKey(u.token()));
     return t != null && u.username().equals(RedisMirror.owner(t.key(), t.value())) ? t : null;
   }
 
@@ -231,8 +233,8 @@ final class MirrorRestore {
       return null;
     }
     try {
-      Object t = new JsonObject(userJson).getValue("token");
-      return t instanceof String s && RedisMirror.TOKEN_KEY.matcher("token:" + s).matches() ? s : null;
+      Object t = new JsonObject(userJson).getValue(UserSchema.TOKEN);
+      return t instanceof String s && AuthContract.isTokenKey(AuthContract.tokenKey(s)) ? s : null;
     } catch (DecodeException | ClassCastException e) {
       return null;
     }
@@ -250,12 +252,13 @@ final class MirrorRestore {
       for (Row row : page) {
         String key = row.getString("key");
         last = key;
-        if (!RedisMirror.CHANNEL_KEY.matcher(key).matches()) {
+        String id = ChannelContract.idOfKey(key);
+        if (id == null) {
           continue;
         }
         Request set = Request.cmd(Command.SET).arg(key).arg(row.getString("value"));
         writes.add(replace ? set : set.arg("NX"));
-        channelIds.add(key.substring(8));
+        channelIds.add(id);
         kept.add(key);
       }
       String next = last;
@@ -271,8 +274,8 @@ final class MirrorRestore {
   // --- replace mode: what the copy does not hold goes ------------------------------------------
 
   private Future<Void> removeOthers() {
-    return Rx.scan(redis, "user:*").compose(users -> Rx.scan(redis, "token:*").compose(tokens ->
-      Rx.scan(redis, "channel:*").compose(channels -> {
+    return Rx.scan(redis, AuthContract.USER_SCAN).compose(users -> Rx.scan(redis, AuthContract.TOKEN_SCAN).compose(tokens ->
+      Rx.scan(redis, ChannelContract.CHANNEL_SCAN).compose(channels -> {
         List<String> gone = new ArrayList<>();
         for (Set<String> keys : List.of(users, tokens, channels)) {
           for (String k : keys) {
@@ -301,7 +304,8 @@ final class MirrorRestore {
   // --- users:all and channels:all --------------------------------------------------------------
 
   private Future<Void> indexSets() {
-    return index(Keys.USERS_ALL, USERS_ASIDE, usernames).compose(v -> index(Keys.CHANNELS_ALL, CHANNELS_ASIDE, channelIds));
+    return index(AuthContract.USERS_ALL, MirrorContract.RESTORE_USERS, usernames)
+      .compose(v -> index(ChannelContract.CHANNELS_ALL, MirrorContract.RESTORE_CHANNELS, channelIds));
   }
 
   private Future<Void> index(String set, String aside, List<String> members) {

@@ -1,5 +1,8 @@
 package dev.iptv.monitor.mirror;
 
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+
 /** The SQL of the durable mirror ({@code synced_keys}, {@code mirror_state}). */
 final class MirrorSql {
 
@@ -15,7 +18,7 @@ final class MirrorSql {
   static final String DELETE = "DELETE FROM synced_keys WHERE key = $1";
 
   /** A user deleted through the API takes its tokens' rows along. */
-  static final String DELETE_TOKENS_OF = "DELETE FROM synced_keys WHERE owner = $1 AND key LIKE 'token:%'";
+  static final String DELETE_TOKENS_OF = "DELETE FROM synced_keys WHERE owner = $1 AND key LIKE " + prefix(AuthContract.TOKEN_PREFIX);
 
   static final String DELETE_EXPIRED = "DELETE FROM synced_keys WHERE expires_at < now()";
 
@@ -39,7 +42,7 @@ final class MirrorSql {
 
   /** A page of user rows in key order, after the given key. */
   static final String USERS_PAGE =
-    "SELECT key, value FROM synced_keys WHERE key > $1 AND key LIKE 'user:%' ORDER BY key LIMIT $2";
+    "SELECT key, value FROM synced_keys WHERE key > $1 AND key LIKE " + prefix(AuthContract.USER_PREFIX) + " ORDER BY key LIMIT $2";
 
   /** The live token rows among the given keys. */
   static final String TOKENS_BY_KEY =
@@ -47,8 +50,15 @@ final class MirrorSql {
 
   /** A page of channel rows in key order, after the given key. */
   static final String CHANNELS_PAGE =
-    "SELECT key, value FROM synced_keys WHERE key > $1 AND key LIKE 'channel:%' AND " + LIVE + " ORDER BY key LIMIT $2";
+    "SELECT key, value FROM synced_keys WHERE key > $1 AND key LIKE " + prefix(ChannelContract.CHANNEL_PREFIX) + " AND " + LIVE
+      + " ORDER BY key LIMIT $2";
 
   /** Live token rows, to count those no user names (skipped by a restore). */
-  static final String LIVE_TOKENS = "SELECT count(*) AS n FROM synced_keys WHERE key LIKE 'token:%' AND " + LIVE;
+  static final String LIVE_TOKENS = "SELECT count(*) AS n FROM synced_keys WHERE key LIKE " + prefix(AuthContract.TOKEN_PREFIX)
+    + " AND " + LIVE;
+
+  /** A LIKE pattern for the keys of a contract's prefix (letters and ':' only: nothing to escape). */
+  private static String prefix(String keyPrefix) {
+    return "'" + keyPrefix + "%'";
+  }
 }

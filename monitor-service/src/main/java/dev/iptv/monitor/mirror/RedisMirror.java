@@ -1,10 +1,16 @@
 package dev.iptv.monitor.mirror;
 
 import dev.iptv.common.Epoch;
-import dev.iptv.common.Keys;
 import dev.iptv.common.LuaScript;
-import dev.iptv.common.MirrorSentinel;
-import dev.iptv.common.MonitorKeys;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.UserChanged;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChangeAction;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.ChannelContract.ChannelChanged;
+import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.MirrorContract.RedisRestored;
+import dev.iptv.contract.UserSchema;
 import dev.iptv.monitor.Rx;
 import dev.iptv.monitor.pg.Db;
 import io.vertx.core.Future;
@@ -40,7 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import java.util.function.Predicate;
 
 /**
  * Nothing lost when Redis loses its data: a durable copy of what the panel synced, in PostgreSQL
@@ -52,7 +58,7 @@ import java.util.regex.Pattern;
  * {@code deleted}; a user takes its tokens' rows along) or a token retired by a user update
  * ({@code old_token}), and only while the key is indeed gone from Redis. A batch PostgreSQL refuses
  * or misses stays queued and is retried. Each synced batch advances the <i>generation</i> (kept in
- * {@code mirror_state} and carried by the sentinel, {@link MirrorSentinel}).
+ * {@code mirror_state} and carried by the sentinel, {@link MirrorContract.Probe}).
  *
  * <p><b>Reconciliation</b> every {@code IPTV_MIRROR_RECONCILE_S} upserts what differs (edits made
  * with redis-cli) and drops rows whose TTL has passed; it never deletes a row because a key is
@@ -69,16 +75,13 @@ import java.util.regex.Pattern;
  * the copy's state. Then the sentinel is set to the copy's generation, an event published and a
  * warning logged. While a mirror is configured ({@code IPTV_PG_URL}) but PostgreSQL does not answer,
  * no sentinel is ever set: the restore stays pending and is retried every second. One instance
- * restores at a time ({@code iptv:restore:lock}). Runs on the verticle's event loop.
+ * restores at a time ({@code iptv:restore:lock}). Keys, sentinel values and the restore event:
+ * {@link MirrorContract}. Runs on the verticle's event loop.
  */
 public final class RedisMirror {
 
   private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
 
-  static final Pattern USER_KEY = Pattern.compile("user:[A-Za-z0-9_.@-]{1,64}");
-  static final Pattern TOKEN_KEY = Pattern.compile("token:[0-9A-Fa-f]{32,128}");
-  static final Pattern CHANNEL_KEY = Pattern.compile("channel:\\d{1,20}");
-  static final String RESTORE_LOCK = "iptv:restore:lock";
   private static final int CHUNK = 500;
   /** Changes waiting for PostgreSQL at most; past this the oldest go (the reconciliation catches their upserts). */
   static final int FEED_MAX = 100_000;
@@ -173,7 +176,7 @@ public final class RedisMirror {
       if (value == null) {
         return recover(false, null);
       }
-      if (!MirrorSentinel.inStep(value)) {
+      if (!MirrorContract.inStep(value)) {
         return recover(configured, value); // an interrupted replace: again
       }
       everSeen = true;
@@ -183,7 +186,7 @@ public final class RedisMirror {
         return Future.succeededFuture();
       }
       return generation().compose(gp -> {
-        long gr = MirrorSentinel.generation(value);
+        long gr = MirrorContract.generation(value);
         if (gr >= gp) {
           known = value;
           knownGeneration = gr;
@@ -227,13 +230,13 @@ public final class RedisMirror {
     }
     recovering = true;
     long started = System.currentTimeMillis();
-    return redis.send(Request.cmd(Command.SET).arg(RESTORE_LOCK).arg(node).arg("NX").arg("PX").arg(120_000))
+    return redis.send(Request.cmd(Command.SET).arg(MirrorContract.RESTORE_LOCK).arg(node).arg("NX").arg("PX").arg(120_000))
       .compose(locked -> {
         if (locked == null) {
           return Future.succeededFuture(); // another monitor restores; its sentinel will show
         }
-        Future<Boolean> marked = replace && MirrorSentinel.inStep(stale)
-          ? SWAP.run(api, List.of(MonitorKeys.SENTINEL), List.of(stale, MirrorSentinel.RESTORING + node + ":" + nonce()))
+        Future<Boolean> marked = replace && MirrorContract.inStep(stale)
+          ? SWAP.run(api, List.of(MirrorContract.SENTINEL), List.of(stale, MirrorContract.restoring(node, nonce())))
             .map(r -> Rx.longOr(r, 0) == 1)
           : Future.succeededFuture(true);
         return marked.compose(ok -> {
@@ -245,7 +248,7 @@ public final class RedisMirror {
               report(result, replace, gp, System.currentTimeMillis() - started);
               return (Void) null;
             })));
-        }).eventually(() -> redis.send(Request.cmd(Command.DEL).arg(RESTORE_LOCK)));
+        }).eventually(() -> redis.send(Request.cmd(Command.DEL).arg(MirrorContract.RESTORE_LOCK)));
       })
       .recover(err -> {
         logPending("Redis needs a restore and it failed (retried every second): " + err.getMessage());
@@ -273,16 +276,15 @@ public final class RedisMirror {
     } else {
       log.warn("mirror: Redis had lost its data: restored {} keys from PostgreSQL in {} ms", r.written(), ms);
     }
-    JsonObject event = new JsonObject().put("event", "redis_restored").put("node", node).put("keys", r.written())
-      .put("removed", r.removed()).put("mode", replace ? "replace" : "fill").put("generation", generation)
-      .put("duration_ms", ms).put("ts", Epoch.now());
+    JsonObject event = new RedisRestored(node, r.written(), r.removed(), replace ? RedisRestored.REPLACE : RedisRestored.FILL,
+      generation, ms, Epoch.now()).toJson();
     lastRestore = event;
     publish.accept(event);
   }
 
   private Future<Void> setSentinel(long generation) {
-    String value = MirrorSentinel.value(generation, node, nonce());
-    return redis.send(Request.cmd(Command.SET).arg(MonitorKeys.SENTINEL).arg(value)).map(r -> {
+    String value = MirrorContract.value(generation, node, nonce());
+    return redis.send(Request.cmd(Command.SET).arg(MirrorContract.SENTINEL).arg(value)).map(r -> {
       current = value;
       known = value;
       knownGeneration = generation;
@@ -294,8 +296,8 @@ public final class RedisMirror {
 
   /** Moves the sentinel to {@code generation} after a synced change, only while Redis is in step. */
   private Future<Void> advanceSentinel(long generation) {
-    String value = MirrorSentinel.value(generation, node, nonce());
-    return ADVANCE.run(api, List.of(MonitorKeys.SENTINEL),
+    String value = MirrorContract.value(generation, node, nonce());
+    return ADVANCE.run(api, List.of(MirrorContract.SENTINEL),
         List.of(Long.toString(generation - 1), value, Long.toString(generation)))
       .map(r -> {
         if (Rx.longOr(r, 0) == 1) {
@@ -335,39 +337,50 @@ public final class RedisMirror {
   private record Change(List<String> keys, Set<String> deleted, String deletedUser) {
   }
 
-  /** {@code USERS_CHANGED}: {@code {"action","username","token","old_token"}}. */
+  /** {@link AuthContract#USERS_CHANGED} ({@link UserChanged}); a message that is not one is ignored. */
   public Future<Void> usersChanged(JsonObject m) {
-    boolean deleted = "deleted".equals(m.getValue("action"));
-    String username = m.getValue("username") instanceof String s && USER_KEY.matcher(Keys.user(s)).matches() ? s : null;
+    UserChanged change;
+    try {
+      change = UserChanged.fromJson(m);
+    } catch (BadMessage e) {
+      return Future.succeededFuture();
+    }
+    boolean deleted = change.action() == ChangeAction.DELETED;
+    String user = change.username() == null ? null : AuthContract.userKey(change.username());
+    String username = AuthContract.isUserKey(user) ? change.username() : null;
     List<String> keys = new ArrayList<>();
     Set<String> gone = new HashSet<>();
     if (username != null) {
-      keys.add(Keys.user(username));
+      keys.add(user);
       if (deleted) {
-        gone.add(Keys.user(username));
+        gone.add(user);
       }
     }
-    if (m.getValue("token") instanceof String t && TOKEN_KEY.matcher(Keys.token(t)).matches()) {
-      keys.add(Keys.token(t));
+    String token = change.token() == null ? null : AuthContract.tokenKey(change.token());
+    if (AuthContract.isTokenKey(token)) {
+      keys.add(token);
       if (deleted) {
-        gone.add(Keys.token(t));
+        gone.add(token);
       }
     }
-    if (m.getValue("old_token") instanceof String t && TOKEN_KEY.matcher(Keys.token(t)).matches()) {
-      keys.add(Keys.token(t)); // retired by this update
-      gone.add(Keys.token(t));
+    String retired = change.oldToken() == null ? null : AuthContract.tokenKey(change.oldToken());
+    if (AuthContract.isTokenKey(retired)) {
+      keys.add(retired); // retired by this update
+      gone.add(retired);
     }
     return enqueue(new Change(keys, gone, deleted ? username : null));
   }
 
-  /** {@code CHANNELS_CHANGED}: {@code {"channel_id","action","is_active"}}. */
+  /** {@link ChannelContract#CHANNELS_CHANGED} ({@link ChannelChanged}); a message that is not one is ignored. */
   public Future<Void> channelsChanged(JsonObject m) {
-    Object id = m.getValue("channel_id");
-    if (id == null || !CHANNEL_KEY.matcher(Keys.channel(id.toString())).matches()) {
+    ChannelChanged change;
+    try {
+      change = ChannelChanged.fromJson(m);
+    } catch (BadMessage e) {
       return Future.succeededFuture();
     }
-    String key = Keys.channel(id.toString());
-    return enqueue(new Change(List.of(key), "deleted".equals(m.getValue("action")) ? Set.of(key) : Set.of(), null));
+    String key = ChannelContract.channelKey(change.channelId());
+    return enqueue(new Change(List.of(key), change.action() == ChangeAction.DELETED ? Set.of(key) : Set.of(), null));
   }
 
   private Future<Void> enqueue(Change c) {
@@ -445,7 +458,7 @@ public final class RedisMirror {
         }
       }
       for (String u : deletedUsers) {
-        if (values.get(keys.indexOf(Keys.user(u))) == null) {
+        if (values.get(keys.indexOf(AuthContract.userKey(u))) == null) {
           dropTokensOf.add(u);
         }
       }
@@ -493,20 +506,20 @@ public final class RedisMirror {
     reconciling = true;
     long t0 = System.currentTimeMillis();
     return sentinel().compose(before -> {
-      if (!MirrorSentinel.inStep(before)) {
+      if (!MirrorContract.inStep(before)) {
         return Future.<long[]>succeededFuture(null);
       }
-      long gr = MirrorSentinel.generation(before);
+      long gr = MirrorContract.generation(before);
       return generation().compose(gp -> {
         if (gr < gp) {
           return Future.<long[]>succeededFuture(null); // older Redis: detection restores it first
         }
         return index().compose(mirror -> scanMirrored().compose(keys -> compare(keys, mirror)))
           .compose(changed -> sentinel().compose(after -> {
-            if (!MirrorSentinel.inStep(after) || MirrorSentinel.generation(after) < gr) {
+            if (!MirrorContract.inStep(after) || MirrorContract.generation(after) < gr) {
               return Future.<long[]>succeededFuture(null); // emptied or replaced under the scan
             }
-            long redisGeneration = MirrorSentinel.generation(after);
+            long redisGeneration = MirrorContract.generation(after);
             return db.pool().withTransaction(conn -> {
               Future<?> f = changed.upserts.isEmpty() ? Future.succeededFuture()
                 : conn.preparedQuery(MirrorSql.UPSERT).executeBatch(changed.upserts);
@@ -560,23 +573,24 @@ public final class RedisMirror {
 
   private Future<List<String>> scanMirrored() {
     List<String> keys = new ArrayList<>();
-    return scanStrings("user:*", USER_KEY, keys)
-      .compose(v -> scanStrings("token:*", TOKEN_KEY, keys))
-      .compose(v -> scanStrings("channel:*", CHANNEL_KEY, keys))
+    return scanStrings(AuthContract.USER_SCAN, AuthContract::isUserKey, keys)
+      .compose(v -> scanStrings(AuthContract.TOKEN_SCAN, AuthContract::isTokenKey, keys))
+      .compose(v -> scanStrings(ChannelContract.CHANNEL_SCAN, ChannelContract::isChannelKey, keys))
       .map(v -> keys);
   }
 
-  private Future<Void> scanStrings(String pattern, Pattern exact, List<String> out) {
+  private Future<Void> scanStrings(String pattern, Predicate<String> exact, List<String> out) {
     return scanFrom("0", pattern, exact, new HashSet<>(), out);
   }
 
-  private Future<Void> scanFrom(String cursor, String pattern, Pattern exact, Set<String> dedupe, List<String> out) {
+  private Future<Void> scanFrom(String cursor, String pattern, Predicate<String> exact, Set<String> dedupe,
+                                List<String> out) {
     return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(Rx.SCAN_COUNT)
         .arg("TYPE").arg("string"))
       .compose(reply -> {
         for (Response k : reply.get(1)) {
           String key = k.toString();
-          if (exact.matcher(key).matches() && dedupe.add(key)) {
+          if (exact.test(key) && dedupe.add(key)) {
             out.add(key);
           }
         }
@@ -639,23 +653,24 @@ public final class RedisMirror {
   }
 
   private Future<String> sentinel() {
-    return redis.send(Request.cmd(Command.GET).arg(MonitorKeys.SENTINEL)).map(Rx::str);
+    return redis.send(Request.cmd(Command.GET).arg(MirrorContract.SENTINEL)).map(Rx::str);
   }
 
   // --- helpers ---------------------------------------------------------------------------------
 
+  /** A key the mirror copies: a user, a token or a channel ({@link AuthContract}, {@link ChannelContract}). */
   static boolean mirrored(String key) {
-    return USER_KEY.matcher(key).matches() || TOKEN_KEY.matcher(key).matches() || CHANNEL_KEY.matcher(key).matches();
+    return AuthContract.isUserKey(key) || AuthContract.isTokenKey(key) || ChannelContract.isChannelKey(key);
   }
 
   /** The username a user or token row belongs to. */
   static String owner(String key, String value) {
-    if (key.startsWith("user:")) {
-      return key.substring(5);
+    if (key.startsWith(AuthContract.USER_PREFIX)) {
+      return key.substring(AuthContract.USER_PREFIX.length());
     }
-    if (key.startsWith("token:")) {
+    if (key.startsWith(AuthContract.TOKEN_PREFIX)) {
       try {
-        Object u = new JsonObject(value).getValue("username");
+        Object u = new JsonObject(value).getValue(UserSchema.USERNAME);
         return u instanceof String s ? s : null;
       } catch (DecodeException | ClassCastException e) {
         return null;
@@ -690,7 +705,7 @@ public final class RedisMirror {
   /** For health and the dashboard. */
   public JsonObject status() {
     JsonObject o = new JsonObject().put("enabled", db != null).put("configured", configured)
-      .put("sentinel", MirrorSentinel.inStep(current)).put("restores", restores);
+      .put("sentinel", MirrorContract.inStep(current)).put("restores", restores);
     if (knownGeneration >= 0) {
       o.put("generation", knownGeneration);
     }

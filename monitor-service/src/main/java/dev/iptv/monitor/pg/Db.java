@@ -1,5 +1,6 @@
 package dev.iptv.monitor.pg;
 
+import dev.iptv.common.Config;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -45,7 +46,7 @@ public final class Db {
     PgConnectOptions connect = PgConnectOptions.fromUri(url);
     if (schema != null && !schema.isBlank()) {
       if (!SCHEMA.matcher(schema).matches()) {
-        throw new IllegalArgumentException("IPTV_PG_SCHEMA must match " + SCHEMA.pattern() + ", got '" + schema + "'");
+        throw new IllegalArgumentException(Config.PG_SCHEMA + " must match " + SCHEMA.pattern() + ", got '" + schema + "'");
       }
       connect.addProperty("search_path", schema);
     } else {

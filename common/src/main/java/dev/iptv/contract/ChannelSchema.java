@@ -1,0 +1,284 @@
+package dev.iptv.contract;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The channel record (SPEC sections 3 and 5), declared once: its fields, their types and limits,
+ * and the rules for what reaches FFmpeg's command line (source URLs, user agent, headers). The admin
+ * API applies the strict checks (each fails with {@link BadMessage} naming the field); stream-service
+ * reads stored records with the same rules ({@link #validSourceUrl}, {@link #validUserAgent},
+ * {@link #validHeader}) and drops what fails; everyone reads {@code is_active} with {@link #active}.
+ *
+ * <ul>
+ *   <li>{@code channel_id}: {@link ChannelContract#ID}, required</li>
+ *   <li>{@code name}: non-empty string of at most {@value #MAX_NAME} characters, required</li>
+ *   <li>{@code source_url}: {@link #URL_RULE}, required</li>
+ *   <li>{@code logo}, {@code category}: strings of at most {@value #MAX_TEXT} characters</li>
+ *   <li>{@code quality}: {@link #QUALITIES}, default {@value #DEFAULT_QUALITY}</li>
+ *   <li>{@code order}, {@code category_order}: integers (64-bit)</li>
+ *   <li>{@code is_active}: boolean, default true</li>
+ *   <li>{@code backup_urls}: at most {@value #MAX_BACKUPS} URLs of the source URL rule</li>
+ *   <li>{@code user_agent}: at most {@value #MAX_USER_AGENT} characters, no control character</li>
+ *   <li>{@code headers}: at most {@value #MAX_HEADERS}; names HTTP tokens, values at most
+ *       {@value #MAX_TEXT} characters, no control character</li>
+ *   <li>{@code transcode_profile}: {@link #PROFILES}, default {@value #DEFAULT_PROFILE}</li>
+ * </ul>
+ */
+public final class ChannelSchema {
+
+  public static final String CHANNEL_ID = "channel_id";
+  public static final String NAME = "name";
+  public static final String SOURCE_URL = "source_url";
+  public static final String LOGO = "logo";
+  public static final String CATEGORY = "category";
+  public static final String QUALITY = "quality";
+  public static final String ORDER = "order";
+  public static final String CATEGORY_ORDER = "category_order";
+  public static final String IS_ACTIVE = "is_active";
+  public static final String BACKUP_URLS = "backup_urls";
+  public static final String USER_AGENT = "user_agent";
+  public static final String HEADERS = "headers";
+  public static final String TRANSCODE_PROFILE = "transcode_profile";
+
+  public static final String DEFAULT_QUALITY = "medium";
+  public static final String DEFAULT_PROFILE = "auto";
+  public static final Set<String> QUALITIES = Set.of("low", "medium", "high");
+  public static final Set<String> PROFILES = Set.of("auto", "copy", "low", "medium", "high");
+
+  /** Source URL schemes (SPEC section 3). */
+  public static final Set<String> SCHEMES = Set.of("http", "https", "rtmp", "rtsp", "udp", "srt");
+  public static final int MAX_URL = 2048;
+  public static final int MAX_NAME = 512;
+  public static final int MAX_TEXT = 2048;
+  public static final int MAX_BACKUPS = 16;
+  public static final int MAX_HEADERS = 32;
+  public static final int MAX_USER_AGENT = 512;
+  public static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
+  public static final String URL_RULE = "an absolute http, https, rtmp, rtsp, udp or srt URL with a host,"
+    + " without spaces or control characters, at most " + MAX_URL + " characters";
+
+  private ChannelSchema() {
+  }
+
+  // --- reading stored records ----------------------------------------------------------------------
+
+  /**
+   * {@code is_active} as the seed's PHP read it: absent is true; false, "false", 0, "0", "" and
+   * unreadable text are false; true, "true", "1", "yes", "on" and other numbers are true.
+   */
+  public static boolean active(Object isActive) {
+    if (isActive == null || isActive instanceof Boolean b && b) {
+      return true;
+    }
+    if (isActive instanceof Number n) {
+      return n.doubleValue() != 0;
+    }
+    if (isActive instanceof String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes", "on" -> true;
+        default -> false;
+      };
+    }
+    return false;
+  }
+
+  /**
+   * A source URL FFmpeg may open: an allowed scheme followed by {@code ://} and a host, at most
+   * {@value #MAX_URL} characters, no whitespace or control character, so nothing FFmpeg could read
+   * as an option, a local file or a nested protocol ({@code concat:}, {@code subfile,}, ...).
+   */
+  public static boolean validSourceUrl(String s) {
+    return urlProblem(s) == null;
+  }
+
+  /** A User-Agent sent to the source. */
+  public static boolean validUserAgent(String s) {
+    return s != null && s.length() <= MAX_USER_AGENT && headerValue(s);
+  }
+
+  /** A request header sent to the source. */
+  public static boolean validHeader(String name, String value) {
+    return name != null && HEADER_NAME.matcher(name).matches() && value != null && value.length() <= MAX_TEXT
+      && headerValue(value);
+  }
+
+  // --- the admin API's checks ------------------------------------------------------------------------
+
+  /** A channel id from a path. */
+  public static String pathId(String raw) {
+    if (!ChannelContract.isId(raw)) {
+      throw new BadMessage(CHANNEL_ID, "must be digits (at most 19)");
+    }
+    return raw;
+  }
+
+  /** A channel id from a body: a string of digits or a whole number. */
+  public static String bodyId(Object v) {
+    String id = ChannelContract.idOf(v);
+    if (!ChannelContract.isId(id)) {
+      throw new BadMessage(CHANNEL_ID, "must be digits (a string of digits or a whole number, at most 19 digits)");
+    }
+    return id;
+  }
+
+  public static String name(Object v) {
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw new BadMessage(NAME, "must be a non-empty string");
+    }
+    if (s.length() > MAX_NAME) {
+      throw new BadMessage(NAME, "must be at most " + MAX_NAME + " characters");
+    }
+    return s;
+  }
+
+  /** {@code logo} or {@code category}. */
+  public static String text(Object v, String field) {
+    if (!(v instanceof String s)) {
+      throw new BadMessage(field, "must be a string");
+    }
+    if (s.length() > MAX_TEXT) {
+      throw new BadMessage(field, "must be at most " + MAX_TEXT + " characters");
+    }
+    return s;
+  }
+
+  /** {@code quality} ({@link #QUALITIES}) or {@code transcode_profile} ({@link #PROFILES}), lower case. */
+  public static String oneOf(Object v, String field, Set<String> allowed) {
+    String s = v instanceof String t ? t.trim().toLowerCase(Locale.ROOT) : null;
+    if (s == null || !allowed.contains(s)) {
+      throw new BadMessage(field, "must be one of " + allowed.stream().sorted().toList());
+    }
+    return s;
+  }
+
+  /** {@code order} or {@code category_order}. */
+  public static long integer(Object v, String field) {
+    if (v instanceof Number n) {
+      try {
+        return new BigDecimal(n.toString()).longValueExact();
+      } catch (ArithmeticException | NumberFormatException e) {
+        // fall through
+      }
+    }
+    throw new BadMessage(field, "must be an integer");
+  }
+
+  public static boolean isActive(Object v) {
+    if (!(v instanceof Boolean b)) {
+      throw new BadMessage(IS_ACTIVE, "must be true or false");
+    }
+    return b;
+  }
+
+  /** A source URL ({@link #validSourceUrl}) in {@code field}. */
+  public static String sourceUrl(Object v, String field) {
+    String problem = v instanceof String s ? urlProblem(s) : "";
+    if (problem != null) {
+      throw new BadMessage(field, "must be " + URL_RULE + problem);
+    }
+    return (String) v;
+  }
+
+  public static List<String> backupUrls(Object v) {
+    if (!(v instanceof JsonArray a)) {
+      throw new BadMessage(BACKUP_URLS, "must be an array of URLs");
+    }
+    if (a.size() > MAX_BACKUPS) {
+      throw new BadMessage(BACKUP_URLS, "must hold at most " + MAX_BACKUPS + " URLs");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      out.add(sourceUrl(a.getValue(i), BACKUP_URLS + "[" + i + "]"));
+    }
+    return List.copyOf(out);
+  }
+
+  public static String userAgent(Object v) {
+    if (!(v instanceof String s)) {
+      throw new BadMessage(USER_AGENT, "must be a string");
+    }
+    if (!validUserAgent(s)) {
+      throw new BadMessage(USER_AGENT, "must be at most " + MAX_USER_AGENT
+        + " characters without line breaks or control characters");
+    }
+    return s;
+  }
+
+  public static Map<String, String> headers(Object v) {
+    if (!(v instanceof JsonObject o)) {
+      throw new BadMessage(HEADERS, "must be an object of header names to string values");
+    }
+    if (o.size() > MAX_HEADERS) {
+      throw new BadMessage(HEADERS, "must hold at most " + MAX_HEADERS + " headers");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : o.fieldNames()) {
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw BadMessage.whole(HEADERS, HEADERS + ": a header name must be an HTTP token (letters, digits,"
+          + " !#$%&'*+.^_`|~-), at most 64 characters");
+      }
+      Object value = o.getValue(name);
+      if (!(value instanceof String s) || !validHeader(name, s)) {
+        throw BadMessage.whole(HEADERS, HEADERS + ": the value of " + name + " must be a string of at most " + MAX_TEXT
+          + " characters without line breaks or control characters");
+      }
+      out.put(name, s);
+    }
+    return out;
+  }
+
+  // --- rules -----------------------------------------------------------------------------------------
+
+  /** Null when {@code s} is a valid source URL; else "" or, for an unparseable URI, " (why)". */
+  private static String urlProblem(String s) {
+    if (s == null || s.isEmpty() || s.length() > MAX_URL || !visible(s)) {
+      return "";
+    }
+    try {
+      URI uri = new URI(s);
+      String scheme = uri.getScheme();
+      if (scheme == null || !SCHEMES.contains(scheme.toLowerCase(Locale.ROOT))
+        || !s.regionMatches(true, 0, scheme + "://", 0, scheme.length() + 3)
+        || uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty()) {
+        return "";
+      }
+      return null;
+    } catch (URISyntaxException e) {
+      return " (" + e.getReason() + ")";
+    }
+  }
+
+  /** True when {@code s} has no whitespace and no control character of any kind. */
+  private static boolean visible(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= ' ' || Character.isISOControl(c) || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** No CR, LF, NUL or other control character (a tab is fine). */
+  private static boolean headerValue(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c != '\t' && (Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -131,6 +131,26 @@ public final class Config {
     DEFAULTS.put(DISK_MIN_FREE_MB, "256");
   }
 
+  // EPG (playlist-service, SPEC section 10): guide sources imported from XMLTV URLs.
+  /** Largest guide accepted, in MiB, both as downloaded and as XML once gunzipped. */
+  public static final String EPG_MAX_MB = "IPTV_EPG_MAX_MB";
+  /** Days a programme is kept after its end (catch-up lists); later ones are not imported. */
+  public static final String EPG_PAST_DAYS = "IPTV_EPG_PAST_DAYS";
+  /** Days ahead of now a programme is imported; later ones are left out. */
+  public static final String EPG_FUTURE_DAYS = "IPTV_EPG_FUTURE_DAYS";
+  /** Seconds between two looks, on every playlist-service instance, for EPG sources due to refresh. */
+  public static final String EPG_CHECK_S = "IPTV_EPG_CHECK_S";
+  /** Seconds an EPG download may take to connect or stay silent before its import fails. */
+  public static final String EPG_TIMEOUT_S = "IPTV_EPG_TIMEOUT_S";
+
+  static {
+    DEFAULTS.put(EPG_MAX_MB, "1024");
+    DEFAULTS.put(EPG_PAST_DAYS, "3");
+    DEFAULTS.put(EPG_FUTURE_DAYS, "14");
+    DEFAULTS.put(EPG_CHECK_S, "60");
+    DEFAULTS.put(EPG_TIMEOUT_S, "60");
+  }
+
   private Config() {
   }
 

@@ -269,9 +269,22 @@ public final class ImportRun {
       importer.dropLater(name, generation, 0);
     }
     if (err instanceof SourceGone) {
-      log.info("EPG source {}: deleted during its import; nothing kept", name);
-      return Future.succeededFuture(null);
+      return gone();
     }
+    // A lock lost because the source was deleted (DELETE removes the lock) is no failure to report.
+    return importer.sources().find(name).transform(ar -> ar.succeeded() && ar.result() == null ? gone() : report(err));
+  }
+
+  private Future<ImportStatus> gone() {
+    log.info("EPG source {}: deleted during its import; nothing kept", name);
+    if (ticker >= 0) {
+      importer.vertx().cancelTimer(ticker);
+      ticker = -1;
+    }
+    return importer.redis().del(List.of(EpgContract.progressKey(name))).otherwiseEmpty().map((ImportStatus) null);
+  }
+
+  private Future<ImportStatus> report(Throwable err) {
     String error = describe(err);
     log.warn("EPG source {}: import failed, the previous guide is kept: {}", name, error);
     importer.publish(event(EpgContract.IMPORT_FAILED, error));
@@ -288,6 +301,7 @@ public final class ImportRun {
   private Future<Void> end() {
     if (ticker >= 0) {
       importer.vertx().cancelTimer(ticker);
+      ticker = -1;
     }
     return importer.release(name, holder).otherwiseEmpty();
   }

@@ -218,14 +218,19 @@ class EpgSourcesApiTest {
   @DisplayName("a source deleted while it imports leaves no guide key behind")
   void deleteDuringImport() {
     byte[] doc = guide("GONE");
-    server.trickle("/slow", doc, doc.length / 30 + 1, 100);
+    server.trickle("/slow", doc, doc.length / 60 + 1, 250); // about 15 s
     fx.addSource("gone", server.url("/slow"));
-    EpgFixture.eventually("the import writes programmes", WAIT, () -> !fx.keys("guide:*:programmes:*").isEmpty());
+    EpgFixture.eventually("the import is under way", WAIT, () -> {
+      JsonObject importing = view("gone").getJsonObject("importing");
+      return importing != null && importing.getLong("bytes") > 0;
+    });
     assertEquals(200, fx.admin(HttpMethod.DELETE, "/api/epg/sources/gone", null).statusCode());
-    EpgFixture.eventually("nothing of it remains", WAIT, () -> fx.keys("guide:*").isEmpty() && fx.keys("epg:source*").isEmpty()
-      && server.hits("/slow") == 1);
-    EpgFixture.pause(500);
+    // At its next lock renewal (every 10 s) the import finds the lock gone: it stops downloading.
+    EpgFixture.eventually("the import stops downloading", Duration.ofSeconds(14), () -> server.aborted("/slow") == 1);
+    EpgFixture.pause(1500); // a ticker still running would have rewritten the progress by now
     assertEquals(List.of(), fx.keys("guide:*"));
+    assertEquals(List.of(), fx.keys("epg:source*"), "no progress, status or lock left");
+    assertEquals(1, server.hits("/slow"));
     assertEquals(List.of(), await(fx.store().upcoming("news1.example", now.plusSeconds(60), 1)));
   }
 

@@ -34,6 +34,7 @@ final class GuideServer implements AutoCloseable {
   private final Map<String, Supplier<Pieces>> generated = new ConcurrentHashMap<>();
   private final Map<String, String> redirects = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> aborted = new ConcurrentHashMap<>();
 
   GuideServer(Vertx vertx) {
     this.vertx = vertx;
@@ -74,6 +75,12 @@ final class GuideServer implements AutoCloseable {
     return n == null ? 0 : n.get();
   }
 
+  /** Trickled bodies whose client went away before the end. */
+  int aborted(String path) {
+    AtomicInteger n = aborted.get(path);
+    return n == null ? 0 : n.get();
+  }
+
   private void handle(HttpServerRequest req) {
     String path = req.path();
     hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
@@ -90,7 +97,7 @@ final class GuideServer implements AutoCloseable {
         resp.end(Buffer.buffer(f.body()));
       } else {
         resp.setChunked(true);
-        trickle(resp, f, 0);
+        trickle(path, resp, f, 0);
       }
       return;
     }
@@ -103,8 +110,9 @@ final class GuideServer implements AutoCloseable {
     resp.setStatusCode(404).end("not found");
   }
 
-  private void trickle(HttpServerResponse resp, Fixed f, int from) {
+  private void trickle(String path, HttpServerResponse resp, Fixed f, int from) {
     if (resp.closed()) {
+      aborted.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       return;
     }
     int to = Math.min(f.body().length, from + f.piece());
@@ -112,7 +120,7 @@ final class GuideServer implements AutoCloseable {
     if (to >= f.body().length) {
       resp.end();
     } else {
-      vertx.setTimer(f.everyMs(), t -> trickle(resp, f, to));
+      vertx.setTimer(f.everyMs(), t -> trickle(path, resp, f, to));
     }
   }
 

@@ -270,6 +270,15 @@ class XmltvWriterTest {
       assertEquals(300 * 4 * 48, stats.programmes());
       assertTrue(bytes.get() > 25_000_000L, "a guide of " + bytes.get() + " bytes");
       assertTrue(tail.get().endsWith("</tv>\n"), "complete: " + tail.get());
+
+      // A client that goes away mid-guide: the writer stops with a failure, it does not wait forever.
+      HttpClientResponse gone = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/xmltv.php")
+        .compose(r -> r.send()).map(r -> r.pause()));
+      EpgFixture.pause(1000);
+      Future<EpgStore.GuideStats> stopped = written.get();
+      assertFalse(stopped.isComplete());
+      await(gone.request().connection().close());
+      EpgFixture.eventually("the writer fails", Duration.ofSeconds(10), stopped::failed);
     } finally {
       await(client.close());
     }

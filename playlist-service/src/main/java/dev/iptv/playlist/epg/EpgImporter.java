@@ -71,7 +71,7 @@ public final class EpgImporter {
         .setIdleTimeout(timeoutS)
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setMaxRedirects(MAX_REDIRECTS)
-        .setKeepAlive(false)
+        .setKeepAlive(true) // a server that closes after the response can make Vert.x drop its end (GuideInput)
         .setDecompressionSupported(false)
         .setVerifyHost(true))
       .build();

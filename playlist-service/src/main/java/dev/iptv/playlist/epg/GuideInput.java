@@ -15,6 +15,10 @@ import java.util.ArrayDeque;
  * response is paused, and resumed once the reader has drained below {@value #LOW_WATER}. So at
  * most about {@value #HIGH_WATER} bytes of the guide are ever held, however fast the source.
  *
+ * <p>The last {@value #TAIL} bytes of a response of known length are never paused for: Vert.x 5.0's
+ * HTTP client, paused when the end of a response and the server's close arrive together, reports
+ * "Connection was closed" and drops the end (servers that close after each response do that).
+ *
  * <p>Counts the bytes received and fails the stream past {@code maxBytes}. {@link #cancel} makes
  * the reader fail at once (lost lock, service stopping).
  */
@@ -22,10 +26,12 @@ final class GuideInput extends InputStream {
 
   static final int HIGH_WATER = 1 << 20;
   static final int LOW_WATER = 256 << 10;
+  static final int TAIL = 4 << 20;
 
   private final Context context;
   private final ReadStream<Buffer> stream;
   private final long maxBytes;
+  private final long length;
   private final Runnable abort;
 
   // Guarded by this.
@@ -40,13 +46,15 @@ final class GuideInput extends InputStream {
   private volatile long received;
 
   /**
-   * @param abort run on the event loop when the download must stop early (too large, cancelled,
-   *              closed before its end): resets the request
+   * @param length the response's Content-Length, or -1
+   * @param abort  run on the event loop when the download must stop early (too large, cancelled,
+   *               closed before its end): resets the request
    */
-  GuideInput(Context context, ReadStream<Buffer> stream, long maxBytes, Runnable abort) {
+  GuideInput(Context context, ReadStream<Buffer> stream, long maxBytes, long length, Runnable abort) {
     this.context = context;
     this.stream = stream;
     this.maxBytes = maxBytes;
+    this.length = length;
     this.abort = abort;
   }
 
@@ -84,7 +92,7 @@ final class GuideInput extends InputStream {
       } else {
         queue.add(b);
         queued += b.length();
-        if (queued > HIGH_WATER && !paused) {
+        if (queued > HIGH_WATER && !paused && (length < 0 || length - received > TAIL)) {
           paused = true;
           stream.pause();
         }

@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -44,6 +45,7 @@ import java.util.concurrent.TimeoutException;
  *   <li>when the whole document was read, one Lua step makes the new generation the one readers use
  *       and records the status; the previous generation is deleted {@value #GRACE_MS} ms later
  *       (readers that started before the switch finish on it);</li>
+ *   <li>a connection closed before the guide's end is downloaded again at once (three tries in all);</li>
  *   <li>on any failure (HTTP error, timeout, too large, garbage, a cut-off gzip, an entity, no
  *       programme at all, the lock lost) the new generation is deleted and the previous guide stays.</li>
  * </ol>
@@ -57,6 +59,7 @@ public final class ImportRun {
   private static final LuaScript FAIL = LuaScript.resource(ImportRun.class, "lua/import_fail.lua");
 
   static final int BATCH = 1000;
+  static final int ATTEMPTS = 3;
   static final long GRACE_MS = 120_000;
   static final int RENEW_EVERY_TICKS = 10;
   static final Duration MAX_DURATION = Duration.ofHours(3);
@@ -118,17 +121,14 @@ public final class ImportRun {
         return Future.succeededFuture((ImportStatus) null);
       }
       source = views.get(0).source();
-      return prepare().compose(v -> fetch()).compose(this::succeeded).recover(this::failed);
+      return prepare().compose(v -> download(1)).compose(this::succeeded).recover(this::failed);
     }).eventually(this::end).onComplete(done);
   }
 
   private Future<Void> prepare() {
     return GuideData.channelIds(client).compose(ids -> {
       wanted = ids;
-      return importer.redis().incr(EpgContract.GENERATION_COUNTER);
-    }).compose(g -> {
-      generation = g.toLong();
-      return client.send(Request.cmd(Command.SADD).arg(EpgContract.sourceGenerationsKey(name)).arg(generation));
+      return newGeneration();
     }).map(v -> {
       log.info("EPG source {}: importing {} (generation {}, {} channel ids of ours)", name,
         SourceInput.forLogs(source.url()), generation, wanted.size());
@@ -136,6 +136,49 @@ public final class ImportRun {
       ticker = importer.vertx().setPeriodic(1000, t -> tick());
       return null;
     });
+  }
+
+  /** A generation number never used before, registered with the source (so it is cleaned up). */
+  private Future<Void> newGeneration() {
+    return importer.redis().incr(EpgContract.GENERATION_COUNTER).compose(g -> {
+      generation = g.toLong();
+      return client.send(Request.cmd(Command.SADD).arg(EpgContract.sourceGenerationsKey(name)).arg(generation));
+    }).mapEmpty();
+  }
+
+  /**
+   * The guide downloaded and parsed; a download whose connection closed before its end is tried
+   * again at once, {@value #ATTEMPTS} times in all, into a fresh generation (the partial one is
+   * deleted).
+   */
+  private Future<Counts> download(int attempt) {
+    return fetch().recover(err -> {
+      if (attempt >= ATTEMPTS || cancelled != null || !closedEarly(err)) {
+        return Future.failedFuture(err);
+      }
+      log.info("EPG source {}: the connection closed after {} bytes: downloading again ({} of {})", name, counts().bytes(),
+        attempt + 1, ATTEMPTS);
+      long partial = generation;
+      input = null;
+      xml = null;
+      reader = null;
+      batches = null;
+      gzip = false;
+      seen.clear();
+      return newGeneration().compose(v -> {
+        importer.dropLater(name, partial, 0);
+        return download(attempt + 1);
+      });
+    });
+  }
+
+  private static boolean closedEarly(Throwable err) {
+    for (Throwable c = err; c != null; c = c.getCause()) {
+      if (c instanceof HttpClosedException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Future<Counts> fetch() {
@@ -157,7 +200,9 @@ public final class ImportRun {
         return Future.failedFuture(new IOException("the guide is larger than the limit of " + (max >> 20)
           + " MiB (IPTV_EPG_MAX_MB): Content-Length " + length));
       }
-      GuideInput in = new GuideInput(context, resp, max, () -> abort(resp));
+      long expected = length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
+        ? Long.parseLong(length) : -1;
+      GuideInput in = new GuideInput(context, resp, max, expected, () -> abort(resp));
       input = in;
       in.attach();
       if (cancelled != null) {

@@ -99,6 +99,17 @@ public final class Config {
     AUTH, "PBKDF2-SHA256 iterations for stored password hashes");
   public static final String PLAYLIST_CACHE_S = declare("IPTV_PLAYLIST_CACHE_S", Type.INT, "30", PLAYLIST,
     "the rendered channel list is also rebuilt when older than this");
+  // EPG (playlist-service, SPEC section 10): guide sources imported from XMLTV URLs.
+  public static final String EPG_MAX_MB = declare("IPTV_EPG_MAX_MB", Type.INT, "1024", PLAYLIST,
+    "largest EPG guide accepted (MiB), as downloaded and as XML once gunzipped");
+  public static final String EPG_PAST_DAYS = declare("IPTV_EPG_PAST_DAYS", Type.INT, "3", PLAYLIST,
+    "days a programme is kept after its end (catch-up lists)");
+  public static final String EPG_FUTURE_DAYS = declare("IPTV_EPG_FUTURE_DAYS", Type.INT, "14", PLAYLIST,
+    "days ahead of now programmes are imported");
+  public static final String EPG_CHECK_S = declare("IPTV_EPG_CHECK_S", Type.INT, "60", PLAYLIST,
+    "how often every playlist-service instance looks for EPG sources due to refresh");
+  public static final String EPG_TIMEOUT_S = declare("IPTV_EPG_TIMEOUT_S", Type.INT, "60", PLAYLIST,
+    "an EPG download that takes this long to connect, or stays silent this long, fails");
 
   // --- stream-service ------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ContractsReadmeTest {
 
   private static final List<Class<?>> CONTRACTS = List.of(AuthContract.class, ChannelContract.class,
-    StreamContract.class, MonitorContract.class, MirrorContract.class);
+    StreamContract.class, MonitorContract.class, MirrorContract.class, EpgContract.class);
   private static final Pattern CODE = Pattern.compile("`([^`]+)`");
 
   /** The table rows (cells) after a heading, up to the first line that is not a row. */
@@ -105,6 +105,11 @@ class ContractsReadmeTest {
           if (key != null) {
             declared.add((String) key);
           }
+        } else if (Modifier.isStatic(m.getModifiers()) && m.getName().endsWith("Key") && m.getReturnType() == String.class
+          && m.getParameterCount() >= 1 && m.getParameterTypes()[0] == long.class) {
+          // Keys of a guide generation: (generation) or (generation, epg_channel_id).
+          Object key = m.getParameterCount() == 1 ? m.invoke(null, 0L) : m.invoke(null, 0L, "{epg_channel_id}");
+          declared.add(((String) key).replace(":0:", ":{generation}:").replaceAll(":0$", ":{generation}"));
         }
       }
     }
@@ -128,6 +133,9 @@ class ContractsReadmeTest {
     }
     if (method.startsWith("token")) {
       return "{token}";
+    }
+    if (contract == EpgContract.class) {
+      return "{name}";
     }
     if (contract == MonitorContract.class && method.startsWith("node")) {
       return "{name}";

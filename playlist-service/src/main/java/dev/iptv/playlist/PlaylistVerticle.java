@@ -18,6 +18,7 @@ import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.MirrorContract.RedisRestored;
 import dev.iptv.playlist.ChannelStore.Outcome;
 import dev.iptv.playlist.ChannelStore.Raw;
+import dev.iptv.playlist.epg.Epg;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -70,6 +71,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   private MessageConsumer<Object> changes;
   private MessageConsumer<Object> restored;
   private MirrorContract.Probe sentinel;
+  private Epg epg;
 
   @Override
   public String name() {
@@ -104,6 +106,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(this::playlistByPath);
+    epg = Epg.start(vertx, client, config()).mount(router, admin, body); // /api/epg/sources, imports, the guide
 
     changes = vertx.eventBus().consumer(ChannelContract.CHANNELS_CHANGED, this::onChannelsChanged);
     // Redis lost its data and monitor-service put it back: the list read meanwhile may be empty.
@@ -126,7 +129,7 @@ public class PlaylistVerticle extends ServiceVerticle {
       sentinel.stop(vertx);
     }
     Future<Void> unregistered = Future.join(changes == null ? Future.succeededFuture() : changes.unregister(),
-      restored == null ? Future.succeededFuture() : restored.unregister()).mapEmpty();
+      restored == null ? Future.succeededFuture() : restored.unregister(), epg == null ? Future.succeededFuture() : epg.close()).mapEmpty();
     return unregistered.eventually(() -> {
       bodies.close();
       if (client != null) {

@@ -1,4 +1,4 @@
-package dev.iptv.monitor.mirror;
+package dev.iptv.mirror;
 
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.ChannelContract;

@@ -1,4 +1,4 @@
-package dev.iptv.monitor;
+package dev.iptv.mirror;
 
 import dev.iptv.auth.AuthVerticle;
 import dev.iptv.common.Config;
@@ -37,21 +37,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.mirror.MirrorSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The panel's data survives real faults: the suite (monitor-service, auth-service and
+ * The panel's data survives real faults: the suite (mirror-service, auth-service and
  * playlist-service on one Vert.x, the panel speaking HTTP to them) with PostgreSQL behind a TCP
  * gate that the test closes and opens, Redis emptied, a private Redis restarted from an older
  * {@code dump.rdb}, and the suite itself stopped and started again in between, as a host restart.
  */
 class MirrorFaultTest {
 
-  static final String SCHEMA = "durable_fault";
+  static final String SCHEMA = "monitor8_mirror_fault";
   static final String T1 = "87f3b8f5238f1bbd478c870f02a4977a074c860db1ff47c2bebce276d3624651";
   static final String T2 = "0123456789abcdef0123456789abcdef";
   static final String T3 = "fedcba9876543210fedcba9876543210fedcba98";
@@ -67,8 +67,8 @@ class MirrorFaultTest {
   @BeforeEach
   void setUp() {
     observer = Vertx.vertx();
-    Support.dropSchema(observer, SCHEMA);
-    pg = Support.pg(observer, SCHEMA);
+    MirrorSupport.dropSchema(observer, SCHEMA);
+    pg = MirrorSupport.pg(observer, SCHEMA);
     URI target = URI.create(TestEnv.PG_URL);
     gate = TcpGate.to(target.getHost(), target.getPort(), true);
   }
@@ -88,24 +88,23 @@ class MirrorFaultTest {
       }
     }
     await(pg.close());
-    Support.dropSchema(observer, SCHEMA);
+    MirrorSupport.dropSchema(observer, SCHEMA);
     await(observer.close());
   }
 
   // --- the suite ----------------------------------------------------------------------------------
 
-  /** The three services on a Vert.x of their own, the monitor deployed first; PostgreSQL through the gate. */
+  /** The three services on a Vert.x of their own, the mirror deployed first; PostgreSQL through the gate. */
   final class Suite {
     final Vertx vertx = Vertx.vertx();
-    final int monitor = TestEnv.freePort();
     final int auth = TestEnv.freePort();
     final int playlist = TestEnv.freePort();
 
     Suite(String redisUrl) {
       String pgUrl = "postgresql://postgres@127.0.0.1:" + gate.port() + URI.create(TestEnv.PG_URL).getPath();
-      deploy(new MonitorVerticle(), Support.config(monitor), redisUrl, pgUrl);
-      deploy(new AuthVerticle(), TestEnv.config(Support.REDIS_DB, auth), redisUrl, pgUrl);
-      deploy(new PlaylistVerticle(), TestEnv.config(Support.REDIS_DB, playlist), redisUrl, pgUrl);
+      deploy(new MirrorVerticle(), MirrorSupport.config(SCHEMA), redisUrl, pgUrl);
+      deploy(new AuthVerticle(), TestEnv.config(MirrorSupport.REDIS_DB, auth), redisUrl, pgUrl);
+      deploy(new PlaylistVerticle(), TestEnv.config(MirrorSupport.REDIS_DB, playlist), redisUrl, pgUrl);
     }
 
     private void deploy(io.vertx.core.Deployable verticle, JsonObject config, String redisUrl, String pgUrl) {
@@ -118,9 +117,9 @@ class MirrorFaultTest {
       await(vertx.close());
     }
 
+    /** The mirror's status, as monitor-service shows it in {@code checks.mirror} of its health. */
     JsonObject mirror() {
-      HttpResponse<String> r = send(monitor, "GET", "/api/health", null, true);
-      return new JsonObject(r.body()).getJsonObject("checks").getJsonObject("mirror");
+      return MirrorSupport.status(vertx);
     }
   }
 
@@ -234,19 +233,19 @@ class MirrorFaultTest {
   @DisplayName("host restart: Redis comes back empty while PostgreSQL is still away; the monitor starts first and waits;"
     + " the panel gets 503 meanwhile; PostgreSQL comes up: nothing is lost in either store")
   void postgresqlLaterThanRedis() {
-    String redisUrl = TestEnv.redisUrl(Support.REDIS_DB);
+    String redisUrl = TestEnv.redisUrl(MirrorSupport.REDIS_DB);
     RedisAPI redis = redis(observer, redisUrl);
-    Support.flushTestDb(redis);
+    MirrorSupport.flushTestDb(redis);
     Suite first = startSuite(redisUrl);
     panelWrites(first);
     Set<String> keys = Set.of(AuthContract.userKey("alice"), AuthContract.userKey("bob"), AuthContract.tokenKey(T1), AuthContract.tokenKey(T2),
       ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
-    Support.eventually(Duration.ofSeconds(10), "the panel's six keys mirrored", () -> rows().keySet().equals(keys));
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the panel's six keys mirrored", () -> rows().keySet().equals(keys));
     Map<String, String> copy = rows();
 
     // The host restarts: the suite stops, Redis comes back empty (no persistence), PostgreSQL is not up yet.
     stopSuite();
-    Support.flushTestDb(redis);
+    MirrorSupport.flushTestDb(redis);
     gate.close();
     Suite second = startSuite(redisUrl);
 
@@ -257,18 +256,18 @@ class MirrorFaultTest {
     pending(send(second.auth, "POST", "/api/users", user("carol", T3), true));
     pending(send(second.playlist, "DELETE", "/api/channels/48681", null, true));
     assertEquals(401, send(second.auth, "GET", "/api/users", null, false).statusCode(), "no bearer: 401 as always");
-    pause(3000); // three checks of the monitor, and its reconciliation, with PostgreSQL away
+    pause(3000); // three checks of the mirror, and its reconciliation, with PostgreSQL away
     assertNull(get(redis, MirrorContract.SENTINEL), "an empty Redis is never marked complete while PostgreSQL is away");
     assertNull(get(redis, AuthContract.userKey("carol")), "nothing written by a refused request");
     assertTrue(second.mirror().containsKey("pending"), second.mirror().encode());
     pending(send(second.auth, "GET", "/api/users", null, true));
 
     gate.open();
-    Support.eventually(Duration.ofSeconds(20), "the panel's users back", () -> Set.of("alice", "bob").equals(usernames(second)));
+    MirrorSupport.eventually(Duration.ofSeconds(20), "the panel's users back", () -> Set.of("alice", "bob").equals(usernames(second)));
     HttpResponse<String> channels = send(second.playlist, "GET", "/api/channels", null, true);
     assertEquals(200, channels.statusCode(), channels.body());
     assertEquals(2, new JsonObject(channels.body()).getInteger("count"));
-    Support.eventually(Duration.ofSeconds(10), "a reconciliation after the restore",
+    MirrorSupport.eventually(Duration.ofSeconds(10), "a reconciliation after the restore",
       () -> second.mirror().containsKey("last_reconcile"));
     assertEquals(copy, rows(), "PostgreSQL's copy intact after the restore and a reconciliation");
     HttpResponse<String> list = playlist(second, T1);
@@ -281,19 +280,19 @@ class MirrorFaultTest {
   @DisplayName("Redis flushed while everything runs and PostgreSQL is away: the panel gets 503, recent players keep"
     + " playing, nothing is lost; PostgreSQL back: Redis restored")
   void flushedWhileRunning() {
-    String redisUrl = TestEnv.redisUrl(Support.REDIS_DB);
+    String redisUrl = TestEnv.redisUrl(MirrorSupport.REDIS_DB);
     RedisAPI redis = redis(observer, redisUrl);
-    Support.flushTestDb(redis);
+    MirrorSupport.flushTestDb(redis);
     Suite s = startSuite(redisUrl);
     panelWrites(s);
-    Support.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
     Map<String, String> copy = rows();
     pause(MirrorContract.PROBE_MS + 500); // the services' probes have seen the sentinel: a mirror runs
     String before = playlist(s, T1).body();
     assertTrue(before.contains("MBC Pro aflam"), before);
 
     gate.close();
-    Support.flushTestDb(redis);
+    MirrorSupport.flushTestDb(redis);
     pending(send(s.auth, "GET", "/api/users", null, true));
     pending(send(s.playlist, "GET", "/api/channels/87827", null, true));
     pending(send(s.playlist, "PUT", "/api/channels/87827", channel("87827", "renamed"), true));
@@ -308,7 +307,7 @@ class MirrorFaultTest {
     assertNull(get(redis, ChannelContract.channelKey("87827")), "nothing written by a refused request");
 
     gate.open();
-    Support.eventually(Duration.ofSeconds(20), "the users back", () -> Set.of("alice", "bob").equals(usernames(s)));
+    MirrorSupport.eventually(Duration.ofSeconds(20), "the users back", () -> Set.of("alice", "bob").equals(usernames(s)));
     assertEquals(200, playlist(s, T2).statusCode());
     assertEquals("beIN SPORT", new JsonObject(get(redis, ChannelContract.channelKey("87827"))).getString("name"));
     assertEquals(copy, rows());
@@ -334,7 +333,7 @@ class MirrorFaultTest {
     String redisUrl = privateRedis.url();
     Suite s = startSuite(redisUrl);
     panelWrites(s);
-    Support.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
 
     privateRedis.save();
     Path old = dir.resolve("old.rdb");
@@ -348,7 +347,7 @@ class MirrorFaultTest {
     assertEquals(200, send(s.playlist, "PUT", "/api/channels/87827", channel("87827", "renamed"), true).statusCode());
     Set<String> now = Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T3), AuthContract.userKey("carol"), AuthContract.tokenKey(T4),
       ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
-    Support.eventually(Duration.ofSeconds(10), "the copy follows the panel", () -> rows().keySet().equals(now)
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the copy follows the panel", () -> rows().keySet().equals(now)
       && rows().get(ChannelContract.channelKey("87827")).contains("renamed"));
     Map<String, String> copy = rows();
 
@@ -363,7 +362,7 @@ class MirrorFaultTest {
       "the snapshot is the older state");
     Suite t = restartSuite ? startSuite(redisUrl) : s;
 
-    Support.eventually(Duration.ofSeconds(20), "Redis in PostgreSQL's state", () ->
+    MirrorSupport.eventually(Duration.ofSeconds(20), "Redis in PostgreSQL's state", () ->
       get(fresh, AuthContract.userKey("bob")) == null && get(fresh, AuthContract.userKey("carol")) != null
         && MirrorContract.inStep(get(fresh, MirrorContract.SENTINEL)));
     assertNull(get(fresh, AuthContract.tokenKey(T1)), "alice's old token is gone");
@@ -379,10 +378,10 @@ class MirrorFaultTest {
     assertEquals("replace", mirror.getJsonObject("last_restore").getString("mode"), mirror.encode());
 
     // Through the services: the panel sees PostgreSQL's state, players the tokens it names.
-    Support.eventually(Duration.ofSeconds(10), "the panel sees alice and carol", () ->
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the panel sees alice and carol", () ->
       Set.of("alice", "carol").equals(usernames(t)));
     assertEquals(404, send(t.auth, "GET", "/api/users/bob", null, true).statusCode());
-    Support.eventually(Duration.ofSeconds(10), "the new token plays", () -> playlist(t, T3).statusCode() == 200);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the new token plays", () -> playlist(t, T3).statusCode() == 200);
     assertEquals(403, playlist(t, T1).statusCode(), "the old token is refused");
     assertEquals(403, playlist(t, T2).statusCode(), "the deleted user's token is refused");
     JsonArray channels = new JsonObject(send(t.playlist, "GET", "/api/channels", null, true).body()).getJsonArray("channels");

@@ -1,11 +1,11 @@
-package dev.iptv.monitor.mirror;
+package dev.iptv.mirror;
 
+import dev.iptv.common.RedisReads;
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.UserSchema;
-import dev.iptv.monitor.Rx;
-import dev.iptv.monitor.pg.Db;
+import dev.iptv.pg.Db;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -138,7 +138,7 @@ final class MirrorRestore {
       return null;
     }
     TokenRow t = tokens.get(AuthContract.tokenKey(u.token()));
-    return t != null && u.username().equals(RedisMirror.owner(t.key(), t.value())) ? t : null;
+    return t != null && u.username().equals(PanelKeys.owner(t.key(), t.value())) ? t : null;
   }
 
   private Future<Void> writeUsers(List<UserRow> users, Map<String, TokenRow> tokens) {
@@ -221,7 +221,7 @@ final class MirrorRestore {
     return redis.batch(reads).map(replies -> {
       List<String> out = new ArrayList<>(replies.size());
       for (Response r : replies) {
-        out.add(tokenOf(Rx.str(r)));
+        out.add(tokenOf(RedisReads.str(r)));
       }
       return out;
     });
@@ -274,12 +274,12 @@ final class MirrorRestore {
   // --- replace mode: what the copy does not hold goes ------------------------------------------
 
   private Future<Void> removeOthers() {
-    return Rx.scan(redis, AuthContract.USER_SCAN).compose(users -> Rx.scan(redis, AuthContract.TOKEN_SCAN).compose(tokens ->
-      Rx.scan(redis, ChannelContract.CHANNEL_SCAN).compose(channels -> {
+    return RedisReads.scan(redis, AuthContract.USER_SCAN).compose(users -> RedisReads.scan(redis, AuthContract.TOKEN_SCAN).compose(tokens ->
+      RedisReads.scan(redis, ChannelContract.CHANNEL_SCAN).compose(channels -> {
         List<String> gone = new ArrayList<>();
         for (Set<String> keys : List.of(users, tokens, channels)) {
           for (String k : keys) {
-            if (RedisMirror.mirrored(k) && !kept.contains(k)) {
+            if (PanelKeys.mirrored(k) && !kept.contains(k)) {
               gone.add(k);
             }
           }
@@ -296,7 +296,7 @@ final class MirrorRestore {
     List<String> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
     chunk.forEach(del::arg);
     return redis.send(del).compose(r -> {
-      removed += Rx.longOr(r, 0);
+      removed += RedisReads.longOr(r, 0);
       return delete(keys, from + CHUNK);
     });
   }

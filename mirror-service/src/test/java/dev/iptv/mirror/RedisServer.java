@@ -1,4 +1,4 @@
-package dev.iptv.monitor;
+package dev.iptv.mirror;
 
 import dev.iptv.testing.TestEnv;
 

@@ -1,13 +1,11 @@
-package dev.iptv.monitor;
+package dev.iptv.mirror;
 
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.MonitorContract;
-import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
@@ -29,7 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.mirror.MirrorSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class MirrorTest {
 
-  static final String SCHEMA = "monitor_test_mirror";
+  static final String SCHEMA = "monitor8_mirror";
   static final String T1 = "87f3b8f5238f1bbd478c870f02a4977a074c860db1ff47c2bebce276d3624651";
   static final String T2 = "0123456789abcdef0123456789abcdef";
   static final String T3 = "fedcba9876543210fedcba9876543210fedcba98";
@@ -53,10 +51,10 @@ class MirrorTest {
 
   @BeforeEach
   void clean(Vertx vertx) {
-    redis = Support.redis(vertx);
-    Support.flushTestDb(redis);
-    Support.dropSchema(vertx, SCHEMA);
-    pg = Support.pg(vertx, SCHEMA);
+    redis = MirrorSupport.redis(vertx);
+    MirrorSupport.flushTestDb(redis);
+    MirrorSupport.dropSchema(vertx, SCHEMA);
+    pg = MirrorSupport.pg(vertx, SCHEMA);
   }
 
   @AfterEach
@@ -68,7 +66,7 @@ class MirrorTest {
   static void drop() {
     Vertx vertx = Vertx.vertx();
     try {
-      Support.dropSchema(vertx, SCHEMA);
+      MirrorSupport.dropSchema(vertx, SCHEMA);
     } finally {
       await(vertx.close());
     }
@@ -149,23 +147,22 @@ class MirrorTest {
   void restoreAfterFlush(Vertx vertx) {
     List<JsonObject> restoreEvents = new CopyOnWriteArrayList<>();
     vertx.eventBus().<JsonObject>consumer(MirrorContract.EVENTS, m -> restoreEvents.add(m.body()));
-    int port = TestEnv.freePort();
-    Support.deploy(vertx, Support.withPg(Support.config(port), SCHEMA));
+    MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     user(vertx, "bob", T2, null);
     channel(vertx, "48681", "MBC Pro aflam");
     channel(vertx, "87827", "beIN SPORT Very Low 1");
     Set<String> keys = Set.of(AuthContract.userKey("alice"), AuthContract.userKey("bob"), AuthContract.tokenKey(T1), AuthContract.tokenKey(T2),
       ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
-    Support.eventually(Duration.ofSeconds(10), "the six keys mirrored", () -> rows().keySet().equals(keys));
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the six keys mirrored", () -> rows().keySet().equals(keys));
     Map<String, String> before = redisValues(keys);
     assertEquals(before, rows(), "the mirror holds the raw values");
     long ttlBefore = await(redis.ttl(AuthContract.tokenKey(T1))).toLong();
 
-    Support.flushTestDb(redis);
+    MirrorSupport.flushTestDb(redis);
     assertTrue(!exists(AuthContract.userKey("alice")));
 
-    Support.eventually(Duration.ofSeconds(10), "the keys restored", () -> redisValues(keys).size() == keys.size()
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the keys restored", () -> redisValues(keys).size() == keys.size()
       && exists(MirrorContract.SENTINEL));
     assertEquals(before, redisValues(keys));
     long ttlAfter = await(redis.ttl(AuthContract.tokenKey(T1))).toLong();
@@ -174,28 +171,27 @@ class MirrorTest {
     assertEquals(Set.of("alice", "bob"), members(AuthContract.USERS_ALL));
     assertEquals(Set.of("48681", "87827"), members(ChannelContract.CHANNELS_ALL));
 
-    Support.eventually(Duration.ofSeconds(5), "a redis_restored event", () -> !restoreEvents.isEmpty());
+    MirrorSupport.eventually(Duration.ofSeconds(5), "a redis_restored event", () -> !restoreEvents.isEmpty());
     JsonObject e = restoreEvents.get(0);
     assertEquals("redis_restored", e.getString("event"));
     assertEquals(6, e.getInteger("keys"));
-    JsonObject health = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject();
-    assertEquals(1, health.getJsonObject("checks").getJsonObject("mirror").getInteger("restores"));
+    assertEquals(1, MirrorSupport.status(vertx).getInteger("restores"), "the status monitor-service shows in health");
   }
 
   @Test
   @DisplayName("a changed token drops the old token's row and a deleted user drops the user's rows")
   void follow(Vertx vertx) {
-    Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
+    MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     user(vertx, "bob", T2, null);
     channel(vertx, "48681", "MBC Pro aflam");
-    Support.eventually(Duration.ofSeconds(10), "five rows", () -> rows().size() == 5);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "five rows", () -> rows().size() == 5);
 
     user(vertx, "alice", T3, T1);
     deleteUser(vertx, "bob", T2);
     await(redis.del(List.of(ChannelContract.channelKey("48681"))));
     vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "48681").put("action", "deleted"));
-    Support.eventually(Duration.ofSeconds(10), "alice with her new token only", () ->
+    MirrorSupport.eventually(Duration.ofSeconds(10), "alice with her new token only", () ->
       rows().keySet().equals(Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T3))));
     assertTrue(rows().get(AuthContract.userKey("alice")).contains(T3), "the user row has the new value");
     Row token = await(pg.query("SELECT expires_at, owner FROM synced_keys WHERE key = 'token:" + T3 + "'").execute())
@@ -208,20 +204,20 @@ class MirrorTest {
   @Test
   @DisplayName("the reconciliation picks up edits made with redis-cli, without any event, and deletes no row for a missing key")
   void reconcile(Vertx vertx) {
-    String first = Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
+    String first = MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     channel(vertx, "48681", "MBC Pro aflam");
-    Support.eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
     await(vertx.undeploy(first));
 
-    // an operator's redis-cli session: no event reaches the monitor
+    // an operator's redis-cli session: no event reaches the mirror
     await(redis.set(List.of(ChannelContract.channelKey("48681"), "{\"channel_id\":\"48681\",\"name\":\"Renamed\"}")));
     await(redis.set(List.of(ChannelContract.channelKey("555"), "{\"channel_id\":\"555\",\"name\":\"New\"}")));
     await(redis.del(List.of(AuthContract.tokenKey(T1))));
     await(redis.set(List.of(AuthContract.sessionsKey("carol"), "not mirrored")));
 
-    Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
-    Support.eventually(Duration.ofSeconds(10), "the mirror in step", () ->
+    MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
+    MirrorSupport.eventually(Duration.ofSeconds(10), "the mirror in step", () ->
       rows().containsKey(ChannelContract.channelKey("555")) && rows().get(ChannelContract.channelKey("48681")).contains("Renamed"));
     // Only an observed deletion (through the API) deletes a row: a key removed with redis-cli stays
     // in the copy (README "Operations"), so a Redis that lost keys can never empty the copy.
@@ -229,18 +225,18 @@ class MirrorTest {
   }
 
   @Test
-  @DisplayName("a monitor that starts on an emptied Redis restores it, without overwriting what the panel wrote since")
+  @DisplayName("a mirror that starts on an emptied Redis restores it, without overwriting what the panel wrote since")
   void restoreAtStart(Vertx vertx) {
-    String first = Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
+    String first = MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     user(vertx, "bob", T2, null);
-    Support.eventually(Duration.ofSeconds(10), "four rows", () -> rows().size() == 4);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "four rows", () -> rows().size() == 4);
     await(vertx.undeploy(first));
 
-    Support.flushTestDb(redis); // Redis restarted without persistence while the monitor was down
+    MirrorSupport.flushTestDb(redis); // Redis restarted without persistence while the mirror was down
     await(redis.set(List.of(AuthContract.userKey("bob"), "{\"username\":\"bob\",\"written\":\"after the loss\"}")));
 
-    Support.deploy(vertx, Support.withPg(Support.config(TestEnv.freePort()), SCHEMA));
+    MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     assertTrue(exists(AuthContract.userKey("alice")), "restored before the service reports ready");
     assertTrue(exists(AuthContract.tokenKey(T1)));
     assertEquals("{\"username\":\"bob\",\"written\":\"after the loss\"}", await(redis.get(AuthContract.userKey("bob"))).toString());
@@ -252,11 +248,10 @@ class MirrorTest {
   @Test
   @DisplayName("a restore writes a token only when its user names it: rows of retired or ownerless tokens stay out of Redis")
   void restoreConsistent(Vertx vertx) {
-    int port = TestEnv.freePort();
-    Support.deploy(vertx, Support.withPg(Support.config(port), SCHEMA));
+    MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     channel(vertx, "48681", "MBC Pro aflam");
-    Support.eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
     // Rows a missed retirement leaves behind: alice's earlier token, and a token whose user is gone.
     String expires = Instant.now().plusSeconds(86400).toString();
     await(pg.preparedQuery("INSERT INTO synced_keys (key, value, expires_at, owner) VALUES ($1, $2, now() + interval '1 day', $3)")
@@ -266,14 +261,13 @@ class MirrorTest {
       .execute(io.vertx.sqlclient.Tuple.of(AuthContract.tokenKey(T2), new JsonObject().put("username", "ghost").put("token", T2)
         .put("expires_at", expires).put("is_active", true).encode(), "ghost")));
 
-    Support.flushTestDb(redis);
-    Support.eventually(Duration.ofSeconds(10), "restored", () -> exists(MirrorContract.SENTINEL) && exists(AuthContract.userKey("alice")));
+    MirrorSupport.flushTestDb(redis);
+    MirrorSupport.eventually(Duration.ofSeconds(10), "restored", () -> exists(MirrorContract.SENTINEL) && exists(AuthContract.userKey("alice")));
     assertTrue(exists(AuthContract.tokenKey(T1)), "the token alice names");
     assertTrue(exists(ChannelContract.channelKey("48681")));
     assertTrue(!exists(AuthContract.tokenKey(T3)), "alice's retired token is not valid again");
     assertTrue(!exists(AuthContract.tokenKey(T2)), "a token no user names is not valid again");
-    JsonObject mirror = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health")
-      .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject().getJsonObject("checks").getJsonObject("mirror");
+    JsonObject mirror = MirrorSupport.status(vertx);
     assertEquals(2, mirror.getInteger("skipped_tokens", 0), mirror.encode());
   }
 }

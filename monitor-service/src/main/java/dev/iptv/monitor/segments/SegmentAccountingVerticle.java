@@ -124,6 +124,9 @@ public final class SegmentAccountingVerticle extends VerticleBase {
   }
 
   private void toHistory(SegmentServed r) {
+    if (history.db() == null) {
+      return; // no history without IPTV_PG_URL
+    }
     if (forHistory.isEmpty()) {
       context.runOnContext(v -> handOff()); // once the records of this datagram, poll or message are all in
     }

@@ -5,7 +5,7 @@
 #   bench/run.sh [ROUNDS]      (default 3 interleaved rounds; needs java, ffmpeg, nginx, wrk, curl,
 #                               python3, redis-server on 127.0.0.1:6379; about 12 minutes)
 #
-# One data set for the whole run, seeded into Redis database 9 (flushed before and after): 100,000
+# One data set for the whole run, seeded into Redis database 10 (flushed before and after): 100,000
 # users and 25,000 channels, as a big operator's panel syncs them; 20 of the channels (ids 1-20) and
 # the cold-start channels play the shipped live source (LiveSource: FFmpeg encoding H.264/AAC at
 # real-time pace), the rest point at sources that are never started.
@@ -30,7 +30,7 @@ ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/server/target/iptv.jar
 TESTCLASSES=$ROOT/stream-service/target/test-classes
-DB=9
+DB=10
 USERS=100000
 CHANNELS=25000
 PLAYERS=${BENCH_PLAYERS:-1000}

@@ -15,7 +15,7 @@
 #
 # Prints per front: polls, poll latency p50/p99, segments, refusals, errors and stalls (no new
 # segment for 3 target durations), against the targets: no refusal, no error, no stall, p99 < 500 ms.
-# Redis database 9 is flushed (the bench's; see TestEnv).
+# Redis database 10 is flushed (the bench's; see TestEnv).
 set -euo pipefail
 
 FRONTS=${1:-both}
@@ -26,7 +26,7 @@ PER_ACCOUNT=4
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAR=$ROOT/server/target/iptv.jar
 TESTCLASSES=$ROOT/stream-service/target/test-classes
-DB=9
+DB=10
 WORK=$(mktemp -d /tmp/iptv-bench-viewers.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()

@@ -36,6 +36,8 @@ public final class Config {
   private static final String PLAYLIST = "playlist-service";
   private static final String STREAM = "stream-service";
   private static final String MONITOR = "monitor-service";
+  private static final String MIRROR = "mirror-service";
+  private static final String MONITOR_AND_MIRROR = "monitor-service, mirror-service";
   private static final String SERVER = "server";
   private static final String CLUSTER = "cluster";
   private static final String NGINX = "nginx front";
@@ -170,11 +172,11 @@ public final class Config {
   /** monitor-service: {@code true} serves GET /metrics without the admin bearer. */
   public static final String METRICS_PUBLIC = declare("IPTV_METRICS_PUBLIC", Type.BOOL, "false", MONITOR,
     "true: /metrics without the admin bearer");
-  /** monitor-service: PostgreSQL schema for its tables (created when missing); unset: the server's search_path. */
-  public static final String PG_SCHEMA = declare("IPTV_PG_SCHEMA", Type.TEXT, null, null, MONITOR,
+  /** monitor-service and mirror-service: PostgreSQL schema for their tables (created when missing); unset: the server's search_path. */
+  public static final String PG_SCHEMA = declare("IPTV_PG_SCHEMA", Type.TEXT, null, null, MONITOR_AND_MIRROR,
     "PostgreSQL schema of the history and mirror tables; unset: the server's search_path");
-  /** monitor-service: seconds between full reconciliations of the Redis mirror in PostgreSQL. */
-  public static final String MIRROR_RECONCILE_S = declare("IPTV_MIRROR_RECONCILE_S", Type.INT, "300", MONITOR,
+  /** mirror-service: seconds between full reconciliations of the Redis mirror in PostgreSQL. */
+  public static final String MIRROR_RECONCILE_S = declare("IPTV_MIRROR_RECONCILE_S", Type.INT, "300", MIRROR,
     "seconds between full reconciliations of the PostgreSQL copy with Redis");
   /** monitor-service: health fails ({@code disk}) while IPTV_HLS_DIR's file system has less free space (MiB). */
   public static final String DISK_MIN_FREE_MB = declare("IPTV_DISK_MIN_FREE_MB", Type.INT, "256", MONITOR,

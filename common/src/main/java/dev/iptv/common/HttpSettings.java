@@ -32,20 +32,25 @@ public record HttpSettings(String bindHost, int httpPort, int eventLoops, int id
     return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
-  /** The setting naming a service's own port in cluster mode: {@code IPTV_AUTH_PORT} for {@code auth}. */
+  /**
+   * The setting naming a service's own port in cluster mode: {@code IPTV_AUTH_PORT} for {@code auth};
+   * null for {@code mirror}, which serves no HTTP.
+   */
   public static String portSetting(String service) {
     return switch (service.toLowerCase(Locale.ROOT).replace("-service", "")) {
       case "auth" -> Config.AUTH_PORT;
       case "playlist" -> Config.PLAYLIST_PORT;
       case "stream" -> Config.STREAM_PORT;
       case "monitor" -> Config.MONITOR_PORT;
+      case "mirror" -> null;
       default -> throw new IllegalArgumentException("unknown service '" + service + "'");
     };
   }
 
-  /** A service's own port in cluster mode. */
+  /** A service's own port in cluster mode; 0 (none) for a service that serves no HTTP. */
   public static int servicePort(JsonObject config, String service) {
-    return port(config, portSetting(service));
+    String setting = portSetting(service);
+    return setting == null ? 0 : port(config, setting);
   }
 
   static int port(JsonObject config, String env) {

@@ -9,7 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.RedisAPI;
 
 /**
- * The panel API's answer while monitor-service has not yet put the panel's data back into Redis:
+ * The panel API's answer while mirror-service has not yet put the panel's data back into Redis:
  * {@code 503} with {@code Retry-After} and {@code {"error": ...}}, never a 404 or an empty list read
  * from an emptied Redis, and nothing written. "Pending" means: a mirror is configured
  * ({@code IPTV_PG_URL} is set; every service gets the same configuration) and
@@ -46,7 +46,7 @@ public final class PanelGuard {
           req.resume();
           ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_S));
           Http.sendError(ctx, 503, "the panel's data is being restored into Redis from PostgreSQL"
-            + " (monitor-service): retry in a few seconds");
+            + " (mirror-service): retry in a few seconds");
         } else {
           // In step, or Redis unreachable: the route answers (and fails on its own Redis call).
           ctx.next();

@@ -8,14 +8,14 @@ import io.vertx.redis.client.RedisAPI;
 import java.math.BigDecimal;
 
 /**
- * The mirror's contract: the durable copy of the panel's data in PostgreSQL, put back into Redis
- * when Redis loses it (run today by monitor-service). Its address, its restore event, its Redis keys
- * and the sentinel's value, and {@link Probe}, the sentinel as the other services read it.
+ * mirror-service's contract: the durable copy of the panel's data in PostgreSQL, put back into Redis
+ * when Redis loses it. Its addresses, its restore event and its status, its Redis keys and the
+ * sentinel's value, and {@link Probe}, the sentinel as the other services read it.
  *
  * <p>Redis: {@code iptv:sentinel} is {@code g{generation}:{node}:{nonce}} while Redis holds the
  * panel's data in step with the copy (the generation is the mirror's count of synced changes, also
  * kept in PostgreSQL, so a Redis restarted from an older snapshot shows an older one), or
- * {@code restoring:{node}:{nonce}} while a monitor brings an older Redis to PostgreSQL's state;
+ * {@code restoring:{node}:{nonce}} while a mirror brings an older Redis to PostgreSQL's state;
  * absent when Redis lost its data. Absent or restoring: a restore is pending. During a restore:
  * {@code iptv:restore:lock} (the restoring instance, so one restores at a time) and, in replace mode,
  * {@code iptv:restore:users} / {@code iptv:restore:channels} ({@code users:all} and
@@ -28,6 +28,13 @@ public final class MirrorContract {
   /** Published by the mirror after it put the panel's data back: {@link RedisRestored}. */
   public static final String EVENTS = "iptv.mirror.events";
 
+  /**
+   * Request/reply, mirror-service: any body; the answer is the mirror's {@link MirrorStatus} (what
+   * monitor-service shows as {@code checks.mirror} of {@code /api/health}, on the dashboard and in
+   * its {@code iptv_mirror_keys} and {@code iptv_redis_restores} gauges).
+   */
+  public static final String STATUS = "iptv.mirror.status";
+
   // --- Redis keys ----------------------------------------------------------------------------------
 
   public static final String SENTINEL = "iptv:sentinel";
@@ -37,7 +44,7 @@ public final class MirrorContract {
 
   // --- the sentinel's value ------------------------------------------------------------------------
 
-  /** Prefix of the value a monitor writes while it brings an older Redis to PostgreSQL's state. */
+  /** Prefix of the value a mirror writes while it brings an older Redis to PostgreSQL's state. */
   public static final String RESTORING = "restoring:";
 
   /** A value present and not {@link #RESTORING}: Redis holds the panel's data. */
@@ -96,10 +103,80 @@ public final class MirrorContract {
     /** Fails naming {@code event} when it is not {@value #EVENT}; the other fields may be absent. */
     public static RedisRestored fromJson(JsonObject o) {
       Wire.event(o, EVENT);
-      Number ts = Wire.number(o, Wire.TS, null);
       return new RedisRestored(Wire.text(o, "node"), Wire.number(o, "keys", 0).longValue(),
         Wire.number(o, "removed", 0).longValue(), Wire.text(o, "mode"), Wire.number(o, "generation", 0).longValue(),
-        Wire.number(o, "duration_ms", 0).longValue(), ts == null ? null : new BigDecimal(ts.toString()));
+        Wire.number(o, "duration_ms", 0).longValue(), Wire.decimal(o, Wire.TS));
+    }
+  }
+
+  /**
+   * {@link #STATUS}'s answer: {@code {"enabled", "configured", "sentinel", "restores"}} and, when
+   * known, {@code "generation"} (the sentinel's, in step), {@code "postgresql_generation"},
+   * {@code "pending"} (why a restore waits), {@code "keys"} (rows in the copy),
+   * {@code "queued_changes"}, {@code "skipped_tokens"}, {@code "last_reconcile"} (epoch seconds) and
+   * {@code "last_restore"} (the last {@link RedisRestored}).
+   *
+   * @param enabled    PostgreSQL reached: the copy is fed and can restore
+   * @param configured {@code IPTV_PG_URL} is set
+   * @param sentinel   Redis's sentinel was in step at the last check
+   */
+  public record MirrorStatus(boolean enabled, boolean configured, boolean sentinel, long restores, Long generation,
+                             Long postgresqlGeneration, String pending, Long keys, Integer queuedChanges,
+                             Long skippedTokens, BigDecimal lastReconcile, RedisRestored lastRestore) {
+
+    public static final String ENABLED = "enabled";
+    public static final String CONFIGURED = "configured";
+    public static final String SENTINEL = "sentinel";
+    public static final String RESTORES = "restores";
+    public static final String GENERATION = "generation";
+    public static final String POSTGRESQL_GENERATION = "postgresql_generation";
+    public static final String PENDING = "pending";
+    public static final String KEYS = "keys";
+    public static final String QUEUED_CHANGES = "queued_changes";
+    public static final String SKIPPED_TOKENS = "skipped_tokens";
+    public static final String LAST_RECONCILE = "last_reconcile";
+    public static final String LAST_RESTORE = "last_restore";
+
+    public JsonObject toJson() {
+      JsonObject o = new JsonObject().put(ENABLED, enabled).put(CONFIGURED, configured).put(SENTINEL, sentinel)
+        .put(RESTORES, restores);
+      putIf(o, GENERATION, generation);
+      putIf(o, POSTGRESQL_GENERATION, postgresqlGeneration);
+      putIf(o, PENDING, pending);
+      putIf(o, KEYS, keys);
+      putIf(o, QUEUED_CHANGES, queuedChanges);
+      putIf(o, SKIPPED_TOKENS, skippedTokens);
+      putIf(o, LAST_RECONCILE, lastReconcile);
+      if (lastRestore != null) {
+        o.put(LAST_RESTORE, lastRestore.toJson());
+      }
+      return o;
+    }
+
+    private static void putIf(JsonObject o, String field, Object value) {
+      if (value != null) {
+        o.put(field, value);
+      }
+    }
+
+    /** Fails naming {@code enabled} or {@code sentinel} when they are not booleans; the rest may be absent. */
+    public static MirrorStatus fromJson(JsonObject o) {
+      if (!(o.getValue(ENABLED) instanceof Boolean enabled)) {
+        throw new BadMessage(ENABLED, "must be a boolean");
+      }
+      if (!(o.getValue(SENTINEL) instanceof Boolean sentinel)) {
+        throw new BadMessage(SENTINEL, "must be a boolean");
+      }
+      JsonObject restore = o.getValue(LAST_RESTORE) instanceof JsonObject r ? r : null;
+      return new MirrorStatus(enabled, Boolean.TRUE.equals(o.getValue(CONFIGURED)), sentinel,
+        Wire.number(o, RESTORES, 0).longValue(), longOrNull(o, GENERATION), longOrNull(o, POSTGRESQL_GENERATION),
+        Wire.text(o, PENDING), longOrNull(o, KEYS),
+        o.getValue(QUEUED_CHANGES) instanceof Number q ? q.intValue() : null, longOrNull(o, SKIPPED_TOKENS),
+        Wire.decimal(o, LAST_RECONCILE), restore == null ? null : RedisRestored.fromJson(restore));
+    }
+
+    private static Long longOrNull(JsonObject o, String field) {
+      return o.getValue(field) instanceof Number n ? n.longValue() : null;
     }
   }
 

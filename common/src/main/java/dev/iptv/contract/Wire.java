@@ -2,6 +2,8 @@ package dev.iptv.contract;
 
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigDecimal;
+
 /** Reading message fields the way every contract does: strict where required, null where absent. */
 final class Wire {
 
@@ -33,6 +35,18 @@ final class Wire {
   /** A number, or {@code fallback} when absent or not a number. */
   static Number number(JsonObject o, String field, Number fallback) {
     return o.getValue(field) instanceof Number n ? n : fallback;
+  }
+
+  /**
+   * A number as a decimal written without an exponent (epoch seconds with their fraction read back
+   * from the wire, where they arrive as doubles), or null when absent or not a number.
+   */
+  static BigDecimal decimal(JsonObject o, String field) {
+    Object v = o.getValue(field);
+    if (v instanceof BigDecimal d) {
+      return d;
+    }
+    return v instanceof Number n ? new BigDecimal(new BigDecimal(n.toString()).toPlainString()) : null;
   }
 
   /** The message's {@code "event"}, which must be {@code expected}. */

@@ -5,6 +5,7 @@ import dev.iptv.contract.AuthContract.SessionRequest;
 import dev.iptv.contract.AuthContract.TokenCheck;
 import dev.iptv.contract.AuthContract.UserChanged;
 import dev.iptv.contract.ChannelContract.ChannelChanged;
+import dev.iptv.contract.MirrorContract.MirrorStatus;
 import dev.iptv.contract.MirrorContract.RedisRestored;
 import dev.iptv.contract.MonitorContract.SegmentBatch;
 import dev.iptv.contract.MonitorContract.SegmentServed;
@@ -219,5 +220,20 @@ class ContractsTest {
     assertFalse(AuthContract.lookupable("ab".repeat(8) + ":*"));
     assertEquals(24, AuthContract.sessionId("t", "203.0.113.7", "VLC").length());
     assertEquals(AuthContract.sessionId("t", null, null), AuthContract.sessionId("t", "", ""));
+  }
+
+  @Test
+  @DisplayName("the mirror's status reads back what it wrote, the absent fields absent, and fails naming enabled or sentinel")
+  void mirrorStatus() {
+    RedisRestored restore = new RedisRestored("n1", 6, 0, RedisRestored.FILL, 12, 40, new BigDecimal("1700000000.123"));
+    MirrorStatus full = new MirrorStatus(true, true, true, 1, 12L, 12L, "waiting", 6L, 2, 1L,
+      new BigDecimal("1700000001.5"), restore);
+    assertEquals(full, MirrorStatus.fromJson(full.toJson()));
+    assertEquals(full.toJson(), MirrorStatus.fromJson(new JsonObject(full.toJson().encode())).toJson(), "through the wire");
+    JsonObject bare = new MirrorStatus(false, false, true, 0, null, null, null, null, null, null, null, null).toJson();
+    assertEquals(new JsonObject().put("enabled", false).put("configured", false).put("sentinel", true).put("restores", 0L),
+      bare);
+    badField("enabled", () -> MirrorStatus.fromJson(new JsonObject().put("sentinel", true)));
+    badField("sentinel", () -> MirrorStatus.fromJson(new JsonObject().put("enabled", true).put("sentinel", "yes")));
   }
 }

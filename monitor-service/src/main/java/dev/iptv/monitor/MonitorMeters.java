@@ -1,6 +1,7 @@
 package dev.iptv.monitor;
 
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
+import dev.iptv.monitor.nodes.StreamCensus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -11,8 +12,10 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -30,22 +33,25 @@ import java.util.function.ToDoubleFunction;
  *       [{@code iptv_served_segments_total{channel}}], rejected segment-log lines, history rows
  *       written and dropped, Redis restores.</li>
  * </ul>
- * Meters are removed from the registry when the verticle stops, so a redeploy starts clean.
+ * Meters are removed from the registry when the service stops, so a redeploy starts clean. Shared by
+ * the monitor's verticles, each counting on its own event loop: safe from any thread (Micrometer's
+ * meters are; the maps here are concurrent). A gauge reads its value on the scraping thread, so
+ * what it reads must be safe to read from any thread (an immutable snapshot behind a volatile field).
  */
-final class MonitorMeters {
+public final class MonitorMeters {
 
   private final MeterRegistry registry;
-  private final List<Meter> owned = new ArrayList<>();
+  private final Queue<Meter> owned = new ConcurrentLinkedQueue<>();
   /** Channels that get their own per-channel counters at most; the rest are counted as {@value #OTHER}. */
-  static final int MAX_CHANNEL_SERIES = 10_000;
-  static final String OTHER = "other";
+  public static final int MAX_CHANNEL_SERIES = 10_000;
+  public static final String OTHER = "other";
 
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Set<String> labelledChannels = ConcurrentHashMap.newKeySet();
   private final MultiGauge channelViewers;
   private final MultiGauge channelBandwidth;
 
-  MonitorMeters(MeterRegistry registry) {
+  public MonitorMeters(MeterRegistry registry) {
     this.registry = registry;
     channelViewers = MultiGauge.builder("iptv.channel.viewers")
       .description("viewer sessions polling the channel in the last 60 s").register(registry);
@@ -54,21 +60,21 @@ final class MonitorMeters {
       .register(registry);
   }
 
-  MeterRegistry registry() {
+  public MeterRegistry registry() {
     return registry;
   }
 
-  <T> void gauge(String name, String description, T state, ToDoubleFunction<T> value) {
+  public <T> void gauge(String name, String description, T state, ToDoubleFunction<T> value) {
     owned.add(Gauge.builder(name, state, value).description(description).strongReference(true).register(registry));
   }
 
-  <T> void gauge(String name, String unit, String description, T state, ToDoubleFunction<T> value) {
+  public <T> void gauge(String name, String unit, String description, T state, ToDoubleFunction<T> value) {
     owned.add(Gauge.builder(name, state, value).baseUnit(unit).description(description).strongReference(true)
       .register(registry));
   }
 
   /** A counter by name and tags, made on first use and kept. */
-  Counter counter(String name, String description, String... tags) {
+  public Counter counter(String name, String description, String... tags) {
     String key = name + '|' + String.join("|", tags);
     return counters.computeIfAbsent(key, k -> {
       Counter c = Counter.builder(name).description(description).tags(tags).register(registry);
@@ -77,7 +83,7 @@ final class MonitorMeters {
     });
   }
 
-  Counter bytesCounter(String name, String description, String... tags) {
+  public Counter bytesCounter(String name, String description, String... tags) {
     String key = name + '|' + String.join("|", tags);
     return counters.computeIfAbsent(key, k -> {
       Counter c = Counter.builder(name).baseUnit("bytes").description(description).tags(tags).register(registry);
@@ -86,7 +92,7 @@ final class MonitorMeters {
     });
   }
 
-  void streamEvent(Kind event, String node, String mode) {
+  public void streamEvent(Kind event, String node, String mode) {
     String n = node == null ? "" : node;
     switch (event) {
       case STARTED -> counter("iptv.stream.starts", "streams started", "node", n, "mode", mode == null ? "" : mode)
@@ -101,11 +107,11 @@ final class MonitorMeters {
     }
   }
 
-  void limitHit() {
+  public void limitHit() {
     counter("iptv.limit.hits", "viewers refused for max_connections").increment();
   }
 
-  void served(String channel, long bytes) {
+  public void served(String channel, long bytes) {
     String label = channelLabel(channel);
     bytesCounter("iptv.served", "bytes served from segments, per channel", "channel", label).increment(bytes);
     counter("iptv.served.segments", "segment requests answered, per channel", "channel", label).increment();
@@ -116,7 +122,7 @@ final class MonitorMeters {
    * {@value #OTHER} (segment records come from outside: their ids must not grow the registry without
    * bound, and a counter's series is not evicted, or it would restart from zero).
    */
-  String channelLabel(String channel) {
+  public String channelLabel(String channel) {
     if (labelledChannels.contains(channel)) {
       return channel;
     }
@@ -128,12 +134,12 @@ final class MonitorMeters {
   }
 
   /** A segment answer's status label: the status when it is an HTTP status, else {@value #OTHER}. */
-  static String statusLabel(int status) {
+  public static String statusLabel(int status) {
     return status >= 100 && status <= 599 ? Integer.toString(status) : OTHER;
   }
 
   /** Per-channel gauges from the latest census; channels gone from it disappear. */
-  void channels(StreamCensus.Snapshot snapshot) {
+  public void channels(StreamCensus.Snapshot snapshot) {
     List<MultiGauge.Row<?>> viewers = new ArrayList<>();
     List<MultiGauge.Row<?>> bandwidth = new ArrayList<>();
     for (StreamCensus.Stream s : snapshot.streams()) {
@@ -145,7 +151,7 @@ final class MonitorMeters {
   }
 
   /** Removes every meter this instance registered. */
-  void close() {
+  public void close() {
     channelViewers.register(List.of(), true);
     channelBandwidth.register(List.of(), true);
     owned.forEach(registry::remove);

@@ -15,18 +15,17 @@ import java.nio.file.Path;
  * @param ffmpeg              {@code IPTV_FFMPEG}, probed for health
  * @param hlsDir              {@code IPTV_HLS_DIR}, whose disk health checks
  * @param diskMinFreeBytes    {@code IPTV_DISK_MIN_FREE_MB}
- * @param pgUrl               {@code IPTV_PG_URL}, or null: history and the mirror's restores off
+ * @param pgUrl               {@code IPTV_PG_URL}, or null: history off
  * @param pgSchema            {@code IPTV_PG_SCHEMA}, or null
  * @param segmentLogFile      {@code IPTV_SEGMENT_LOG_FILE} to follow, or null
  * @param segmentLogHost      {@code IPTV_SEGMENT_LOG_HOST}
  * @param segmentLogPort      {@code IPTV_SEGMENT_LOG_PORT}, 0: no syslog listener
  * @param historyRetentionDays {@code IPTV_HISTORY_RETENTION_DAYS}
  * @param metricsPublic       {@code IPTV_METRICS_PUBLIC}
- * @param mirrorReconcileMs   {@code IPTV_MIRROR_RECONCILE_S}, at least 10 s
  */
-record MonitorSettings(String adminToken, String redisUrl, String ffmpeg, Path hlsDir, long diskMinFreeBytes,
-                       String pgUrl, String pgSchema, Path segmentLogFile, String segmentLogHost, int segmentLogPort,
-                       int historyRetentionDays, boolean metricsPublic, long mirrorReconcileMs) {
+public record MonitorSettings(String adminToken, String redisUrl, String ffmpeg, Path hlsDir, long diskMinFreeBytes,
+                              String pgUrl, String pgSchema, Path segmentLogFile, String segmentLogHost,
+                              int segmentLogPort, int historyRetentionDays, boolean metricsPublic) {
 
   static MonitorSettings from(JsonObject config) {
     int logPort = Config.integer(config, Config.SEGMENT_LOG_PORT);
@@ -39,11 +38,11 @@ record MonitorSettings(String adminToken, String redisUrl, String ffmpeg, Path h
       Config.integer(config, Config.DISK_MIN_FREE_MB) * 1024L * 1024L, set(config, Config.PG_URL),
       Config.string(config, Config.PG_SCHEMA), logFile == null ? null : Path.of(logFile),
       Config.string(config, Config.SEGMENT_LOG_HOST), logPort, Config.integer(config, Config.HISTORY_RETENTION_DAYS),
-      Config.bool(config, Config.METRICS_PUBLIC), Math.max(10, Config.integer(config, Config.MIRROR_RECONCILE_S)) * 1000L);
+      Config.bool(config, Config.METRICS_PUBLIC));
   }
 
-  /** A mirror and history are configured. */
-  boolean pg() {
+  /** History is configured. */
+  public boolean pg() {
     return pgUrl != null;
   }
 

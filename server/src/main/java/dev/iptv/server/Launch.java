@@ -14,6 +14,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.web.Router;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -77,10 +78,10 @@ public final class Launch {
     System.out.println("iptv: demo mode: the admin bearer token for this run is " + made);
   }
 
-  /** The four services in one JVM, behind one router on IPTV_HTTP_PORT. */
+  /** The five services in one JVM, behind one router on IPTV_HTTP_PORT. */
   public static Future<Launch> embedded(JsonObject config) {
     Vertx vertx = Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory()).build();
-    return start(vertx, config, List.of("auth", "playlist", "stream", "monitor"), false)
+    return start(vertx, config, List.of("auth", "playlist", "stream", "monitor", "mirror"), null)
       .compose(services -> {
         Router front = Router.router(vertx);
         for (ServiceVerticle s : services) {
@@ -120,7 +121,7 @@ public final class Launch {
       .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
     return Vertx.builder().with(options).withMetrics(Metrics.factory())
       .withClusterManager(manager).buildClustered()
-      .compose(vertx -> start(vertx, config, names, true)
+      .compose(vertx -> start(vertx, config, names, manager)
         .map(services -> new Launch(vertx, services, -1))
         .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
   }
@@ -133,14 +134,15 @@ public final class Launch {
     System.setProperty("iptv.cluster.name", cluster.name());
   }
 
+  /** {@code cluster}: the cluster joined (each service on its own port), or null (embedded). */
   private static Future<List<ServiceVerticle>> start(Vertx vertx, JsonObject config, List<String> names,
-                                                     boolean ownPorts) {
+                                                     ClusterManager cluster) {
     List<ServiceVerticle> services = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (String name : names) {
-      ServiceVerticle verticle = Main.service(name.trim()).get();
+      ServiceVerticle verticle = Main.service(name.trim(), cluster).get();
       JsonObject own = config.copy();
-      if (ownPorts) {
+      if (cluster != null) {
         own.put(ServiceVerticle.SERVE_PORT, HttpSettings.servicePort(config, name.trim()));
       }
       chain = chain.compose(v -> vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(own)))

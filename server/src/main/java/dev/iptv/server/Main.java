@@ -3,10 +3,12 @@ package dev.iptv.server;
 import dev.iptv.auth.AuthVerticle;
 import dev.iptv.common.Config;
 import dev.iptv.common.ServiceVerticle;
+import dev.iptv.mirror.MirrorVerticle;
 import dev.iptv.monitor.MonitorVerticle;
 import dev.iptv.playlist.PlaylistVerticle;
 import dev.iptv.stream.StreamVerticle;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +22,7 @@ import java.util.function.Supplier;
  * The one entry point of the jar.
  *
  * <pre>
- *   java -jar iptv.jar run                 the four services in one JVM on IPTV_HTTP_PORT (embedded)
+ *   java -jar iptv.jar run                 the five services in one JVM on IPTV_HTTP_PORT (embedded)
  *   java -jar iptv.jar service NAME[,NAME]  the named services, clustered over Hazelcast, each on its own port
  *   java -jar iptv.jar nginx-config RUN_DIR [foreground]   the nginx front's configuration, on stdout
  *   java -jar iptv.jar settings [--cluster RUN_DIR] [IPTV_NAME ...]   the settings, resolved (see SettingsCommand)
@@ -33,15 +35,19 @@ public final class Main {
   private Main() {
   }
 
-  /** The services by the names operators use. */
-  public static Supplier<ServiceVerticle> service(String name) {
+  /**
+   * The services by the names operators use; {@code cluster}: the cluster the JVM joined, or null
+   * (the monitor's health shows its members).
+   */
+  public static Supplier<ServiceVerticle> service(String name, ClusterManager cluster) {
     return switch (name.toLowerCase(Locale.ROOT).replace("-service", "")) {
       case "auth" -> AuthVerticle::new;
       case "playlist" -> PlaylistVerticle::new;
       case "stream" -> StreamVerticle::new;
-      case "monitor" -> MonitorVerticle::new;
+      case "monitor" -> () -> new MonitorVerticle(cluster);
+      case "mirror" -> MirrorVerticle::new;
       default -> throw new IllegalArgumentException("unknown service '" + name
-        + "': expected auth, playlist, stream or monitor");
+        + "': expected auth, playlist, stream, monitor or mirror");
     };
   }
 
@@ -81,7 +87,7 @@ public final class Main {
         case "run" -> Launch.embedded(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         case "service" -> {
           if (args.length < 2) {
-            throw new IllegalArgumentException("usage: service auth|playlist|stream|monitor[,...]");
+            throw new IllegalArgumentException("usage: service auth|playlist|stream|monitor|mirror[,...]");
           }
           List<String> names = Arrays.asList(args[1].split(","));
           yield Launch.clustered(config, names).toCompletionStage().toCompletableFuture().get(180, TimeUnit.SECONDS);

@@ -2,7 +2,7 @@ package dev.iptv.monitor.history;
 
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
-import dev.iptv.monitor.pg.Db;
+import dev.iptv.pg.Db;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
@@ -27,7 +27,8 @@ import java.util.function.Function;
  * {@link HistoryWriter}, purged after the retention, served to {@code /api/history/*}.
  *
  * <p>Every monitor instance hears every published event; the tables' unique keys make the same
- * event one row however many write it. Runs on the verticle's event loop.
+ * event one row however many write it. Fed on the history verticle's event loop; the reads
+ * ({@link #streams}, {@link #viewers}, {@link #events}) touch only the pool and run on any loop.
  */
 public final class History {
 

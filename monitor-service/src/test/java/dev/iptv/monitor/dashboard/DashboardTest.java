@@ -1,0 +1,131 @@
+package dev.iptv.monitor.dashboard;
+
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.monitor.Support;
+import dev.iptv.testing.TestEnv;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.RedisAPI;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static dev.iptv.monitor.Support.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The dashboard in a real headless Chromium, fed live by the monitor over server-sent events. */
+@ExtendWith(VertxExtension.class)
+class DashboardTest {
+
+  private RedisAPI redis;
+
+  @BeforeEach
+  void clean(Vertx vertx) {
+    redis = Support.redis(vertx);
+    Support.flushTestDb(redis);
+  }
+
+  private void stream(String id, String name, long now, int viewers, String mode) {
+    await(redis.mset(List.of(StreamContract.pidKey(id), "31" + id, StreamContract.startedKey(id), (now - 4000) + ".250",
+      StreamContract.nodeKey(id), Support.NODE, StreamContract.modeKey(id), mode,
+      MonitorContract.bytesKey(id), "7340032000",
+      ChannelContract.channelKey(id), new JsonObject().put("channel_id", id).put("name", name).encode())));
+    for (int i = 0; i < viewers; i++) {
+      await(redis.zadd(List.of(StreamContract.viewersKey(id), Long.toString(now - i), "session-" + i)));
+    }
+  }
+
+  @Test
+  @DisplayName("the dashboard logs in with the token from its URL and shows the streams, viewers and events live")
+  void live(Vertx vertx) throws Exception {
+    long now = System.currentTimeMillis() / 1000;
+    stream("48681", "MBC Pro aflam", now, 3, "copy");
+    stream("87827", "beIN SPORT <b>Very</b> Low 1", now, 1, "transcode");
+    int port = TestEnv.freePort();
+    Support.deploy(vertx, Support.config(port));
+    String base = "http://127.0.0.1:" + port;
+
+    HttpResponse<Buffer> page = await(WebClient.create(vertx).get(port, "127.0.0.1", "/dashboard").send());
+    assertEquals(200, page.statusCode());
+    assertTrue(page.getHeader("Content-Security-Policy").contains("connect-src 'self'"));
+    assertTrue(!page.bodyAsString().contains("http://") || !page.bodyAsString().matches("(?s).*src=\"https?://.*"),
+      "nothing loaded from elsewhere");
+
+    try (Chromium chrome = Chromium.start(1400, 1000)) {
+      chrome.navigate(base + "/dashboard#token=" + TestEnv.ADMIN_TOKEN);
+      chrome.await(Duration.ofSeconds(20),
+        "document.querySelector('#streams tr[data-channel=\"48681\"] .viewers')?.textContent === '3'");
+      assertEquals("live", chrome.eval("document.getElementById('conn').textContent"));
+      assertEquals("", chrome.eval("location.hash"), "the token does not stay in the address bar");
+      assertEquals("MBC Pro aflam", chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] .name').textContent"));
+      assertEquals("beIN SPORT <b>Very</b> Low 1",
+        chrome.eval("document.querySelector('#streams tr[data-channel=\"87827\"] .name').textContent"), "shown as text, never as markup");
+      assertEquals("4", chrome.eval("document.getElementById('c-viewers').textContent"));
+      assertEquals("2", chrome.eval("document.getElementById('c-streams').textContent"));
+      assertEquals(Boolean.TRUE, chrome.eval("!!document.querySelector('#nodes tr[data-node=\"" + Support.NODE + "\"]')"));
+
+      // live: a new viewer, a stream event and a limit hit reach the open page without a reload
+      await(redis.zadd(List.of(StreamContract.viewersKey("48681"), Long.toString(now), "session-new")));
+      await(redis.incrby(MonitorContract.bytesKey("48681"), "2500000"));
+      vertx.eventBus().publish(StreamContract.EVENTS, new JsonObject().put("event", "restarted")
+        .put("channel_id", "87827").put("node", Support.NODE).put("mode", "transcode").put("reason", "ffmpeg exited")
+        .put("ts", now));
+      vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit")
+        .put("username", "john123").put("channel_id", "48681").put("ts", now));
+      vertx.eventBus().publish(StreamContract.EVENTS, new JsonObject().put("event", "disk_full")
+        .put("channel_id", "48681").put("node", Support.NODE).put("path", "/var/lib/iptv/hls/stream_48681_9.ts")
+        .put("reason", "No space left on device").put("ts", now));
+      chrome.await(Duration.ofSeconds(15),
+        "document.querySelector('#streams tr[data-channel=\"48681\"] .viewers')?.textContent === '4'");
+      chrome.await(Duration.ofSeconds(5), "!!document.querySelector('#events li[data-event=\"limit_hit\"]')");
+      String events = (String) chrome.eval("document.getElementById('events').textContent");
+      assertTrue(events.contains("john123 reached max connections on channel 48681"), events);
+      assertTrue(events.contains("channel 87827 restarted"), events);
+      chrome.await(Duration.ofSeconds(5), "!!document.querySelector('#events li[data-event=\"disk_full\"]')");
+      events = (String) chrome.eval("document.getElementById('events').textContent");
+      assertTrue(events.contains("disk full on " + Support.NODE + " (channel 48681): /var/lib/iptv/hls/stream_48681_9.ts"), events);
+      chrome.await(Duration.ofSeconds(15), "document.querySelectorAll('#chart polyline').length === 2");
+      chrome.screenshot(Path.of("target", "dashboard.png"), 1400, 1000);
+    }
+  }
+
+  @Test
+  @DisplayName("the dashboard asks for the token, refuses a wrong one and connects with the right one")
+  void login(Vertx vertx) throws Exception {
+    int port = TestEnv.freePort();
+    Support.deploy(vertx, Support.config(port));
+    try (Chromium chrome = Chromium.start(1200, 800)) {
+      chrome.navigate("http://127.0.0.1:" + port + "/dashboard/");
+      chrome.await(Duration.ofSeconds(10), "document.getElementById('login').hidden === false");
+      chrome.eval("document.getElementById('token').value = 'not-the-token'; "
+        + "document.getElementById('login-form').requestSubmit(); true");
+      chrome.await(Duration.ofSeconds(10), "document.getElementById('login-error').textContent.includes('refused')");
+      chrome.eval("document.getElementById('token').value = '" + TestEnv.ADMIN_TOKEN + "'; "
+        + "document.getElementById('login-form').requestSubmit(); true");
+      chrome.await(Duration.ofSeconds(10), "document.getElementById('conn').textContent === 'live'");
+      assertEquals(TestEnv.ADMIN_TOKEN, chrome.eval("sessionStorage.getItem('iptv.admin.token')"));
+      assertEquals(Boolean.TRUE, chrome.eval("document.getElementById('login').hidden"));
+    }
+  }
+
+  @Test
+  @DisplayName("the event stream needs the admin bearer")
+  void streamNeedsBearer(Vertx vertx) {
+    int port = TestEnv.freePort();
+    Support.deploy(vertx, Support.config(port));
+    assertEquals(401, await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/events/stream").send()).statusCode());
+  }
+}

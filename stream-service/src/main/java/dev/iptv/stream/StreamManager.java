@@ -31,9 +31,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The FFmpeg lifecycle of every channel this instance runs: start on demand exactly once across the
@@ -55,22 +54,17 @@ final class StreamManager {
   private static final long STABLE_MS = 30_000;
   /** The window of IPTV_USER_STARTS_PER_MIN. */
   static final long START_WINDOW_MS = 60_000;
-  /**
-   * Free bytes under which the HLS folder's file system counts as full. FFmpeg's HLS muxer (5.x)
-   * says nothing when its writes fail with ENOSPC: it runs on and leaves empty files, so a start
-   * that yields no segment also asks the file system.
-   */
-  static final long DISK_FULL_BYTES = 1024 * 1024;
   /** While an attempt waits for its first segment, how often the file system is asked. */
   private static final long DISK_CHECK_MS = 1_000;
   private static final long CAPACITY_LOG_MS = 60_000;
-  private static final Pattern CHANNEL_FILE = Pattern.compile("stream_(" + ChannelContract.ID_REGEX + ")(?:\\.m3u8|_\\d+\\.ts)(?:\\.tmp)?");
+  /** Callers get an answer within the start timeout plus this. */
+  static final long ANSWER_MARGIN_MS = 2_000;
 
   /** One way to run a channel. */
   record Attempt(String source, Mode mode, Quality quality) {
     String describe() {
       return mode.wire() + (mode == Mode.TRANSCODE ? " " + quality.name().toLowerCase() : "") + " of "
-        + StreamVerticle.redactUrl(source);
+        + Redact.url(source);
     }
   }
 
@@ -88,6 +82,7 @@ final class StreamManager {
   private final Context context;
   private final StreamSettings s;
   private final StreamStore store;
+  private final HlsFolder hls;
   private final MirrorContract.Probe sentinel;
   private final LogTailer tailer = new LogTailer();
   private final String instance;
@@ -104,12 +99,13 @@ final class StreamManager {
   private long capacityLoggedMs;
   private final List<Long> timers = new ArrayList<>();
 
-  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, MirrorContract.Probe sentinel,
-                String instance) {
+  StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, HlsFolder hls,
+                MirrorContract.Probe sentinel, String instance) {
     this.vertx = vertx;
     this.context = context;
     this.s = settings;
     this.store = store;
+    this.hls = hls;
     this.sentinel = sentinel;
     this.instance = instance;
     this.shutdownHook = new Thread(this::killAll, "stream-service-shutdown");
@@ -124,11 +120,7 @@ final class StreamManager {
    * start), adopts or removes what a predecessor left, then starts the timers.
    */
   Future<Void> start() {
-    return vertx.executeBlocking(() -> {
-        PrivateFolders.prepareHls(s.hlsDir());
-        PrivateFolders.prepareLogs(s.ffmpegLogDir());
-        return null;
-      }, false)
+    return hls.prepare()
       .onSuccess(v -> Runtime.getRuntime().addShutdownHook(shutdownHook))
       .compose(v -> sweep().recover(err -> {
         // Redis may come back later; the periodic sweep retries.
@@ -181,7 +173,8 @@ final class StreamManager {
   /**
    * The channel plays: runs it here if nobody runs it yet (exactly once, whatever the number of
    * concurrent callers), or waits for whoever runs it. Fails with 404 for an unknown or inactive
-   * channel and 503 when it cannot be started within the start timeout.
+   * channel and 503 when it cannot be started within the start timeout (the answer comes within
+   * the start timeout and {@value #ANSWER_MARGIN_MS} ms whatever happens).
    */
   Future<StreamStatus> ensure(String id) {
     return ensure(id, null);
@@ -196,7 +189,9 @@ final class StreamManager {
    * @param user the viewer's username, or null (the admin API: never charged)
    */
   Future<StreamStatus> ensure(String id, String user) {
-    return on(() -> ensureHere(id, user));
+    return on(() -> ensureHere(id, user))
+      .timeout(s.startTimeoutMs() + ANSWER_MARGIN_MS, TimeUnit.MILLISECONDS)
+      .recover(err -> Future.failedFuture(err instanceof TimeoutException ? new ApiException(503, "timed out") : err));
   }
 
   private Future<StreamStatus> ensureHere(String id, String user) {
@@ -377,7 +372,7 @@ final class StreamManager {
       }
       busy[0] = true;
       boolean probeOwner = ticks[0]++ % 10 == 9;
-      playlistReady(id).compose(ready -> {
+      hls.playlistReady(id).compose(ready -> {
         if (ready) {
           return store.state(id).map(st -> {
             result.tryComplete(new StreamStatus(id, st.pid() == null ? 0 : st.pid(), st.node(), st.mode(),
@@ -534,7 +529,7 @@ final class StreamManager {
       }
       sweeping = true;
       Future<List<ProcScan.Found>> scan = vertx.executeBlocking(() -> ProcScan.scan(s.hlsDir(), s.ffmpeg()), false);
-      Future<Set<String>> files = vertx.executeBlocking(this::channelsWithFiles, false);
+      Future<Set<String>> files = hls.channelsWithFiles();
       Future<Set<String>> keys = store.streamIds();
       return Future.all(scan, files, keys).compose(all -> {
         Map<String, List<ProcScan.Found>> byChannel = new HashMap<>();
@@ -617,7 +612,7 @@ final class StreamManager {
         if (!kill.isEmpty() || st.pid() != null) {
           log.info("channel {}: removing what a previous run left (pid key {}, node {})", id, st.pid(), st.node());
         }
-        return killed.compose(v -> removeFiles(id)).compose(v -> store.release(id, instance)).mapEmpty();
+        return killed.compose(v -> hls.removeFiles(id)).compose(v -> store.release(id, instance)).mapEmpty();
       });
     });
   }
@@ -627,7 +622,7 @@ final class StreamManager {
         ? ProcessHandle.of(found.pid()).orElse(null) : null, false)
       .compose(handle -> store.channel(id).compose(spec -> {
         if (handle == null || !handle.isAlive()) {
-          return removeFiles(id).compose(v -> store.release(id, instance)).mapEmpty();
+          return hls.removeFiles(id).compose(v -> store.release(id, instance)).mapEmpty();
         }
         ChannelSpec use = spec != null ? spec : new ChannelSpec(id, List.of(), st.source(), false, Quality.MEDIUM,
           ChannelSpec.Profile.AUTO, null, Map.of());
@@ -671,63 +666,6 @@ final class StreamManager {
   private static String nodeOf(String owner) {
     int slash = owner.lastIndexOf('/');
     return slash < 0 ? owner : owner.substring(0, slash);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Files
-
-  private Set<String> channelsWithFiles() throws IOException {
-    Set<String> ids = new HashSet<>();
-    if (!Files.isDirectory(s.hlsDir())) {
-      return ids;
-    }
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(s.hlsDir(), "stream_*")) {
-      for (Path p : dir) {
-        Matcher m = CHANNEL_FILE.matcher(p.getFileName().toString());
-        if (m.matches()) {
-          ids.add(m.group(1));
-        }
-      }
-    }
-    return ids;
-  }
-
-  /** Removes the channel's playlist, segments and temp files. */
-  Future<Void> removeFiles(String id) {
-    return vertx.executeBlocking(() -> {
-      if (!Files.isDirectory(s.hlsDir())) {
-        return null;
-      }
-      try (DirectoryStream<Path> dir = Files.newDirectoryStream(s.hlsDir(), "stream_" + id + "*")) {
-        for (Path p : dir) {
-          Matcher m = CHANNEL_FILE.matcher(p.getFileName().toString());
-          if (m.matches() && m.group(1).equals(id)) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
-      return null;
-    }, false);
-  }
-
-  /** True once the channel's playlist exists and lists at least one segment (never read through a link). */
-  Future<Boolean> playlistReady(String id) {
-    return vertx.executeBlocking(() -> PrivateFolders.read(s.playlist(id)).contains(".ts"), false)
-      .otherwise(false);
-  }
-
-  /**
-   * Whether the HLS folder's file system is full (statvfs on a worker): a description when fewer
-   * than {@link #DISK_FULL_BYTES} are left for us, else null.
-   */
-  private Future<String> diskFull() {
-    return vertx.executeBlocking(() -> {
-      if (!Files.isDirectory(s.hlsDir())) {
-        return null;
-      }
-      long free = s.hlsDir().toFile().getUsableSpace();
-      return free < DISK_FULL_BYTES ? "no space left on device: " + free + " bytes free in " + s.hlsDir() : null;
-    }, false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -869,7 +807,7 @@ final class StreamManager {
         FfmpegCommand.startNumber(System.currentTimeMillis()));
       FfmpegLog flog = new FfmpegLog();
       Path logFile = s.ffmpegLog(id);
-      return removeFiles(id).compose(v -> vertx.executeBlocking(() -> {
+      return hls.removeFiles(id).compose(v -> vertx.executeBlocking(() -> {
         PrivateFolders.prepareLogs(s.ffmpegLogDir());
         Files.deleteIfExists(logFile);
         return new ProcessBuilder(args)
@@ -899,7 +837,7 @@ final class StreamManager {
       if (!(err instanceof AttemptFailed af) || af.kind == Failure.DISK) {
         return Future.failedFuture(err);
       }
-      return diskFull().transform(ar -> Future.failedFuture(ar.succeeded() && ar.result() != null
+      return hls.diskFull().transform(ar -> Future.failedFuture(ar.succeeded() && ar.result() != null
         ? new AttemptFailed(Failure.DISK, ar.result()) : err));
     }
 
@@ -946,8 +884,8 @@ final class StreamManager {
             diskCheckedMs[0] = System.currentTimeMillis();
           }
           // No segment yet: FFmpeg may be writing into a full disk without a word.
-          playlistReady(id).compose(ready -> ready || !askDisk ? Future.succeededFuture(ready)
-            : diskFull().map(full -> {
+          hls.playlistReady(id).compose(ready -> ready || !askDisk ? Future.succeededFuture(ready)
+            : hls.diskFull().map(full -> {
               if (full != null) {
                 giveUp(p, result, Failure.DISK, full);
               }
@@ -988,7 +926,7 @@ final class StreamManager {
     private void running(FfmpegProcess p, boolean restarted, String reason) {
       runningSinceMs = System.currentTimeMillis();
       log.info("channel {}: {} ({}, pid {}, {})", id, restarted ? "restarted" : "playing", mode.wire(), p.pid(),
-        StreamVerticle.redactUrl(source));
+        Redact.url(source));
       store.recordStarted(id, started)
         .compose(v -> restarted ? store.countRestart(id).mapEmpty() : Future.succeededFuture())
         .onFailure(err -> log.warn("channel {}: cannot record the start: {}", id, err.toString()));
@@ -999,14 +937,7 @@ final class StreamManager {
 
     /** FFmpeg quotes its input URL; upstream URLs often carry credentials: never in logs or events. */
     String redact(String text) {
-      if (text == null) {
-        return null;
-      }
-      String out = text;
-      for (String src : spec.sources()) {
-        out = out.replace(src, StreamVerticle.redactUrl(src));
-      }
-      return out;
+      return Redact.sources(text, spec.sources());
     }
 
     StreamStatus info(String status) {
@@ -1090,7 +1021,7 @@ final class StreamManager {
       long delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(16, failures - 1));
       log.info("channel {}: restarting in {} ms (attempt {} of {})", id, delay, failures, s.restartMax());
       // Without the playlist, nginx sends players to us and they wait for the restart.
-      removeFiles(id).onComplete(x -> restartTimer = vertx.setTimer(delay, t -> {
+      hls.removeFiles(id).onComplete(x -> restartTimer = vertx.setTimer(delay, t -> {
         restartTimer = -1;
         restart(first);
       }));
@@ -1179,7 +1110,7 @@ final class StreamManager {
         .compose(v -> plan.otherwiseEmpty())
         .compose(v -> proc != null && proc != p ? proc.terminate(vertx, s.stopGraceMs()) : Future.succeededFuture())
         .compose(v -> proc != null ? finishLog(proc) : Future.succeededFuture())
-        .compose(v -> lostLease ? Future.succeededFuture() : removeFiles(id))
+        .compose(v -> lostLease ? Future.succeededFuture() : hls.removeFiles(id))
         .compose(v -> lostLease ? Future.succeededFuture() : store.release(id, instance).mapEmpty())
         .onFailure(err -> log.warn("channel {}: cleanup after stop incomplete: {}", id, err.toString()))
         .onComplete(ar -> {

@@ -1,0 +1,138 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.Config;
+import dev.iptv.contract.StreamContract.StreamStatus;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this instance runs: its channels ({@link ChannelRun}), the starts in progress (one future per
+ * channel, joined by every concurrent caller), and the capacity they take ({@code IPTV_MAX_STREAMS}:
+ * running, stopping and starting channels all count).
+ *
+ * <p>Owned by the verticle's context: only code running there reads or changes it, except the set
+ * of live FFmpeg processes, read by the JVM's shutdown hook.
+ */
+final class ChannelRegistry {
+
+  private static final Logger log = LoggerFactory.getLogger(ChannelRegistry.class);
+  private static final long CAPACITY_LOG_MS = 60_000;
+
+  private final StreamSettings s;
+  private final Map<String, ChannelRun> runs = new HashMap<>();
+  private final Map<String, Future<StreamStatus>> starts = new HashMap<>();
+  /** Every FFmpeg alive that we started or adopted: for the shutdown hook (any thread). */
+  private final Set<FfmpegProcess> live = ConcurrentHashMap.newKeySet();
+  /** Cold starts past the capacity check whose user's start count is being charged in Redis. */
+  private int charging;
+  private long capacityLoggedMs;
+  private boolean closing;
+
+  ChannelRegistry(StreamSettings settings) {
+    this.s = settings;
+  }
+
+  // -- channels run here ----------------------------------------------------------------------------
+
+  /** The channel's run here, or null. */
+  ChannelRun run(String id) {
+    return runs.get(id);
+  }
+
+  void add(ChannelRun run) {
+    runs.put(run.id(), run);
+  }
+
+  /** The run is over (stopped): it leaves, unless another run of the channel took its place. */
+  void remove(ChannelRun run) {
+    runs.remove(run.id(), run);
+  }
+
+  /** A copy of the runs: callers may stop them while iterating. */
+  List<ChannelRun> runs() {
+    return new ArrayList<>(runs.values());
+  }
+
+  /** The start of the channel in progress here, or null. */
+  Future<StreamStatus> start(String id) {
+    return starts.get(id);
+  }
+
+  /** A start of the channel is under way: concurrent callers join {@code f} until it completes. */
+  void starting(String id, Future<StreamStatus> f) {
+    starts.put(id, f);
+    f.onComplete(ar -> starts.remove(id, f));
+  }
+
+  List<Future<StreamStatus>> starts() {
+    return new ArrayList<>(starts.values());
+  }
+
+  /** This instance runs the channel or is starting it. */
+  boolean busy(String id) {
+    return runs.containsKey(id) || starts.containsKey(id);
+  }
+
+  // -- capacity -------------------------------------------------------------------------------------
+
+  /** Room for one more channel: running, stopping and starting ones all count. */
+  boolean hasRoom() {
+    return runs.size() + charging < s.maxStreams();
+  }
+
+  /** A cold start holds its room while its user's starts are charged. */
+  void charging(boolean begins) {
+    charging += begins ? 1 : -1;
+  }
+
+  /** The refusal at capacity, logged once a minute. */
+  StartRefused capacityReached() {
+    long now = System.currentTimeMillis();
+    if (now - capacityLoggedMs > CAPACITY_LOG_MS) {
+      capacityLoggedMs = now;
+      log.warn("capacity reached: {} channels run here ({} is {}); cold starts get 503 (logged once a minute)",
+        runs.size() + charging, Config.MAX_STREAMS, s.maxStreams());
+    }
+    return StartRefused.capacity(s.node(), runs.size() + charging, s.maxStreams());
+  }
+
+  // -- processes and closing ------------------------------------------------------------------------
+
+  /** An FFmpeg we started or adopted: killed with the JVM until it exits. */
+  void track(FfmpegProcess p) {
+    live.add(p);
+    p.exit().onComplete(x -> live.remove(p));
+  }
+
+  /** The pids of the FFmpeg processes we run. */
+  Set<Long> ourPids() {
+    Set<Long> ours = new HashSet<>();
+    live.forEach(p -> ours.add(p.pid()));
+    return ours;
+  }
+
+  /** The JVM is going down without an orderly close: no FFmpeg may outlive it (any thread). */
+  void killAll() {
+    for (FfmpegProcess p : live) {
+      p.kill();
+    }
+  }
+
+  /** From now on nothing starts here. */
+  void closing() {
+    closing = true;
+  }
+
+  boolean isClosing() {
+    return closing;
+  }
+}

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +37,8 @@ final class ChannelRegistry {
   private int charging;
   private long capacityLoggedMs;
   private boolean closing;
+  /** Told when the instance begins to close: the joins in progress. */
+  private final Set<Runnable> onClosing = new LinkedHashSet<>();
 
   ChannelRegistry(StreamSettings settings) {
     this.s = settings;
@@ -127,12 +130,21 @@ final class ChannelRegistry {
     }
   }
 
-  /** From now on nothing starts here. */
+  /** From now on nothing starts here; what waits is told. */
   void closing() {
     closing = true;
+    List<Runnable> tell = new ArrayList<>(onClosing);
+    onClosing.clear();
+    tell.forEach(Runnable::run);
   }
 
   boolean isClosing() {
     return closing;
+  }
+
+  /** {@code action} runs when the instance begins to close (a wait in progress gives up), unless cancelled first. */
+  Subscription onClosing(Runnable action) {
+    onClosing.add(action);
+    return () -> onClosing.remove(action);
   }
 }

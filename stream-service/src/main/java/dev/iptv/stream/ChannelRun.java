@@ -59,6 +59,8 @@ final class ChannelRun {
   private double started;
   private double fps;
   private Promise<StreamStatus> ready = Promise.promise();
+  /** Told when the channel is asked to stop: the attempt in progress, if any. */
+  private Runnable onStopping;
   private final Promise<Void> stopped = Promise.promise();
   private boolean stopping;
   private boolean lostLease;
@@ -86,6 +88,19 @@ final class ChannelRun {
 
   boolean stopping() {
     return stopping;
+  }
+
+  /**
+   * {@code action} runs as soon as the channel is asked to stop, so that what the attempt in
+   * progress waits for is given up; one attempt at a time listens.
+   */
+  Subscription onStopping(Runnable action) {
+    onStopping = action;
+    return () -> {
+      if (onStopping == action) {
+        onStopping = null;
+      }
+    };
   }
 
   /** Completes once the run is over: process gone, files and keys removed, lease released. */
@@ -372,6 +387,12 @@ final class ChannelRun {
         }
         stopped.tryComplete();
       });
+    // Last: the attempt in progress gives up once the stop is under way.
+    Runnable tell = onStopping;
+    onStopping = null;
+    if (tell != null) {
+      tell.run();
+    }
     return stopped.future();
   }
 }

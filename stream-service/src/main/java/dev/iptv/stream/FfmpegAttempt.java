@@ -24,9 +24,11 @@ import java.util.List;
 final class FfmpegAttempt {
 
   private static final Logger log = LoggerFactory.getLogger(FfmpegAttempt.class);
-  private static final long POLL_MS = 50;
-  /** While an attempt waits for its first segment, how often the file system is asked. */
-  private static final long DISK_CHECK_MS = 1_000;
+  /**
+   * While an attempt waits for its first segment, how often the file system is asked for free space
+   * (and the playlist read, in case a file event was missed).
+   */
+  private static final long COARSE_CHECK_MS = 1_000;
 
   private final StreamParts parts;
   private final Vertx vertx;
@@ -37,8 +39,12 @@ final class FfmpegAttempt {
   private final long deadline;
   private final boolean copying;
   private final Promise<FfmpegProcess> result = Promise.promise();
-  private boolean checking;
-  private long diskCheckedMs = System.currentTimeMillis();
+  /** Decided: playable, or failing once the process is gone. */
+  private boolean settled;
+  private boolean expired;
+  private boolean reading;
+  private boolean again;
+  private boolean againDisk;
 
   FfmpegAttempt(StreamParts parts, ChannelRun run, Attempt attempt, long deadline) {
     this.parts = parts;
@@ -91,35 +97,60 @@ final class FfmpegAttempt {
       ? new AttemptFailed(Failure.DISK, ar.result()) : err));
   }
 
+  /**
+   * Waits for the first of: the playlist written with a segment (the folder's file events), FFmpeg
+   * ending, FFmpeg saying it cannot copy or write, the channel stopping, the attempt's deadline.
+   * Every second the folder is checked as well: its file system may be full without a word from
+   * FFmpeg, and a file event may be missed.
+   */
   private Future<FfmpegProcess> awaitPlayable(FfmpegProcess p) {
-    long timer = vertx.setPeriodic(POLL_MS, t -> check(p));
-    return result.future().onComplete(ar -> vertx.cancelTimer(timer));
+    Subscription written = parts.hls().watch(id, parts.context(), () -> check(p, false));
+    p.log().onProblem(() -> parts.context().runOnContext(v -> check(p, false)));
+    p.exit().onComplete(x -> check(p, false));
+    Subscription stopping = run.onStopping(() -> check(p, false));
+    long coarse = vertx.setPeriodic(COARSE_CHECK_MS, t -> check(p, true));
+    long end = vertx.setTimer(Math.max(1, deadline - System.currentTimeMillis()), t -> {
+      expired = true;
+      check(p, false);
+    });
+    check(p, false);
+    return result.future().onComplete(ar -> {
+      written.cancel();
+      stopping.cancel();
+      p.log().onProblem(null);
+      vertx.cancelTimer(coarse);
+      vertx.cancelTimer(end);
+    });
   }
 
-  private void check(FfmpegProcess p) {
-    if (result.future().isComplete() || checking) {
+  /**
+   * Settles the attempt when something decided it, else reads the playlist (and, every second, the
+   * free space). One read at a time; an event during a read asks for one more.
+   */
+  private void check(FfmpegProcess p, boolean askDisk) {
+    if (settled) {
       return;
     }
     FfmpegLog said = p.log();
     if (run.cancelled()) {
       giveUp(p, Failure.SOURCE, "stopped");
     } else if (!p.alive()) {
+      settled = true;
       parts.finishLog(p).onComplete(x -> result.tryFail(new AttemptFailed(said.classify(copying),
         run.redact(said.summary()) + " (exit " + p.exit().result() + ")")));
     } else if (said.diskProblem() != null) {
       giveUp(p, Failure.DISK, run.redact(said.diskProblem()));
     } else if (copying && said.copyProblem() != null) {
       giveUp(p, Failure.COPY, run.redact(said.copyProblem()));
-    } else if (System.currentTimeMillis() > deadline) {
+    } else if (expired || System.currentTimeMillis() >= deadline) {
       Failure kind = said.inputOpened() && copying ? Failure.COPY : Failure.SOURCE;
       giveUp(p, kind, said.inputOpened() ? "no segment within the time allowed"
         : "no data from the source within the time allowed");
+    } else if (reading) {
+      again = true;
+      againDisk |= askDisk;
     } else {
-      checking = true;
-      boolean askDisk = System.currentTimeMillis() - diskCheckedMs >= DISK_CHECK_MS;
-      if (askDisk) {
-        diskCheckedMs = System.currentTimeMillis();
-      }
+      reading = true;
       // No segment yet: FFmpeg may be writing into a full disk without a word.
       parts.hls().playlistReady(id).compose(ready -> ready || !askDisk ? Future.succeededFuture(ready)
         : parts.hls().diskFull().map(full -> {
@@ -128,12 +159,21 @@ final class FfmpegAttempt {
           }
           return false;
         })).onComplete(ar -> {
-          checking = false;
+          reading = false;
+          if (settled) {
+            return;
+          }
           if (ar.succeeded() && ar.result() && p.alive()) {
+            settled = true;
             if (said.fps() > 0) {
               run.fps(said.fps());
             }
-            result.tryComplete(p);
+            result.complete(p);
+          } else if (again) {
+            boolean disk = againDisk;
+            again = false;
+            againDisk = false;
+            check(p, disk);
           }
         });
     }
@@ -141,9 +181,10 @@ final class FfmpegAttempt {
 
   /** Fails the attempt once the process is gone, so the next attempt never overlaps this one. */
   private void giveUp(FfmpegProcess p, Failure kind, String why) {
-    if (result.future().isComplete()) {
+    if (settled) {
       return;
     }
+    settled = true;
     if (run.fps() <= 0 && p.log().fps() > 0) {
       run.fps(p.log().fps());
     }

@@ -1,6 +1,7 @@
 package dev.iptv.stream;
 
 import dev.iptv.contract.ChannelContract;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -16,10 +17,11 @@ import java.util.regex.Pattern;
 /**
  * The HLS folder ({@code IPTV_HLS_DIR}) as stream-service uses it: prepared private at start
  * ({@link PrivateFolders}, the FFmpeg-log folder too), each channel's files found and removed,
- * playlists read without following a link, free space asked. Every file system call runs on a
- * worker; the methods answer futures and may be called from any event loop.
+ * playlists read without following a link, free space asked, playlist writes told as they happen
+ * ({@link PlaylistWatcher}). Every file system call runs on a worker; the methods answer futures
+ * and may be called from any event loop.
  */
-final class HlsFolder {
+final class HlsFolder implements AutoCloseable {
 
   /**
    * Free bytes under which the HLS folder's file system counts as full. FFmpeg's HLS muxer (5.x)
@@ -33,19 +35,43 @@ final class HlsFolder {
 
   private final Vertx vertx;
   private final StreamSettings s;
+  private volatile PlaylistWatcher watcher;
 
   HlsFolder(Vertx vertx, StreamSettings settings) {
     this.vertx = vertx;
     this.s = settings;
   }
 
-  /** Creates or checks the HLS and FFmpeg-log folders; a folder that is a link or another user's fails. */
+  /**
+   * Creates or checks the HLS and FFmpeg-log folders (a folder that is a link or another user's
+   * fails), then watches the HLS folder for playlists.
+   */
   Future<Void> prepare() {
     return vertx.executeBlocking(() -> {
       PrivateFolders.prepareHls(s.hlsDir());
       PrivateFolders.prepareLogs(s.ffmpegLogDir());
+      watcher = PlaylistWatcher.start(s.hlsDir());
       return null;
     }, false);
+  }
+
+  /**
+   * {@code action} runs on {@code context} each time channel {@code id}'s playlist is written (by any
+   * FFmpeg writing into the folder, ours or another instance's), until cancelled. Silent before
+   * {@link #prepare()} and where the folder cannot be watched: callers check every second as well.
+   */
+  Subscription watch(String id, Context context, Runnable action) {
+    PlaylistWatcher w = watcher;
+    return w == null ? () -> { } : w.watch(id, context, action);
+  }
+
+  /** Stops watching. */
+  @Override
+  public void close() {
+    PlaylistWatcher w = watcher;
+    if (w != null) {
+      w.close();
+    }
   }
 
   /** The channels that have any file in the folder. */

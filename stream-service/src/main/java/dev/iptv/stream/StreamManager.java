@@ -64,10 +64,12 @@ final class StreamManager {
 
   /**
    * Creates or checks the private folders (a folder that is a link or another user's fails the
-   * start), adopts or removes what a predecessor left, then starts the timers.
+   * start) and watches the HLS folder, hears the cluster's stream events, adopts or removes what a
+   * predecessor left, then starts the timers.
    */
   Future<Void> start() {
     return parts.hls().prepare()
+      .compose(v -> parts.events().listen())
       .onSuccess(v -> Runtime.getRuntime().addShutdownHook(shutdownHook))
       .compose(v -> sweep().recover(err -> {
         // Redis may come back later; the periodic sweep retries.
@@ -97,7 +99,8 @@ final class StreamManager {
       return Future.join(stops).otherwiseEmpty()
         .compose(v -> Future.join(starting).otherwiseEmpty())
         .<Void>mapEmpty();
-    }).onComplete(v -> {
+    }).eventually(() -> parts.events().close()).onComplete(v -> {
+      parts.hls().close();
       parts.tailer().close();
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);

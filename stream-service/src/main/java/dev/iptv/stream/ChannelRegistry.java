@@ -2,7 +2,10 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Config;
 import dev.iptv.contract.StreamContract.StreamStatus;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,22 +17,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * What this instance runs: its channels ({@link ChannelRun}), the starts in progress (one future per
  * channel, joined by every concurrent caller), and the capacity they take ({@code IPTV_MAX_STREAMS}:
  * running, stopping and starting channels all count).
  *
- * <p>Owned by the verticle's context: only code running there reads or changes it, except the set
- * of live FFmpeg processes, read by the JVM's shutdown hook.
+ * <p>Owned by the verticle's context: only code running there reads or changes it. Callers on other
+ * event loops (the all-in-one front serves the routers from several) come in through
+ * {@link #enter}, which is {@link Context#runOnContext} and back. Two things are safe to read from
+ * any thread: the channels playing here ({@link #playing(String)}, a concurrent map the owner
+ * writes), so that a viewer's poll of a running channel, the common case by far, crosses no thread;
+ * and the set of live FFmpeg processes, read by the JVM's shutdown hook.
  */
 final class ChannelRegistry {
 
   private static final Logger log = LoggerFactory.getLogger(ChannelRegistry.class);
   private static final long CAPACITY_LOG_MS = 60_000;
 
+  private final Context owner;
   private final StreamSettings s;
   private final Map<String, ChannelRun> runs = new HashMap<>();
+  /** What a poll of a channel playing here is answered: written by the owner, read by any thread. */
+  private final Map<String, Playing> playing = new ConcurrentHashMap<>();
   private final Map<String, Future<StreamStatus>> starts = new HashMap<>();
   /** Every FFmpeg alive that we started or adopted: for the shutdown hook (any thread). */
   private final Set<FfmpegProcess> live = ConcurrentHashMap.newKeySet();
@@ -40,8 +51,56 @@ final class ChannelRegistry {
   /** Told when the instance begins to close: the joins in progress. */
   private final Set<Runnable> onClosing = new LinkedHashSet<>();
 
-  ChannelRegistry(StreamSettings settings) {
+  private record Playing(ChannelRun run, StreamStatus status) {
+  }
+
+  ChannelRegistry(Context owner, StreamSettings settings) {
+    this.owner = owner;
     this.s = settings;
+  }
+
+  /**
+   * Runs {@code work} on the owning context and answers on the caller's: the way in for callers on
+   * any event loop. The caller's continuation (reading a playlist, answering HTTP) stays on its own
+   * loop.
+   */
+  <T> Future<T> enter(Supplier<Future<T>> work) {
+    Context caller = Vertx.currentContext();
+    Promise<T> answer = Promise.promise();
+    owner.runOnContext(v -> {
+      Future<T> done;
+      try {
+        done = work.get();
+      } catch (RuntimeException e) {
+        done = Future.failedFuture(e);
+      }
+      done.onComplete(ar -> {
+        if (caller == null) {
+          answer.handle(ar);
+        } else {
+          caller.runOnContext(x -> answer.handle(ar));
+        }
+      });
+    });
+    return answer.future();
+  }
+
+  // -- read from any thread -------------------------------------------------------------------------
+
+  /** The status of the channel when it plays here now, else null (starting, restarting, stopping, elsewhere). Any thread. */
+  StreamStatus playing(String id) {
+    Playing p = playing.get(id);
+    return p == null ? null : p.status();
+  }
+
+  /** The run plays: polls are answered {@code status} without entering. */
+  void playing(ChannelRun run, StreamStatus status) {
+    playing.put(run.id(), new Playing(run, status));
+  }
+
+  /** The run stopped playing (FFmpeg restarting, reloading or stopping): polls enter and wait. */
+  void notPlaying(ChannelRun run) {
+    playing.computeIfPresent(run.id(), (id, p) -> p.run() == run ? null : p);
   }
 
   // -- channels run here ----------------------------------------------------------------------------

@@ -24,7 +24,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * {@link AttemptPlan}), restarts with backoff while watched, reloads when the channel changes, and
  * the stop that removes its process, files and keys. {@link #ready()} completes when it plays.
  *
- * <p>Confined to the verticle's context, as the {@link ChannelRegistry} that holds it.
+ * <p>Confined to the verticle's context, as the {@link ChannelRegistry} that holds it; it tells the
+ * registry when it plays and when it stops playing, for the polls answered from any thread.
  */
 final class ChannelRun {
 
@@ -151,7 +152,7 @@ final class ChannelRun {
     }
     FfmpegProcess old = proc;
     proc = null;
-    ready = Promise.promise();
+    waitForPlay();
     log.info("channel {}: channel changed, restarting FFmpeg", id);
     old.terminate(parts.vertx(), s.stopGraceMs()).compose(v -> parts.finishLog(old)).onComplete(x -> {
       if (!stopping) {
@@ -201,8 +202,16 @@ final class ChannelRun {
       .compose(v -> restarted ? parts.store().countRestart(id).mapEmpty() : Future.succeededFuture())
       .onFailure(err -> log.warn("channel {}: cannot record the start: {}", id, err.toString()));
     parts.events().publish(restarted ? Kind.RESTARTED : Kind.STARTED, id, mode.wire(), reason);
-    ready.tryComplete(info(StreamStatus.STARTED));
+    StreamStatus status = info(StreamStatus.STARTED);
+    parts.registry().playing(this, status);
+    ready.tryComplete(status);
     p.exit().onComplete(x -> onExit(p));
+  }
+
+  /** Callers of {@link #ready()} wait for the next play (a restart or a reload). */
+  private void waitForPlay() {
+    ready = Promise.promise();
+    parts.registry().notPlaying(this);
   }
 
   StreamStatus info(String status) {
@@ -302,7 +311,7 @@ final class ChannelRun {
       return;
     }
     if (ready.future().isComplete()) {
-      ready = Promise.promise();
+      waitForPlay();
     }
     long delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(16, failures - 1));
     log.info("channel {}: restarting in {} ms (attempt {} of {})", id, delay, failures, s.restartMax());
@@ -366,6 +375,7 @@ final class ChannelRun {
       return stopped.future();
     }
     stopping = true;
+    parts.registry().notPlaying(this);
     if (restartTimer >= 0) {
       parts.vertx().cancelTimer(restartTimer);
     }

@@ -6,7 +6,6 @@ import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 /**
  * The FFmpeg lifecycle of every channel this instance runs, as the routes and consumers see it:
@@ -23,8 +21,12 @@ import java.util.function.Supplier;
  * owner, follow channel changes; and the periodic work: lease renewal ({@link OwnerLease}), idle
  * stop, crash recovery ({@link CrashRecovery}), channels deleted without an event.
  *
- * <p>The state ({@link ChannelRegistry}) is owned by the verticle's context. Blocking work
- * (spawning, signals, /proc, file walks) goes to workers.
+ * <p>Threading: the state ({@link ChannelRegistry}, every {@link ChannelRun}) is owned by the
+ * verticle's context; the timers, consumers and FFmpeg exits run there. The methods here may be
+ * called from any event loop: a poll of a channel that plays here is answered from the registry's
+ * concurrent snapshot without crossing a thread; everything else enters the owning context with
+ * {@link io.vertx.core.Context#runOnContext} ({@link ChannelRegistry#enter}) and answers on the
+ * caller's. Blocking work (spawning, signals, /proc, file walks) goes to workers.
  */
 final class StreamManager {
 
@@ -33,7 +35,6 @@ final class StreamManager {
   static final long ANSWER_MARGIN_MS = 2_000;
 
   private final Vertx vertx;
-  private final Context context;
   private final StreamSettings s;
   private final MirrorContract.Probe sentinel;
   private final StreamParts parts;
@@ -46,10 +47,9 @@ final class StreamManager {
   StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, HlsFolder hls,
                 MirrorContract.Probe sentinel, String instance) {
     this.vertx = vertx;
-    this.context = context;
     this.s = settings;
     this.sentinel = sentinel;
-    this.registry = new ChannelRegistry(settings);
+    this.registry = new ChannelRegistry(context, settings);
     this.parts = new StreamParts(vertx, context, settings, store, registry, new OwnerLease(store, instance, settings.leaseMs()),
       hls, new StreamEvents(vertx, settings), new LogTailer());
     this.recovery = new CrashRecovery(parts);
@@ -71,7 +71,7 @@ final class StreamManager {
     return parts.hls().prepare()
       .compose(v -> parts.events().listen())
       .onSuccess(v -> Runtime.getRuntime().addShutdownHook(shutdownHook))
-      .compose(v -> sweep().recover(err -> {
+      .compose(v -> recovery.sweep().recover(err -> {
         // Redis may come back later; the periodic sweep retries.
         log.warn("crash recovery at start failed, retrying periodically: {}", err.toString());
         return Future.succeededFuture();
@@ -80,7 +80,7 @@ final class StreamManager {
         timers.add(vertx.setPeriodic(parts.lease().renewEveryMs(), t -> renewLeases()));
         timers.add(vertx.setPeriodic(s.idleCheckMs(), t -> stopIdle()));
         timers.add(vertx.setPeriodic(Math.max(2_000, s.leaseMs()), t -> {
-          sweep();
+          recovery.sweep();
           recheckChannels();
         }));
       });
@@ -88,7 +88,7 @@ final class StreamManager {
 
   /** Stops every stream this instance runs. */
   Future<Void> close() {
-    return on(() -> {
+    return registry.enter(() -> {
       registry.closing();
       timers.forEach(vertx::cancelTimer);
       List<Future<Void>> stops = new ArrayList<>();
@@ -131,14 +131,19 @@ final class StreamManager {
    * @param user the viewer's username, or null (the admin API: never charged)
    */
   Future<StreamStatus> ensure(String id, String user) {
-    return on(() -> starts.ensure(id, user))
+    StreamStatus playing = registry.playing(id);
+    if (playing != null) {
+      // Plays here: no thread is crossed (a viewer's poll, the common case).
+      return Future.succeededFuture(playing.running());
+    }
+    return registry.enter(() -> starts.ensure(id, user))
       .timeout(s.startTimeoutMs() + ANSWER_MARGIN_MS, TimeUnit.MILLISECONDS)
       .recover(err -> Future.failedFuture(err instanceof TimeoutException ? new ApiException(503, "timed out") : err));
   }
 
   /** Stops the channel if this instance runs it: true when it did, false when it does not run here. */
   Future<Boolean> stopLocal(String id, String reason) {
-    return on(() -> {
+    return registry.enter(() -> {
       ChannelRun run = registry.run(id);
       return run == null ? Future.succeededFuture(false) : run.stop(reason, true).map(true);
     });
@@ -149,41 +154,37 @@ final class StreamManager {
    * see {@link CrashRecovery#stopForDead}.
    */
   Future<Void> stopForDead(String id, String deadOwner) {
-    return on(() -> recovery.stopForDead(id, deadOwner));
+    return registry.enter(() -> recovery.stopForDead(id, deadOwner));
   }
 
   /** A channel was changed, deactivated or deleted (playlist-service's event). */
-  void channelChanged(String id, ChangeAction action, Boolean active) {
-    context.runOnContext(v -> {
+  Future<Void> channelChanged(String id, ChangeAction action, Boolean active) {
+    return registry.enter(() -> {
       ChannelRun run = registry.run(id);
       if (run == null || run.stopping()) {
-        return;
+        return Future.succeededFuture();
       }
       if (action == ChangeAction.DELETED) {
-        run.stop("channel deleted", true);
-        return;
+        return run.stop("channel deleted", true);
       }
       if (Boolean.FALSE.equals(active)) {
-        run.stop("channel deactivated", true);
-        return;
+        return run.stop("channel deactivated", true);
       }
-      parts.store().channel(id).onSuccess(spec -> {
+      return parts.store().channel(id).compose(spec -> {
         if (run.stopping() || registry.run(id) != run) {
-          return;
+          return Future.succeededFuture();
         }
         if (spec == null || !spec.active()) {
-          run.stop(spec == null ? "channel deleted" : "channel deactivated", true);
-        } else if (!spec.equals(run.spec())) {
+          return run.stop(spec == null ? "channel deleted" : "channel deactivated", true);
+        }
+        if (!spec.equals(run.spec())) {
           run.reload(spec);
         }
+        return Future.succeededFuture();
       });
     });
   }
 
-  /** One crash-recovery sweep ({@link CrashRecovery#sweep}). */
-  Future<Void> sweep() {
-    return on(recovery::sweep);
-  }
 
   // -- periodic work --------------------------------------------------------------------------------
 
@@ -222,21 +223,5 @@ final class StreamManager {
           }
         });
     }
-  }
-
-  /** Runs {@code work} on the manager's context. */
-  private <T> Future<T> on(Supplier<Future<T>> work) {
-    if (Vertx.currentContext() == context) {
-      return work.get();
-    }
-    Promise<T> p = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        work.get().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
   }
 }

@@ -114,7 +114,8 @@ public class StreamVerticle extends ServiceVerticle {
       return;
     }
     gate.forget(change.channelId());
-    manager.channelChanged(change.channelId(), change.action(), change.active());
+    manager.channelChanged(change.channelId(), change.action(), change.active())
+      .onFailure(err -> log.warn("channel {}: cannot follow its change: {}", change.channelId(), err.toString()));
   }
 
   /** For tests: the manager's instance id (the value of stream:{id}:owner). */

@@ -13,12 +13,6 @@ import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-
 /**
  * One channel run by this instance, under its owner lease: its FFmpeg over the first start (an
  * {@link AttemptPlan}), restarts with backoff while watched, reloads when the channel changes, and
@@ -122,20 +116,16 @@ final class ChannelRun {
     play(null, deadline, Occasion.START);
   }
 
-  /** An FFmpeg a previous stream-service left running for this channel (checked in /proc): ours now. */
-  void adopt(ProcessHandle handle, StreamStore.StreamState st) {
+  /**
+   * An FFmpeg a previous stream-service left running for this channel (checked in /proc): ours now,
+   * its stderr followed from {@code logFrom}.
+   */
+  void adopt(ProcessHandle handle, long logFrom, StreamStore.StreamState st) {
     started = st.started() == null ? StreamStore.now() : st.started();
     source = st.resolvedSource();
     mode = Mode.fromWire(st.mode());
     FfmpegLog flog = new FfmpegLog();
-    Path logFile = s.ffmpegLog(id);
-    long from = 0;
-    try {
-      from = Math.max(0, Files.readAttributes(logFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size() - 8192);
-    } catch (IOException e) {
-      // No log left: nothing to show.
-    }
-    parts.tailer().follow(logFile, flog, from);
+    parts.tailer().follow(s.ffmpegLog(id), flog, logFrom);
     FfmpegProcess p = FfmpegProcess.adopted(parts.context(), handle, flog);
     parts.registry().track(p);
     proc = p;

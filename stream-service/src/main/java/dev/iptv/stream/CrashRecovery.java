@@ -158,18 +158,23 @@ final class CrashRecovery {
     return killOrphans(id, dupes);
   }
 
+  /** A process found to be our FFmpeg of the channel, and where the end of its stderr file begins. */
+  private record Adoptable(ProcessHandle handle, long logFrom) {
+  }
+
   private Future<Void> adopt(String id, ProcScan.Found found, StreamStore.StreamState st) {
     return vertx.executeBlocking(() -> ProcScan.verify(found.pid(), s.hlsDir(), s.ffmpeg(), id)
-        ? ProcessHandle.of(found.pid()).orElse(null) : null, false)
-      .compose(handle -> parts.store().channel(id).compose(spec -> {
-        if (handle == null || !handle.isAlive()) {
+        ? ProcessHandle.of(found.pid()).map(h -> new Adoptable(h, LogTailer.lastBytes(s.ffmpegLog(id), 8192)))
+          .orElse(null) : null, false)
+      .compose(adoptable -> parts.store().channel(id).compose(spec -> {
+        if (adoptable == null || !adoptable.handle().isAlive()) {
           return parts.hls().removeFiles(id).compose(v -> parts.lease().release(id));
         }
         ChannelSpec use = spec != null ? spec : new ChannelSpec(id, List.of(), st.source(), false, Quality.MEDIUM,
           ChannelSpec.Profile.AUTO, null, Map.of());
         ChannelRun run = new ChannelRun(parts, use);
         registry.add(run);
-        run.adopt(handle, st);
+        run.adopt(adoptable.handle(), adoptable.logFrom(), st);
         if (spec == null || !spec.active()) {
           return run.stop(spec == null ? "channel deleted" : "channel deactivated", true);
         }

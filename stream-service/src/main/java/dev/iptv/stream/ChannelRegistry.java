@@ -4,7 +4,6 @@ import dev.iptv.common.Config;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -61,12 +61,12 @@ final class ChannelRegistry {
 
   /**
    * Runs {@code work} on the owning context and answers on the caller's: the way in for callers on
-   * any event loop. The caller's continuation (reading a playlist, answering HTTP) stays on its own
-   * loop.
+   * any event loop. The answer is a future of the caller's context ({@link Future#fromCompletionStage}),
+   * so its continuation (reading a playlist, answering HTTP) and any timeout on it run there.
    */
   <T> Future<T> enter(Supplier<Future<T>> work) {
     Context caller = Vertx.currentContext();
-    Promise<T> answer = Promise.promise();
+    CompletableFuture<T> answer = new CompletableFuture<>();
     owner.runOnContext(v -> {
       Future<T> done;
       try {
@@ -74,15 +74,9 @@ final class ChannelRegistry {
       } catch (RuntimeException e) {
         done = Future.failedFuture(e);
       }
-      done.onComplete(ar -> {
-        if (caller == null) {
-          answer.handle(ar);
-        } else {
-          caller.runOnContext(x -> answer.handle(ar));
-        }
-      });
+      done.onComplete(answer::complete, answer::completeExceptionally);
     });
-    return answer.future();
+    return Future.fromCompletionStage(answer, caller != null ? caller : owner);
   }
 
   // -- read from any thread -------------------------------------------------------------------------

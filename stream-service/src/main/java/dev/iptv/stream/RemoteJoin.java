@@ -54,7 +54,7 @@ final class RemoteJoin {
     Subscription closing = parts.registry().onClosing(() -> check(false));
     long coarse = vertx.setPeriodic(COARSE_CHECK_MS, t -> check(true));
     check(false);
-    return result.future()
+    return parts.onContext(result.future())
       .timeout(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS)
       .recover(err -> {
         Throwable why = err instanceof TimeoutException ? new ApiException(503, "channel " + id

@@ -15,6 +15,14 @@ import io.vertx.core.Vertx;
 record StreamParts(Vertx vertx, Context context, StreamSettings settings, StreamStore store, ChannelRegistry registry,
                    OwnerLease lease, HlsFolder hls, StreamEvents events, LogTailer tailer) {
 
+  /**
+   * The outcome of {@code f}, told on the verticle's context: a {@link Future#timeout} on it fires
+   * there (on a future of no context it would fire on a thread of no context).
+   */
+  <T> Future<T> onContext(Future<T> f) {
+    return Future.fromCompletionStage(f.toCompletionStage(), context);
+  }
+
   /** Reads the rest of the process's stderr (on a worker) and stops following it. */
   Future<Void> finishLog(FfmpegProcess p) {
     return vertx.executeBlocking(() -> {

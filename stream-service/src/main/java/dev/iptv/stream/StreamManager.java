@@ -83,7 +83,9 @@ final class StreamManager {
           recovery.sweep();
           recheckChannels();
         }));
-      });
+      })
+      // A failed start gets no close: nothing it began may outlive it.
+      .onFailure(err -> parts.hls().close());
   }
 
   /** Stops every stream this instance runs. */

@@ -66,9 +66,30 @@ public final class FfmpegLog {
   private String sourceProblem;
   private String diskProblem;
   private long segmentsOpened;
+  private Runnable problemListener;
+
+  /**
+   * {@code listener} runs (on the thread that feeds the log) when a problem that ends an attempt
+   * first appears: a full disk or a reason to give up copying; null: nobody listens.
+   */
+  public synchronized void onProblem(Runnable listener) {
+    this.problemListener = listener;
+  }
 
   /** One stderr line. */
-  public synchronized void accept(String line) {
+  public void accept(String line) {
+    Runnable tell;
+    synchronized (this) {
+      boolean before = copyProblem != null || diskProblem != null;
+      read(line);
+      tell = !before && (copyProblem != null || diskProblem != null) ? problemListener : null;
+    }
+    if (tell != null) {
+      tell.run();
+    }
+  }
+
+  private void read(String line) {
     if (line.isBlank()) {
       return;
     }

@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One running FFmpeg: started by us ({@link Process}, reaped by the JDK) or adopted after a restart
@@ -13,6 +14,10 @@ import java.util.List;
  */
 final class FfmpegProcess {
 
+  /** How long a killed process may take to be seen gone. */
+  private static final long REAP_MS = 5_000;
+
+  private final Context context;
   private final ProcessHandle handle;
   private final FfmpegLog log;
   private final Promise<Integer> exit;
@@ -20,6 +25,7 @@ final class FfmpegProcess {
   private volatile boolean terminating;
 
   private FfmpegProcess(Context context, ProcessHandle handle, Process process, FfmpegLog log) {
+    this.context = context;
     this.handle = handle;
     this.log = log;
     this.adopted = process == null;
@@ -80,26 +86,23 @@ final class FfmpegProcess {
         tree.forEach(ProcessHandle::destroy);
         return tree;
       }, false)
-      .compose(tree -> {
-        Promise<Void> done = Promise.promise();
-        long timer = vertx.setTimer(graceMs, t -> vertx.executeBlocking(() -> {
+      .compose(tree -> exitWithin(graceMs)
+        .recover(slow -> vertx.executeBlocking(() -> {
             handle.destroyForcibly();
             tree.forEach(ProcessHandle::destroyForcibly);
             return null;
           }, false)
-          .onComplete(ar -> {
-            exit.future().onComplete(x -> done.tryComplete());
-            // A process we cannot see end (a zombie nobody reaps) must not hold a stop forever.
-            vertx.setTimer(5_000, t2 -> done.tryComplete());
-          }));
-        exit.future().onComplete(x -> {
-          vertx.cancelTimer(timer);
-          // Whatever FFmpeg had started dies with it.
-          tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-          done.tryComplete();
-        });
-        return done.future();
-      });
+          // A process we cannot see end (a zombie nobody reaps) must not hold a stop forever.
+          .compose(v -> exitWithin(REAP_MS)))
+        .otherwiseEmpty()
+        // Whatever FFmpeg had started dies with it.
+        .andThen(x -> tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly)))
+      .mapEmpty();
+  }
+
+  /** The exit code, or a failure when the process lives {@code ms} more; told on the owning context. */
+  private Future<Integer> exitWithin(long ms) {
+    return Future.fromCompletionStage(exit.future().toCompletionStage(), context).timeout(ms, TimeUnit.MILLISECONDS);
   }
 
   /** Immediate SIGKILL of the process and its descendants (JVM shutdown hook; blocking is fine there). */

@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -52,6 +54,15 @@ final class LogTailer implements AutoCloseable {
 
   LogTailer() {
     thread.scheduleWithFixedDelay(this::drainAll, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** The position {@code bytes} before the end of {@code file}, 0 when shorter or absent (blocking, no link followed). */
+  static long lastBytes(Path file, long bytes) {
+    try {
+      return Math.max(0, Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size() - bytes);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   /** Starts draining {@code file} into {@code sink}, from {@code fromPosition}. */

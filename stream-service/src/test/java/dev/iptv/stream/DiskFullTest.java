@@ -44,7 +44,7 @@ class DiskFullTest {
       Path hls = Files.createDirectory(mount.resolve("hls"));
       Path filler = mount.resolve("filler");
       fill(filler);
-      assertTrue(hls.toFile().getUsableSpace() < StreamManager.DISK_FULL_BYTES);
+      assertTrue(hls.toFile().getUsableSpace() < HlsFolder.DISK_FULL_BYTES);
       try (StreamFixture fx = new StreamFixture(Map.of(Config.HLS_DIR, hls.toString()))) {
         List<JsonObject> events = new CopyOnWriteArrayList<>();
         MessageConsumer<JsonObject> c = fx.vertx.eventBus().consumer(StreamContract.EVENTS, m -> events.add(m.body()));

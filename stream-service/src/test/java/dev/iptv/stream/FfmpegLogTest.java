@@ -101,4 +101,20 @@ class FfmpegLogTest {
     assertEquals("line 999", log.tail(1).get(0));
     assertEquals(1000, log.segmentsOpened());
   }
+
+  @Test
+  @DisplayName("a listener is told once, when the first problem that ends an attempt appears, not for other lines")
+  void problemIsTold() {
+    FfmpegLog log = new FfmpegLog();
+    java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+    log.onProblem(told::incrementAndGet);
+    log.accept("Input #0, mpegts, from 'http://x/live.ts':");
+    log.accept("[http @ 0x1] HTTP error 404 Not Found");
+    assertEquals(0, told.get(), "a source error lets the process end on its own");
+    log.accept("[hls @ 0x1] Could not write header for output file #0: No space left on device");
+    assertEquals(1, told.get());
+    log.accept("Could not find tag for codec mpeg2video in stream #0");
+    assertEquals(1, told.get(), "told once");
+    log.onProblem(null);
+  }
 }

@@ -188,7 +188,7 @@ class LimitsTest {
     String key = StreamContract.userStartsKey(username(a));
     assertEquals(1, await(fx.redis.zcard(key)).toInteger(), key);
     long ttl = await(fx.redis.pttl(key)).toLong();
-    assertTrue(ttl > 0 && ttl <= StreamManager.START_WINDOW_MS, "TTL of " + key + ": " + ttl);
+    assertTrue(ttl > 0 && ttl <= ChannelStarts.START_WINDOW_MS, "TTL of " + key + ": " + ttl);
 
     assertEquals(200, fx.getText(fx.playlistUrl("321", a)).statusCode());
     HttpResponse<String> third = fx.getText(fx.playlistUrl("322", a));

@@ -77,7 +77,7 @@ class PlayerStoriesTest {
     String token = fx.token();
     HttpResponse<String> r = fx.getText(fx.playlistUrl("101", token));
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(StreamVerticle.MPEGURL, r.headers().firstValue("Content-Type").orElse(""));
+    assertEquals(PlayerRoutes.MPEGURL, r.headers().firstValue("Content-Type").orElse(""));
     assertEquals("no-cache", r.headers().firstValue("Cache-Control").orElse(""));
     assertEquals("*", r.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
     assertTrue(r.body().startsWith("#EXTM3U"), r.body());
@@ -244,7 +244,7 @@ class PlayerStoriesTest {
     String token = fx.token();
     HttpResponse<String> yes = fx.getText(fx.base() + "/internal/auth?token=" + token + "&channel=101");
     assertEquals(204, yes.statusCode());
-    String proof = yes.headers().firstValue(StreamVerticle.PROOF_HEADER).orElseThrow();
+    String proof = yes.headers().firstValue(PlayerRoutes.PROOF_HEADER).orElseThrow();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("e=(\\d+)&n=(\\d+)&t=([0-9a-f]{24})&s=([A-Za-z0-9_-]{22})").matcher(proof);
     assertTrue(m.matches(), proof);
     SegmentProof proofs = new SegmentProof(Config.segmentSecret(fx.config), 120);

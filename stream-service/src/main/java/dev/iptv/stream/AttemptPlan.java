@@ -1,0 +1,131 @@
+package dev.iptv.stream;
+
+import dev.iptv.stream.FfmpegCommand.Mode;
+import dev.iptv.stream.FfmpegLog.Failure;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The ways to run a channel, tried in order until one plays: each source (primary, then backups),
+ * copy then transcode as the channel's profile says. The time left is shared among the sources left;
+ * a source that cannot be read skips its transcode; a full disk ends the plan (another source or a
+ * transcode would meet the same disk).
+ */
+final class AttemptPlan {
+
+  private static final Logger log = LoggerFactory.getLogger(AttemptPlan.class);
+
+  /** One way to run a channel. */
+  record Attempt(String source, Mode mode, Quality quality) {
+    String describe() {
+      return mode.wire() + (mode == Mode.TRANSCODE ? " " + quality.name().toLowerCase() : "") + " of "
+        + Redact.url(source);
+    }
+  }
+
+  /** An attempt that ended without a playable playlist, and why. */
+  static final class AttemptFailed extends RuntimeException {
+    final Failure kind;
+
+    AttemptFailed(Failure kind, String message) {
+      super(message, null, false, false);
+      this.kind = kind;
+    }
+  }
+
+  private final String id;
+  private final List<Attempt> attempts;
+  private final long deadline;
+  private final long startTimeoutMs;
+  private final BiFunction<Attempt, Long, Future<FfmpegProcess>> runner;
+  private final BooleanSupplier cancelled;
+  private final Consumer<String> diskFull;
+  private final List<String> why = new ArrayList<>();
+
+  /**
+   * @param first     tried before the rest (a restart in transcode after copying failed), or null
+   * @param deadline  epoch ms by which one attempt must play
+   * @param runner    runs one attempt until its deadline (epoch ms): the playing FFmpeg, or {@link AttemptFailed}
+   * @param cancelled true once the channel stops: nothing more is tried
+   * @param diskFull  told once when an attempt met a full disk
+   */
+  AttemptPlan(ChannelSpec spec, Attempt first, long deadline, long startTimeoutMs,
+              BiFunction<Attempt, Long, Future<FfmpegProcess>> runner, BooleanSupplier cancelled, Consumer<String> diskFull) {
+    this.id = spec.id();
+    this.attempts = attempts(spec, first);
+    this.deadline = deadline;
+    this.startTimeoutMs = startTimeoutMs;
+    this.runner = runner;
+    this.cancelled = cancelled;
+    this.diskFull = diskFull;
+  }
+
+  /** The attempts in order: {@code first} if any, then each source, copy then transcode as the profile says. */
+  static List<Attempt> attempts(ChannelSpec spec, Attempt first) {
+    List<Attempt> out = new ArrayList<>();
+    if (first != null) {
+      out.add(first);
+    }
+    for (String src : spec.sources()) {
+      Quality forced = spec.profile().forced();
+      List<Attempt> forSource = switch (spec.profile()) {
+        case COPY -> List.of(new Attempt(src, Mode.COPY, spec.quality()));
+        case AUTO -> List.of(new Attempt(src, Mode.COPY, spec.quality()), new Attempt(src, Mode.TRANSCODE, spec.quality()));
+        default -> List.of(new Attempt(src, Mode.TRANSCODE, forced));
+      };
+      for (Attempt a : forSource) {
+        if (!a.equals(first)) {
+          out.add(a);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The FFmpeg that plays, or a failure naming what every attempt met. */
+  Future<FfmpegProcess> run() {
+    return from(0);
+  }
+
+  private Future<FfmpegProcess> from(int i) {
+    if (cancelled.getAsBoolean()) {
+      return Future.failedFuture("stopped");
+    }
+    if (i >= attempts.size()) {
+      return Future.failedFuture(attempts.isEmpty() ? "the channel has no valid source URL" : String.join("; ", why));
+    }
+    long now = System.currentTimeMillis();
+    if (now >= deadline) {
+      why.add("start timeout of " + startTimeoutMs / 1000 + " s reached");
+      return Future.failedFuture(String.join("; ", why));
+    }
+    Attempt a = attempts.get(i);
+    long sourcesLeft = attempts.subList(i, attempts.size()).stream().map(Attempt::source).distinct().count();
+    long budget = Math.max(1000, (deadline - now) / Math.max(1, sourcesLeft));
+    return runner.apply(a, Math.min(deadline, now + budget)).recover(err -> {
+      if (!(err instanceof AttemptFailed af) || cancelled.getAsBoolean()) {
+        return Future.failedFuture(err);
+      }
+      why.add(a.describe() + ": " + af.getMessage());
+      log.info("channel {}: {} failed ({}): {}", id, a.describe(), af.kind, af.getMessage());
+      if (af.kind == Failure.DISK) {
+        diskFull.accept(af.getMessage());
+        return Future.failedFuture(new AttemptFailed(Failure.DISK, String.join("; ", why)));
+      }
+      int next = i + 1;
+      if (af.kind == Failure.SOURCE) {
+        while (next < attempts.size() && attempts.get(next).source().equals(a.source())) {
+          next++;
+        }
+      }
+      return from(next);
+    });
+  }
+}

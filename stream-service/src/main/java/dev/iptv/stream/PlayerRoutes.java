@@ -1,0 +1,315 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.ApiException;
+import dev.iptv.common.Http;
+import dev.iptv.common.SegmentProof;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.AuthContract.SessionRequest;
+import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.contract.AuthContract.TokenRequest;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.MonitorContract.SegmentBatch;
+import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.ViewerPoll;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * The player side of stream-service (SPEC sections 2 and 8):
+ *
+ * <ul>
+ *   <li>{@code GET /live/stream_{id}.m3u8?token=T}: the viewer's session admitted by auth-service,
+ *       the channel checked ({@link ChannelGate}), started on demand, and its playlist with every
+ *       segment URI carrying a proof;</li>
+ *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&n=&t=&s=}: the segment, when its proof holds (nginx
+ *       checks proofs itself; this is the all-in-one server's equivalent);</li>
+ *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}, 204 with
+ *       {@code X-Segment-Proof} or 403; mounted only on the service's own port, answered to loopback
+ *       peers only.</li>
+ * </ul>
+ *
+ * <p>Safe on any event loop (the all-in-one front serves the router from several): the handlers
+ * keep no state of their own but the queue of served segments, and reach channel state only
+ * through {@link StreamManager} and {@link ChannelGate}, which are.
+ */
+final class PlayerRoutes {
+
+  private static final Logger log = LoggerFactory.getLogger(PlayerRoutes.class);
+
+  static final String PLAYLIST_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")\\.m3u8";
+  static final String SEGMENT_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")_(?<n>\\d{1,20})\\.ts";
+  static final String PROOF_HEADER = "X-Segment-Proof";
+  static final String MPEGURL = "application/vnd.apple.mpegurl";
+  private static final long AUTH_TIMEOUT_MS = 5_000;
+  static final long SERVED_BATCH_MS = 500;
+  private static final int SERVED_BATCH_MAX = 20_000;
+  /** Players retry a channel that could not start after this many seconds. */
+  static final String RETRY_AFTER_S = "5";
+
+  private final Vertx vertx;
+  private final StreamSettings settings;
+  private final StreamStore store;
+  private final StreamManager manager;
+  private final HlsFolder hls;
+  private final ChannelGate gate;
+  private final SegmentProof proofs;
+  private final Function<HttpServerRequest, String> clientIp;
+  private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
+  /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
+  private final ConcurrentLinkedQueue<SegmentServed> served = new ConcurrentLinkedQueue<>();
+  private long servedTimer = -1;
+
+  PlayerRoutes(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager, HlsFolder hls,
+               ChannelGate gate, Function<HttpServerRequest, String> clientIp) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.store = store;
+    this.manager = manager;
+    this.hls = hls;
+    this.gate = gate;
+    this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
+    this.clientIp = clientIp;
+  }
+
+  /**
+   * Mounts the player routes; {@code withFrontAuth}: also nginx's {@code /internal/auth} (the
+   * service's own port only: the all-in-one front mounts the router for everyone, with no nginx).
+   */
+  void mount(Router router, boolean withFrontAuth) {
+    router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
+    router.getWithRegex(SEGMENT_PATH).handler(this::segment);
+    if (withFrontAuth) {
+      router.get("/internal/auth").handler(this::internalAuth);
+    }
+    servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
+  }
+
+  /** Stops batching and sends what is left. */
+  void close() {
+    vertx.cancelTimer(servedTimer);
+    sendServed();
+  }
+
+  private void playlist(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String token = ctx.request().getParam("token");
+    admit(ctx, token, id)
+      .compose(check -> check.valid() ? watchable(id).map(check.username())
+        : Future.failedFuture(new ApiException(403, check.status().playerError())))
+      .compose(username -> playable(id, username)
+        .onSuccess(text -> {
+          String body = Playlists.signSegments(text, id, proofQuery(ctx, id, token));
+          ctx.response()
+            .putHeader(HttpHeaders.CONTENT_TYPE, MPEGURL)
+            .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+            .putHeader("Access-Control-Allow-Origin", "*")
+            .end(body);
+          touch(ctx, id, token, username);
+        }))
+      .onFailure(err -> playerError(ctx, err));
+  }
+
+  /**
+   * The channel's playlist once it plays (started on demand, {@code username} charged when theirs
+   * is the start); read again after one more ensure when it vanished in between (a restart).
+   */
+  private Future<String> playable(String id, String username) {
+    return manager.ensure(id, username).compose(info -> hls.readPlaylist(id)
+      .recover(err -> manager.ensure(id, username).compose(again -> hls.readPlaylist(id))));
+  }
+
+  /**
+   * nginx auth_request: may this token poll this channel (active, token valid, within the user's
+   * connections)? 204 with a segment proof, or 403. Answers the local front only.
+   */
+  private void internalAuth(RoutingContext ctx) {
+    if (!loopbackPeer(ctx.request())) {
+      Http.sendError(ctx, 403, "/internal/auth answers the local front (nginx on this machine) only");
+      return;
+    }
+    String id = ctx.request().getParam("channel");
+    String token = ctx.request().getParam("token");
+    if (!ChannelContract.isId(id)) {
+      ctx.response().setStatusCode(403).end();
+      return;
+    }
+    // A deleted or inactive channel is refused before any session is admitted for it.
+    watchable(id).compose(v -> admit(ctx, token, id)).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().valid()) {
+        ctx.response().setStatusCode(204)
+          .putHeader(PROOF_HEADER, proofQuery(ctx, id, token))
+          .end();
+        touch(ctx, id, token, ar.result().username());
+      } else {
+        boolean refused = ar.succeeded() || ar.cause() instanceof ApiException api && api.status() == 404;
+        ctx.response().setStatusCode(refused ? 403 : 503).end();
+      }
+    });
+  }
+
+  /** Succeeds when the channel exists and is active ({@link ChannelGate}: a few seconds stale at most), else 404. */
+  private Future<Void> watchable(String id) {
+    return gate.open(id).compose(open -> open ? Future.succeededFuture()
+      : Future.failedFuture(ApiException.notFound("unknown or inactive channel " + id)), err -> {
+        log.warn("channel {}: cannot read its state: {}", id, err.toString());
+        return Future.failedFuture(new ApiException(503, "ERROR: Channel state unavailable"));
+      });
+  }
+
+  /** The peer is this machine (nginx in front of this port), never a remote client. */
+  private static boolean loopbackPeer(HttpServerRequest req) {
+    SocketAddress peer = req.remoteAddress();
+    if (peer == null || !peer.isInetSocket() || peer.hostAddress() == null || peer.hostAddress().isEmpty()) {
+      return false;
+    }
+    try {
+      // A literal address: no name lookup.
+      return InetAddress.getByName(peer.hostAddress()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private void segment(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String name = "stream_" + id + "_" + ctx.pathParam("n") + ".ts";
+    HttpServerRequest req = ctx.request();
+    SegmentProof.Verdict verdict = proofs.check(id, req.getParam("e"), req.getParam("n"), req.getParam("t"),
+      req.getParam("s"), System.currentTimeMillis() / 1000);
+    if (verdict != SegmentProof.Verdict.OK) {
+      Http.sendText(ctx, 403, verdict.playerError() + "\n");
+      return;
+    }
+    String file = settings.hlsDir().resolve(name).toString();
+    // sendfile(2) straight from the folder: no read into memory, no extra stat on a worker.
+    ctx.response()
+      .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
+      .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
+      .putHeader("Access-Control-Allow-Origin", "*")
+      .sendFile(file)
+      .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
+        null, req.getHeader(HttpHeaders.USER_AGENT))))
+      .onFailure(err -> {
+        if (!ctx.response().headWritten()) {
+          ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL).set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+          Http.sendText(ctx, 404, "not found\n");
+        } else {
+          ctx.response().reset();
+        }
+      });
+  }
+
+  /**
+   * The segments served since the last call, to monitor-service in one message: one event-bus
+   * delivery per {@value #SERVED_BATCH_MS} ms instead of one per segment, which cost this server a
+   * third of its segment throughput.
+   */
+  private void sendServed() {
+    List<SegmentServed> batch = new ArrayList<>();
+    SegmentServed r;
+    while (batch.size() < SERVED_BATCH_MAX && (r = served.poll()) != null) {
+      batch.add(r);
+    }
+    if (!batch.isEmpty()) {
+      vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentBatch.of(batch).toJson());
+    }
+  }
+
+  /**
+   * The viewer's session admitted by auth-service (token valid, within max_connections); falls back
+   * to a plain token check while no auth-service answers session requests.
+   */
+  private Future<TokenCheck> admit(RoutingContext ctx, String token, String id) {
+    if (token == null || token.isBlank() || token.length() > 256) {
+      return Future.succeededFuture(TokenCheck.unknown());
+    }
+    HttpServerRequest req = ctx.request();
+    JsonObject session = new SessionRequest(token, clientIp.apply(req), Http.userAgent(req), id, true).toJson();
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS);
+    return vertx.eventBus().<JsonObject>request(AuthContract.SESSION, session, opts)
+      .recover(err -> {
+        if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+          if (sessionFallbackLogged.compareAndSet(false, true)) {
+            log.warn("no auth-service answers {}: checking tokens only, without connection limits",
+              AuthContract.SESSION);
+          }
+          return vertx.eventBus().request(AuthContract.VALIDATE, new TokenRequest(token).toJson(), opts);
+        }
+        return Future.failedFuture(err);
+      })
+      .map(m -> TokenCheck.fromJson(m.body()))
+      .recover(err -> {
+        log.warn("token check for {} failed: {}", Http.mask(token), err.toString());
+        return Future.failedFuture(new ApiException(503, "ERROR: Authentication unavailable"));
+      });
+  }
+
+  /**
+   * A viewer poll: last_access and the viewer's session (fire and forget), and who polls, for the
+   * monitor to name the user of the segments nginx serves.
+   */
+  private void touch(RoutingContext ctx, String id, String token, String username) {
+    HttpServerRequest req = ctx.request();
+    String ip = clientIp.apply(req);
+    if (username != null) {
+      vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPoll(username, id, ip, Http.userAgent(req),
+        System.currentTimeMillis() / 1000.0).toJson());
+    }
+    store.touch(id, AuthContract.sessionId(token, ip, Http.userAgent(req)))
+      .onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
+  }
+
+  /** The segment proof for this poll: bound to the channel and to the viewer's session. */
+  private String proofQuery(RoutingContext ctx, String id, String token) {
+    HttpServerRequest req = ctx.request();
+    return proofs.query(id, AuthContract.sessionId(token, clientIp.apply(req), Http.userAgent(req)),
+      System.currentTimeMillis() / 1000);
+  }
+
+  /** The one error mapping of the player side: SPEC texts, 503 with Retry-After. */
+  private void playerError(RoutingContext ctx, Throwable err) {
+    int status = err instanceof ApiException api ? api.status() : 500;
+    if (err instanceof StartRefused refused) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refused.retryAfterS()))
+        .putHeader("Access-Control-Allow-Origin", "*");
+      Http.sendText(ctx, status, refused.playerText());
+      return;
+    }
+    String text = switch (status) {
+      case 403 -> err.getMessage();
+      case 404 -> "ERROR: Channel not found";
+      case 503 -> err.getMessage() != null && err.getMessage().startsWith("ERROR:") ? err.getMessage()
+        : "ERROR: Stream unavailable, retry later";
+      default -> "ERROR: Internal error";
+    };
+    if (status == 500) {
+      log.error("{} failed", ctx.request().path(), err);
+    }
+    if (status == 503) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_S);
+    }
+    ctx.response().putHeader("Access-Control-Allow-Origin", "*");
+    Http.sendText(ctx, status, text);
+  }
+}

@@ -1,0 +1,183 @@
+package dev.iptv.stream;
+
+import dev.iptv.common.ApiException;
+import dev.iptv.common.Epoch;
+import dev.iptv.common.Http;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.StartRequest;
+import dev.iptv.contract.StreamContract.StopReply;
+import dev.iptv.contract.StreamContract.StopRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The operators' side of stream-service (SPEC section 4), over HTTP with the admin bearer and over
+ * the event bus ({@link StreamContract}):
+ *
+ * <ul>
+ *   <li>{@code POST /api/stream/start} and {@link StreamContract#START}: start a channel here, or
+ *       join whoever runs it;</li>
+ *   <li>{@code POST /api/stream/stop} and {@link StreamContract#STOP}: stop it wherever it runs (here,
+ *       or by asking its owner on {@link StreamContract#stopAddress}, or cleaning up after a dead one);
+ *       {@link StreamContract#stopAddress} of this instance: stop it if it runs here;</li>
+ *   <li>{@code GET /api/streams/active}: every running stream of the cluster, read from Redis.</li>
+ * </ul>
+ */
+final class StreamAdminApi {
+
+  private static final Logger log = LoggerFactory.getLogger(StreamAdminApi.class);
+
+  private final Vertx vertx;
+  private final StreamSettings settings;
+  private final StreamStore store;
+  private final StreamManager manager;
+
+  StreamAdminApi(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.store = store;
+    this.manager = manager;
+  }
+
+  void mount(Router router) {
+    Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
+    router.post("/api/stream/start").handler(admin).handler(Http.bodyHandler()).handler(this::start);
+    router.post("/api/stream/stop").handler(admin).handler(Http.bodyHandler()).handler(this::stop);
+    router.get("/api/streams/active").handler(admin).handler(this::active);
+  }
+
+  // -- HTTP ---------------------------------------------------------------------------------------
+
+  private void start(RoutingContext ctx) {
+    String id = request(() -> StartRequest.fromJson(Http.jsonBody(ctx))).channelId();
+    manager.ensure(id)
+      .onSuccess(info -> Http.sendJson(ctx, 200, info.toJson()))
+      .onFailure(err -> {
+        if (err instanceof StartRefused refused) {
+          ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refused.retryAfterS()));
+        } else if (err instanceof ApiException api && api.status() == 503) {
+          ctx.response().putHeader(HttpHeaders.RETRY_AFTER, PlayerRoutes.RETRY_AFTER_S);
+        }
+        ctx.fail(err);
+      });
+  }
+
+  private void stop(RoutingContext ctx) {
+    String id = request(() -> StopRequest.fromJson(Http.jsonBody(ctx))).channelId();
+    stopAnywhere(id, "stopped through the API")
+      .compose(stopped -> stopped ? Future.succeededFuture(new JsonObject().put("stopped", id))
+        : Future.failedFuture(ApiException.notFound("channel " + id + " is not running")))
+      .onSuccess(body -> Http.sendJson(ctx, 200, body))
+      .onFailure(ctx::fail);
+  }
+
+  private void active(RoutingContext ctx) {
+    store.streamIds().compose(ids -> {
+      List<Future<JsonObject>> rows = new ArrayList<>();
+      for (String id : ids) {
+        rows.add(store.state(id).compose(st -> store.viewers(id).map(viewers -> {
+          if (st.owner() == null || st.pid() == null) {
+            return null;
+          }
+          return new JsonObject().put("channel_id", id).put("pid", st.pid())
+            .put("started", st.started() == null ? null : Epoch.seconds(Math.round(st.started() * 1000)))
+            .put("node", st.node()).put("viewers", viewers).put("mode", st.mode())
+            .put("restarts", st.restarts());
+        })));
+      }
+      return Future.all(rows).map(all -> {
+        JsonObject streams = new JsonObject();
+        for (Future<JsonObject> f : rows) {
+          JsonObject row = f.result();
+          if (row != null) {
+            streams.put((String) row.remove("channel_id"), row);
+          }
+        }
+        return new JsonObject().put("streams", streams).put("count", streams.size());
+      });
+    }).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
+  }
+
+  /** A request read by its contract; a bad field is a 400 naming it. */
+  private static <T> T request(Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (BadMessage e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+  }
+
+  // -- event bus ----------------------------------------------------------------------------------
+
+  /** {@link StreamContract#START}: the channel's {@link StreamContract.StreamStatus}, or a failure with the HTTP status. */
+  void onStartRequest(Message<JsonObject> msg) {
+    String id;
+    try {
+      id = StartRequest.fromJson(msg.body() == null ? new JsonObject() : msg.body()).channelId();
+    } catch (BadMessage e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    manager.ensure(id)
+      .onSuccess(info -> msg.reply(info.toJson()))
+      .onFailure(err -> msg.fail(err instanceof ApiException api ? api.status() : 500, err.getMessage()));
+  }
+
+  /**
+   * {@link StreamContract#STOP} (stop it wherever it runs) and this instance's
+   * {@link StreamContract#stopAddress} (stop it if it runs here): a {@link StopReply}.
+   */
+  void onStopRequest(Message<JsonObject> msg) {
+    StopRequest request;
+    try {
+      request = StopRequest.fromJson(msg.body() == null ? new JsonObject() : msg.body());
+    } catch (BadMessage e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    String id = request.channelId();
+    boolean direct = !msg.address().equals(StreamContract.STOP);
+    (direct ? manager.stopLocal(id, request.reason()) : stopAnywhere(id, request.reason()))
+      .onSuccess(stopped -> msg.reply(new StopReply(id, stopped).toJson()))
+      .onFailure(err -> msg.fail(500, err.getMessage()));
+  }
+
+  /** Stops the channel wherever it runs: here, or by asking the instance that owns it. */
+  private Future<Boolean> stopAnywhere(String id, String reason) {
+    return manager.stopLocal(id, reason).compose(here -> here ? Future.succeededFuture(true)
+      : store.owner(id).compose(owner -> owner == null || owner.equals(manager.instance())
+        ? Future.succeededFuture(false) : askOwner(owner, id, reason)));
+  }
+
+  /** The instance {@code owner} stops the channel; when it is gone from the cluster, what it left is cleaned up here. */
+  private Future<Boolean> askOwner(String owner, String id, String reason) {
+    return vertx.eventBus().<JsonObject>request(StreamContract.stopAddress(owner), new StopRequest(id, reason).toJson(),
+        new DeliveryOptions().setSendTimeout(settings.stopGraceMs() + 10_000))
+      .map(m -> StopReply.fromJson(m.body()).stoppedHere())
+      .recover(err -> {
+        if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+          // Its owner died without a word (kill -9, a lost machine): clean up after it.
+          log.warn("channel {}: its owner {} is gone from the cluster: stopping what it left", id, owner);
+          return manager.stopForDead(id, owner).map(true);
+        }
+        return Future.failedFuture(new ApiException(503,
+          "the instance running channel " + id + " did not answer: " + err.getMessage()));
+      });
+  }
+}

@@ -11,6 +11,7 @@ import dev.iptv.common.ServiceVerticle;
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.AuthContract.LimitHit;
 import dev.iptv.contract.AuthContract.SessionRequest;
+import dev.iptv.contract.AuthContract.SessionTouches;
 import dev.iptv.contract.AuthContract.TokenCheck;
 import dev.iptv.contract.AuthContract.TokenRequest;
 import dev.iptv.contract.AuthContract.UserChanged;
@@ -106,6 +107,15 @@ public class AuthVerticle extends ServiceVerticle {
     consumers.add(vertx.eventBus().consumer(AuthContract.VALIDATE, this::onValidate));
     consumers.add(vertx.eventBus().consumer(AuthContract.SESSION, this::onSession));
     consumers.add(vertx.eventBus().<JsonObject>consumer(AuthContract.USERS_CHANGED, this::onUserChanged));
+    SessionSlots slots = new SessionSlots(client);
+    consumers.add(vertx.eventBus().consumer(AuthContract.SESSION_TOUCHES, m -> {
+      try {
+        slots.touch(SessionTouches.fromJson(m.body()), System.currentTimeMillis() / 1000.0, sessionWindowS)
+          .onFailure(err -> log.debug("session touches not written: {}", err.toString()));
+      } catch (BadMessage e) {
+        log.debug("malformed session touches: {}", e.getMessage());
+      }
+    }));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).map(router);
   }

@@ -195,6 +195,9 @@ public final class Config {
   /** nginx front: its {@code listen} value (default: IPTV_HTTP_PORT). */
   public static final String NGINX_LISTEN = declare("IPTV_NGINX_LISTEN", Type.TEXT, null, HTTP_PORT, NGINX,
     "nginx's listen value; unset: IPTV_HTTP_PORT");
+  /** nginx front: where its workers write request bodies and the auth subrequest's cache. */
+  public static final String NGINX_TEMP_DIR = declare("IPTV_NGINX_TEMP_DIR", Type.PATH, null, null, NGINX,
+    "where nginx's workers write request bodies and the live poll's auth cache; unset: a folder of the front's own under the system temp folder");
   /** nginx front: another access_log target for segment records (a syslog target, or off). */
   public static final String SEGMENT_LOG = declare("IPTV_SEGMENT_LOG", Type.TEXT, null, null, NGINX,
     "another nginx access_log target for the segment records (syslog:..., or off); unset: the file");

@@ -38,6 +38,14 @@ public final class AuthContract {
   /** Published after every user write: {@link UserChanged}. */
   public static final String USERS_CHANGED = "iptv.users.changed";
 
+  /**
+   * Send (no reply): {@link SessionTouches}, the sessions a stream-service instance answered from
+   * memory since its last batch (once a second): auth-service refreshes their slots in
+   * {@code user:{username}:sessions}, so they stay counted for {@code max_connections} while they
+   * poll without asking again.
+   */
+  public static final String SESSION_TOUCHES = "iptv.auth.session.touches";
+
   // --- id formats ----------------------------------------------------------------------------------
 
   /** Usernames (SPEC section 3). */
@@ -165,6 +173,40 @@ public final class AuthContract {
     /** This session's id ({@link AuthContract#sessionId}). */
     public String sessionId() {
       return AuthContract.sessionId(token, ip, userAgent);
+    }
+  }
+
+  /** {@code {"sessions": [{"username", "session"}, ...]}}: sessions that polled, to keep their slots. */
+  public record SessionTouches(java.util.List<Touched> sessions) {
+
+    private static final String F_SESSIONS = "sessions";
+    private static final String F_SESSION = "session";
+
+    /** One session of one user. */
+    public record Touched(String username, String session) {
+    }
+
+    public JsonObject toJson() {
+      io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+      for (Touched t : sessions) {
+        a.add(new JsonObject().put(F_USERNAME, t.username()).put(F_SESSION, t.session()));
+      }
+      return new JsonObject().put(F_SESSIONS, a);
+    }
+
+    /** The readable entries (a username, a 24-hex session id); others are dropped. */
+    public static SessionTouches fromJson(Object body) {
+      JsonObject o = Wire.object(body, "body");
+      java.util.List<Touched> out = new java.util.ArrayList<>();
+      if (o.getValue(F_SESSIONS) instanceof io.vertx.core.json.JsonArray a) {
+        for (Object e : a) {
+          if (e instanceof JsonObject t && t.getValue(F_USERNAME) instanceof String u && USERNAME.matcher(u).matches()
+            && t.getValue(F_SESSION) instanceof String sid && sid.matches("[0-9a-f]{24}")) {
+            out.add(new Touched(u, sid));
+          }
+        }
+      }
+      return new SessionTouches(out);
     }
   }
 

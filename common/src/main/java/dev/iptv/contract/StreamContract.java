@@ -319,6 +319,39 @@ public final class StreamContract {
     }
   }
 
+  /**
+   * The admitted polls of one interval, as one message: {@code {"polls": [ViewerPoll, ...]}}
+   * (stream-service publishes one a second instead of one per poll). {@link #read} takes a batch or
+   * a single poll.
+   */
+  public record ViewerPollBatch(java.util.List<ViewerPoll> polls) {
+
+    public static final String POLLS = "polls";
+
+    public JsonObject toJson() {
+      io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+      polls.forEach(p -> a.add(p.toJson()));
+      return new JsonObject().put(POLLS, a);
+    }
+
+    /** The readable polls of a batch, or of a single poll; malformed ones are dropped. */
+    public static java.util.List<ViewerPoll> read(JsonObject o) {
+      Iterable<Object> raw = o != null && o.getValue(POLLS) instanceof io.vertx.core.json.JsonArray a ? a
+        : java.util.Collections.singletonList(o);
+      java.util.List<ViewerPoll> out = new java.util.ArrayList<>();
+      for (Object r : raw) {
+        if (r instanceof JsonObject j) {
+          try {
+            out.add(ViewerPoll.fromJson(j));
+          } catch (BadMessage e) {
+            // one bad entry costs only itself
+          }
+        }
+      }
+      return out;
+    }
+  }
+
   private StreamContract() {
   }
 }

@@ -60,6 +60,7 @@ public final class NginxConfig {
     Map<String, String> v = new LinkedHashMap<>();
     String run = quotedPath("the run folder", runDir.toAbsolutePath().normalize().toString());
     v.put("RUN_DIR", run);
+    v.put("TEMP", quotedPath(Config.NGINX_TEMP_DIR, tempPrefix(config, runDir)));
     v.put("DAEMON", daemon ? "" : "daemon off;");
     v.put("HLS_DIR", quotedPath(Config.HLS_DIR, Path.of(Config.string(config, Config.HLS_DIR)).toAbsolutePath().normalize().toString()));
     String listen = setting(config, Config.NGINX_LISTEN);
@@ -103,6 +104,24 @@ public final class NginxConfig {
       throw new IllegalArgumentException(Config.SEGMENT_LOG + " must be off or syslog:server=HOST:PORT[,...], not '" + target + "'");
     }
     return target + " iptv_segments";
+  }
+
+  /**
+   * The prefix of the folders nginx's workers write to (request bodies, the auth subrequest's cache):
+   * {@code IPTV_NGINX_TEMP_DIR/} (a folder the operator made, reachable by the worker user), or
+   * {@code {java.io.tmpdir}/iptv-nginx-{hash of the run folder}-}: folders of this front's own, right in
+   * the system temp folder, which nginx creates at start (it makes the last part of a path only). Not
+   * the run folder: started as root, nginx's workers run as an unprivileged user, who may not reach a
+   * run folder under a private home; and two fronts on one machine never share a cache.
+   */
+  static String tempPrefix(JsonObject config, Path runDir) {
+    String set = setting(config, Config.NGINX_TEMP_DIR);
+    if (set != null) {
+      return Path.of(set).toAbsolutePath().normalize() + "/";
+    }
+    String run = runDir.toAbsolutePath().normalize().toString();
+    String tag = java.util.HexFormat.of().formatHex(dev.iptv.common.Http.sha256(run), 0, 6);
+    return Path.of(System.getProperty("java.io.tmpdir"), "iptv-nginx-" + tag).toString() + "-";
   }
 
   /** {@code set_real_ip_from} lines for IPTV_REAL_IP_FROM, checked by the same parser the JVMs use. */

@@ -38,6 +38,19 @@ class NginxConfigTest {
   @org.junit.jupiter.api.AfterEach
   void removeRunDirs() throws Exception {
     for (Path run : made) {
+      // the worker folders nginx made for this front, next to the system temp folder's others
+      String prefix = NginxConfig.tempPrefix(config(Map.of()), run);
+      Path parent = Path.of(prefix).getParent();
+      String name = Path.of(prefix).getFileName().toString();
+      try (java.util.stream.Stream<Path> dirs = Files.list(parent)) {
+        for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name)).toList()) {
+          try (java.util.stream.Stream<Path> files = Files.walk(d)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      }
       try (java.util.stream.Stream<Path> files = Files.walk(run)) {
         for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);

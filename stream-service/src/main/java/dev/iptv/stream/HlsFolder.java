@@ -36,10 +36,12 @@ final class HlsFolder implements AutoCloseable {
   private final Vertx vertx;
   private final StreamSettings s;
   private volatile PlaylistWatcher watcher;
+  private final PlaylistTexts texts;
 
   HlsFolder(Vertx vertx, StreamSettings settings) {
     this.vertx = vertx;
     this.s = settings;
+    this.texts = new PlaylistTexts(this::readPlaylist);
   }
 
   /**
@@ -50,7 +52,10 @@ final class HlsFolder implements AutoCloseable {
     return vertx.executeBlocking(() -> {
       PrivateFolders.prepareHls(s.hlsDir());
       PrivateFolders.prepareLogs(s.ffmpegLogDir());
-      watcher = PlaylistWatcher.start(s.hlsDir());
+      PlaylistWatcher w = PlaylistWatcher.start(s.hlsDir());
+      w.onEveryWrite(texts::written);
+      texts.watched(w.watching());
+      watcher = w;
       return null;
     }, false);
   }
@@ -95,6 +100,7 @@ final class HlsFolder implements AutoCloseable {
 
   /** Removes the channel's playlist, segments and temp files ({@code unlink}: a link goes, never its target). */
   Future<Void> removeFiles(String id) {
+    texts.forget(id);
     return vertx.executeBlocking(() -> {
       if (!Files.isDirectory(s.hlsDir())) {
         return null;
@@ -118,6 +124,14 @@ final class HlsFolder implements AutoCloseable {
   }
 
   /** The channel's playlist, failing while it lists no segment (never read through a link: O_NOFOLLOW). */
+  /**
+   * The channel's playlist as players get it: from memory while FFmpeg has not rewritten it (the
+   * folder's file events tell), read once for every poller after each rewrite ({@link PlaylistTexts}).
+   */
+  Future<String> playlistText(String id) {
+    return texts.get(id);
+  }
+
   Future<String> readPlaylist(String id) {
     return vertx.executeBlocking(() -> PrivateFolders.read(s.playlist(id)), false).map(text -> {
       if (!text.contains(".ts")) {

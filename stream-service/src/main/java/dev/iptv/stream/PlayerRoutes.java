@@ -13,6 +13,12 @@ import dev.iptv.contract.MonitorContract.SegmentBatch;
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.contract.StreamContract.ViewerPoll;
+import dev.iptv.contract.StreamContract.ViewerPollBatch;
+import dev.iptv.contract.AuthContract.UserChanged;
+import dev.iptv.contract.BadMessage;
+import dev.iptv.stream.viewers.AdmittedSessions;
+import dev.iptv.stream.viewers.ViewerTouches;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -30,6 +36,10 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,6 +72,12 @@ final class PlayerRoutes {
   static final String PROOF_HEADER = "X-Segment-Proof";
   static final String MPEGURL = "application/vnd.apple.mpegurl";
   private static final long AUTH_TIMEOUT_MS = 5_000;
+  /** An admitted session is answered from memory this long, then asked to auth-service again. */
+  static final long RECHECK_MS = 30_000;
+  /** Admitted sessions and pending touches kept at most (a flood of sessions only costs re-asking). */
+  static final int MAX_SESSIONS = 200_000;
+  /** Touches of admitted sessions go to Redis (and the monitor) in one batch this often. */
+  static final long TOUCH_BATCH_MS = 1_000;
   static final long SERVED_BATCH_MS = 500;
   private static final int SERVED_BATCH_MAX = 20_000;
   /** Players retry a channel that could not start after this many seconds. */
@@ -79,6 +95,14 @@ final class PlayerRoutes {
   /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
   private final ConcurrentLinkedQueue<SegmentServed> served = new ConcurrentLinkedQueue<>();
   private long servedTimer = -1;
+  private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
+  private final ViewerTouches touches = new ViewerTouches(MAX_SESSIONS);
+  private long touchTimer = -1;
+  private MessageConsumer<JsonObject> revocations;
+
+  /** The viewer of a request, worked out once: its token, address, player and session id. */
+  private record Viewer(String token, String ip, String userAgent, String sessionId) {
+  }
 
   PlayerRoutes(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager, HlsFolder hls,
                ChannelGate gate, Function<HttpServerRequest, String> clientIp) {
@@ -103,31 +127,57 @@ final class PlayerRoutes {
       router.get("/internal/auth").handler(this::internalAuth);
     }
     servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
+    touchTimer = vertx.setPeriodic(TOUCH_BATCH_MS, t -> sendTouches());
+    // A token changed, deleted or disabled through the API is asked again at its next poll.
+    revocations = vertx.eventBus().consumer(AuthContract.USERS_CHANGED, m -> {
+      try {
+        UserChanged c = UserChanged.fromJson(m.body());
+        sessions.revokeToken(c.token());
+        sessions.revokeToken(c.oldToken());
+        sessions.revokeUser(c.username());
+      } catch (BadMessage e) {
+        log.debug("unreadable user change: {}", e.getMessage());
+      }
+    });
   }
 
   /** Stops batching and sends what is left. */
-  void close() {
+  Future<Void> close() {
     vertx.cancelTimer(servedTimer);
+    vertx.cancelTimer(touchTimer);
     sendServed();
+    sendTouches();
+    return revocations == null ? Future.succeededFuture() : revocations.unregister();
+  }
+
+  /** Ready once the revocation consumer is registered (across the cluster). */
+  Future<Void> ready() {
+    return revocations == null ? Future.succeededFuture() : revocations.completion();
   }
 
   private void playlist(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    String token = ctx.request().getParam("token");
-    admit(ctx, token, id)
+    Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
+    admit(viewer, id)
       .compose(check -> check.valid() ? watchable(id).map(check.username())
         : Future.failedFuture(new ApiException(403, check.status().playerError())))
       .compose(username -> playable(id, username)
         .onSuccess(text -> {
-          String body = Playlists.signSegments(text, id, proofQuery(ctx, id, token));
+          String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
           ctx.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, MPEGURL)
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
             .putHeader("Access-Control-Allow-Origin", "*")
             .end(body);
-          touch(ctx, id, token, username);
+          touch(viewer, id, username);
         }))
       .onFailure(err -> playerError(ctx, err));
+  }
+
+  private Viewer viewer(HttpServerRequest req, String token) {
+    String ip = clientIp.apply(req);
+    String ua = Http.userAgent(req);
+    return new Viewer(token, ip, ua, token == null ? null : AuthContract.sessionId(token, ip, ua));
   }
 
   /**
@@ -135,8 +185,8 @@ final class PlayerRoutes {
    * is the start); read again after one more ensure when it vanished in between (a restart).
    */
   private Future<String> playable(String id, String username) {
-    return manager.ensure(id, username).compose(info -> hls.readPlaylist(id)
-      .recover(err -> manager.ensure(id, username).compose(again -> hls.readPlaylist(id))));
+    return manager.ensure(id, username).compose(info -> hls.playlistText(id)
+      .recover(err -> manager.ensure(id, username).compose(again -> hls.playlistText(id))));
   }
 
   /**
@@ -149,18 +199,18 @@ final class PlayerRoutes {
       return;
     }
     String id = ctx.request().getParam("channel");
-    String token = ctx.request().getParam("token");
     if (!ChannelContract.isId(id)) {
       ctx.response().setStatusCode(403).end();
       return;
     }
+    Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     // A deleted or inactive channel is refused before any session is admitted for it.
-    watchable(id).compose(v -> admit(ctx, token, id)).onComplete(ar -> {
+    watchable(id).compose(v -> admit(viewer, id)).onComplete(ar -> {
       if (ar.succeeded() && ar.result().valid()) {
         ctx.response().setStatusCode(204)
-          .putHeader(PROOF_HEADER, proofQuery(ctx, id, token))
+          .putHeader(PROOF_HEADER, proofQuery(viewer, id))
           .end();
-        touch(ctx, id, token, ar.result().username());
+        touch(viewer, id, ar.result().username());
       } else {
         boolean refused = ar.succeeded() || ar.cause() instanceof ApiException api && api.status() == 404;
         ctx.response().setStatusCode(refused ? 403 : 503).end();
@@ -240,12 +290,17 @@ final class PlayerRoutes {
    * The viewer's session admitted by auth-service (token valid, within max_connections); falls back
    * to a plain token check while no auth-service answers session requests.
    */
-  private Future<TokenCheck> admit(RoutingContext ctx, String token, String id) {
+  private Future<TokenCheck> admit(Viewer viewer, String id) {
+    String token = viewer.token();
     if (token == null || token.isBlank() || token.length() > 256) {
       return Future.succeededFuture(TokenCheck.unknown());
     }
-    HttpServerRequest req = ctx.request();
-    JsonObject session = new SessionRequest(token, clientIp.apply(req), Http.userAgent(req), id, true).toJson();
+    long now = System.currentTimeMillis();
+    AdmittedSessions.Admitted known = sessions.get(viewer.sessionId(), now);
+    if (known != null && known.token().equals(token)) {
+      return Future.succeededFuture(new TokenCheck(TokenCheck.Status.VALID, known.username(), known.maxConnections(), null));
+    }
+    JsonObject session = new SessionRequest(token, viewer.ip(), viewer.userAgent(), id, true).toJson();
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(AUTH_TIMEOUT_MS);
     return vertx.eventBus().<JsonObject>request(AuthContract.SESSION, session, opts)
       .recover(err -> {
@@ -258,7 +313,11 @@ final class PlayerRoutes {
         }
         return Future.failedFuture(err);
       })
-      .map(m -> TokenCheck.fromJson(m.body()))
+      .map(m -> {
+        TokenCheck check = TokenCheck.fromJson(m.body());
+        sessions.admitted(viewer.sessionId(), token, check, now);
+        return check;
+      })
       .recover(err -> {
         log.warn("token check for {} failed: {}", Http.mask(token), err.toString());
         return Future.failedFuture(new ApiException(503, "ERROR: Authentication unavailable"));
@@ -266,25 +325,42 @@ final class PlayerRoutes {
   }
 
   /**
-   * A viewer poll: last_access and the viewer's session (fire and forget), and who polls, for the
-   * monitor to name the user of the segments nginx serves.
+   * A viewer poll, remembered for the next batch ({@link #sendTouches}): the session's slot, the
+   * channel's viewers and last access, and who polls (the monitor names nginx's segment records by it).
    */
-  private void touch(RoutingContext ctx, String id, String token, String username) {
-    HttpServerRequest req = ctx.request();
-    String ip = clientIp.apply(req);
-    if (username != null) {
-      vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPoll(username, id, ip, Http.userAgent(req),
-        System.currentTimeMillis() / 1000.0).toJson());
+  private void touch(Viewer viewer, String id, String username) {
+    if (username != null && viewer.sessionId() != null) {
+      touches.record(new ViewerTouches.Touch(viewer.sessionId(), username, id, viewer.ip(), viewer.userAgent(),
+        System.currentTimeMillis()));
     }
-    store.touch(id, AuthContract.sessionId(token, ip, Http.userAgent(req)))
-      .onFailure(err -> log.debug("channel {}: cannot record a poll: {}", id, err.toString()));
+  }
+
+  /**
+   * The polls since the last batch, written once: one Redis pipeline for the channels' viewers and
+   * last access, one message to auth-service for the sessions' slots, one to the monitor for the
+   * polls. Per poll this was an event-bus request, a Lua script and a pipeline.
+   */
+  private void sendTouches() {
+    List<ViewerTouches.Touch> batch = touches.drain();
+    if (batch.isEmpty()) {
+      return;
+    }
+    Map<String, Set<String>> byChannel = new HashMap<>();
+    Map<String, AuthContract.SessionTouches.Touched> slots = new HashMap<>();
+    List<ViewerPoll> polls = new ArrayList<>(batch.size());
+    for (ViewerTouches.Touch t : batch) {
+      byChannel.computeIfAbsent(t.channelId(), k -> new HashSet<>()).add(t.sessionId());
+      slots.putIfAbsent(t.sessionId(), new AuthContract.SessionTouches.Touched(t.username(), t.sessionId()));
+      polls.add(new ViewerPoll(t.username(), t.channelId(), t.ip(), t.userAgent(), t.atMs() / 1000.0));
+    }
+    store.touchAll(byChannel).onFailure(err -> log.debug("cannot record {} polls: {}", batch.size(), err.toString()));
+    vertx.eventBus().send(AuthContract.SESSION_TOUCHES, new AuthContract.SessionTouches(new ArrayList<>(slots.values())).toJson());
+    vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPollBatch(polls).toJson());
   }
 
   /** The segment proof for this poll: bound to the channel and to the viewer's session. */
-  private String proofQuery(RoutingContext ctx, String id, String token) {
-    HttpServerRequest req = ctx.request();
-    return proofs.query(id, AuthContract.sessionId(token, clientIp.apply(req), Http.userAgent(req)),
-      System.currentTimeMillis() / 1000);
+  private String proofQuery(Viewer viewer, String id) {
+    return proofs.query(id, viewer.sessionId(), System.currentTimeMillis() / 1000);
   }
 
   /** The one error mapping of the player side: SPEC texts, 503 with Retry-After. */

@@ -39,6 +39,8 @@ final class PlaylistWatcher implements AutoCloseable {
   private final Path dir;
   private final Map<String, Set<Listener>> listeners = new ConcurrentHashMap<>();
   private final WatchService service;
+  /** Told of every write, on the watcher's thread (cheap work only): the playlist text cache. */
+  private volatile java.util.function.Consumer<String> everyWrite = id -> { };
 
   private PlaylistWatcher(Path dir, WatchService service) {
     this.dir = dir;
@@ -86,6 +88,7 @@ final class PlaylistWatcher implements AutoCloseable {
       }
       for (WatchEvent<?> event : key.pollEvents()) {
         if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+          everyWrite.accept(null);
           listeners.keySet().forEach(this::fire);
         } else {
           String id = channelOf(event.context().toString());
@@ -101,7 +104,18 @@ final class PlaylistWatcher implements AutoCloseable {
     }
   }
 
+  /** {@code action} is told the channel of every playlist write (or null for all, after an overflow), on the watcher's thread. */
+  void onEveryWrite(java.util.function.Consumer<String> action) {
+    everyWrite = action;
+  }
+
+  /** Whether kernel file events arrive (false: the folder could not be watched). */
+  boolean watching() {
+    return service != null;
+  }
+
   private void fire(String id) {
+    everyWrite.accept(id);
     Set<Listener> set = listeners.get(id);
     if (set != null) {
       for (Listener l : set) {

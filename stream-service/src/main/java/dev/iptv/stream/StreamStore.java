@@ -14,7 +14,9 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -157,6 +159,32 @@ final class StreamStore {
       Request.cmd(Command.ZADD).arg(viewers).arg(seconds(now)).arg(session),
       Request.cmd(Command.ZREMRANGEBYSCORE).arg(viewers).arg("-inf").arg("(" + seconds(now - StreamContract.VIEWER_WINDOW_S)),
       Request.cmd(Command.EXPIRE).arg(viewers).arg(StreamContract.VIEWER_WINDOW_S * 2));
+  }
+
+  /**
+   * The polls of one interval, in one pipeline: per channel, {@code last_access} (only while the
+   * stream's keys exist) and its viewers' sessions at now, the window trimmed.
+   */
+  Future<Void> touchAll(Map<String, ? extends Collection<String>> sessionsByChannel) {
+    if (sessionsByChannel.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    double now = now();
+    String at = seconds(now);
+    String oldest = "(" + seconds(now - StreamContract.VIEWER_WINDOW_S);
+    List<Request> batch = new ArrayList<>();
+    sessionsByChannel.forEach((id, sessions) -> {
+      String viewers = StreamContract.viewersKey(id);
+      batch.add(Request.cmd(Command.SET).arg(StreamContract.lastAccessKey(id)).arg(at).arg("XX"));
+      Request zadd = Request.cmd(Command.ZADD).arg(viewers);
+      for (String session : sessions) {
+        zadd.arg(at).arg(session);
+      }
+      batch.add(zadd);
+      batch.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(viewers).arg("-inf").arg(oldest));
+      batch.add(Request.cmd(Command.EXPIRE).arg(viewers).arg(StreamContract.VIEWER_WINDOW_S * 2));
+    });
+    return redis.batch(batch).mapEmpty();
   }
 
   /** Epoch seconds of the last viewer poll, or null. */

@@ -78,6 +78,7 @@ public class StreamVerticle extends ServiceVerticle {
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.stopAddress(instance), admin::onStopRequest));
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
+    ready.add(player.ready());
     return Future.all(ready)
       .compose(v -> manager.start())
       .map(router);
@@ -88,10 +89,8 @@ public class StreamVerticle extends ServiceVerticle {
     if (sentinel != null) {
       sentinel.stop(vertx);
     }
-    if (player != null) {
-      player.close();
-    }
-    Future<Void> closing = manager == null ? Future.succeededFuture() : manager.close();
+    Future<Void> closing = (player == null ? Future.<Void>succeededFuture() : player.close().otherwiseEmpty())
+      .compose(v -> manager == null ? Future.succeededFuture() : manager.close());
     return closing.eventually(() -> {
       List<Future<Void>> unregistered = new ArrayList<>();
       consumers.forEach(c -> unregistered.add(c.unregister()));

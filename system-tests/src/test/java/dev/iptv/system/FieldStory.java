@@ -81,7 +81,8 @@ final class FieldStory {
       assertEquals(200, again.status(), "poll " + (i + 2) + ": " + again.body());
     }
     assertEquals("1", redis("ZCARD", AuthContract.sessionsKey(one)), "one player holds one session");
-    assertEquals("1", redis("ZCARD", StreamContract.viewersKey("301")), "one player is one viewer");
+    // Polls are written in batches, once a second: one player is one viewer.
+    await("one viewer of channel 301", Duration.ofSeconds(5), () -> "1".equals(redis("ZCARD", StreamContract.viewersKey("301"))));
     String segment = firstSegment(a.get(live("301", oneToken)).body());
     Player.Answer bytes = a.get("/live/" + segment);
     assertEquals(200, bytes.status(), segment);
@@ -141,6 +142,19 @@ final class FieldStory {
     Thread.sleep(sessionWindowS * 1000L);
     await("the second player admitted once the first stopped", Duration.ofSeconds(sessionWindowS + 10),
       () -> b.get(live("301", oneToken)).status() == 200);
+    assertEquals(200, b.get(live("301", oneToken)).status());
+
+    // The panel disables the account: the player polling it is cut within a second, though its
+    // session was being answered from memory; enabled again, it plays again.
+    assertEquals(200, c.admin("PUT", "/api/users/" + one, new JsonObject().put("is_active", false)).statusCode());
+    long disabledAt = System.nanoTime();
+    await("the disabled account's player cut", Duration.ofSeconds(2), () -> {
+      Player.Answer r = b.get(live("301", oneToken));
+      return r.status() == 403 && r.body().trim().equals("ERROR: Token disabled");
+    });
+    assertTrue(System.nanoTime() - disabledAt < 1_500_000_000L, "cut within a second or so");
+    assertEquals(200, c.admin("PUT", "/api/users/" + one, new JsonObject().put("is_active", true)).statusCode());
+    await("the enabled account plays again", Duration.ofSeconds(5), () -> b.get(live("301", oneToken)).status() == 200);
   }
 
   private static void assertRefused(Player.Answer r) {

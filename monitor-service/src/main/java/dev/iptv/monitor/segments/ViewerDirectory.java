@@ -3,6 +3,7 @@ package dev.iptv.monitor.segments;
 import dev.iptv.contract.BadMessage;
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract.ViewerPoll;
+import dev.iptv.contract.StreamContract.ViewerPollBatch;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Iterator;
@@ -37,17 +38,13 @@ final class ViewerDirectory {
     }
   };
 
-  /** A poll ({@link ViewerPoll}); anything malformed is ignored. */
+  /** A poll ({@link ViewerPoll}) or a batch of them ({@link ViewerPollBatch}); anything malformed is ignored. */
   void poll(JsonObject p) {
-    ViewerPoll poll;
-    try {
-      poll = ViewerPoll.fromJson(p == null ? new JsonObject() : p);
-    } catch (BadMessage e) {
-      return;
+    for (ViewerPoll poll : ViewerPollBatch.read(p)) {
+      Seen s = new Seen(poll.username(), poll.ts());
+      seen.put(key(poll.channelId(), poll.ip(), poll.userAgent()), s);
+      seen.put(key(poll.channelId(), poll.ip(), null), s);
     }
-    Seen s = new Seen(poll.username(), poll.ts());
-    seen.put(key(poll.channelId(), poll.ip(), poll.userAgent()), s);
-    seen.put(key(poll.channelId(), poll.ip(), null), s);
   }
 
   /** The record, with its user named when it came without one and a poll tells who it is. */

@@ -31,7 +31,7 @@ class NginxConfigCommandTest {
     Map<String, String> env = Map.of("IPTV_ADMIN_TOKEN", TestEnv.ADMIN_TOKEN, "IPTV_NO_BUILD", "1",
       "IPTV_HLS_DIR", "/tmp/hls|a&b\"; include /etc/hostname; #",
       "IPTV_SEGMENT_LOG_FILE", run.resolve("seg|&\";.log").toString(),
-      "IPTV_REAL_IP_FROM", "10.0.0.0/8", "PATH", System.getenv("PATH"));
+      "IPTV_REAL_IP_FROM", "10.0.0.0/8", "IPTV_NGINX_TEMP_DIR", run.toString(), "PATH", System.getenv("PATH"));
     try (Proc p = Proc.start("nginx-config", List.of("bin/iptv", "nginx-config", run.toString()), env, run.resolve("out"))) {
       assertEquals(0, p.process.waitFor(), p.tail());
       Path conf = run.resolve("nginx.conf");

@@ -169,6 +169,9 @@ public final class FfmpegLog {
         }
       }
     }
+    if (lower.contains("does not contain any stream")) {
+      missed("no stream was found within the probe");
+    }
     Matcher late = NEW_STREAM.matcher(trimmed);
     if (late.find() && (late.group(1).equals("audio") ? !audioFound : !videoFound)) {
       missed("an " + (late.group(1).equals("audio") ? "audio" : "video") + " stream (" + late.group(2)
@@ -237,8 +240,9 @@ public final class FfmpegLog {
 
   /**
    * A stream of the source the probe missed, or null: one the program table lists came without its
-   * parameters within the probe (FFmpeg cannot write the output's header), or one of a kind the
-   * output lacks appeared after the probe (FFmpeg leaves it out). A longer probe finds it.
+   * parameters within the probe (FFmpeg cannot write the output's header), none was found at all,
+   * or one of a kind the output lacks appeared after the probe (FFmpeg leaves it out). A longer
+   * probe finds it.
    */
   public synchronized String missedStream() {
     return missedStream;

@@ -128,6 +128,8 @@ class FfmpegLogTest {
       "[mpegts @ 0x1] New audio stream 0:4 at pos:1 and DTS:2s",
       "[mpegts @ 0x1] New video stream 0:5 at pos:1 and DTS:2s");
     assertNull(fine.missedStream(), "every kind the output needs was found");
+    assertTrue(feed("Input #0, mpegts, from 'x':", "Output file #0 does not contain any stream").missedStream()
+      .contains("no stream"), "tables later than the probe");
     assertEquals(Failure.SOURCE, feed("nothing").classify(true));
   }
 

@@ -15,7 +15,8 @@ import java.math.BigDecimal;
  * while it runs, so a start happens once across the cluster), {@code :node}, {@code :mode}
  * ({@code copy} or {@code transcode}), {@code :restarts}, {@code :viewers} (sorted set: session id →
  * epoch seconds of its last poll). All of them exist only while the stream runs. Plus
- * {@code user:{username}:starts}: the user's cold starts of the last minute (score epoch ms).
+ * {@code user:{username}:starts}: the user's cold starts of the last minute (score epoch ms), and
+ * {@code stream:{id}:probe}: how FFmpeg probes each of the channel's sources, kept across runs.
  */
 public final class StreamContract {
 
@@ -91,6 +92,16 @@ public final class StreamContract {
 
   public static String viewersKey(String id) {
     return key(id, "viewers");
+  }
+
+  /**
+   * {@code stream:{id}:probe}: a hash, one field per source URL of the channel (the first 16 hex
+   * digits of its SHA-256, never the URL), {@code quick} or {@code full}: how much FFmpeg must read
+   * of that source before its streams are all known. Not a key of the running stream: it outlives
+   * the run and expires a day after its last change.
+   */
+  public static String probeKey(String id) {
+    return key(id, "probe");
   }
 
   /** Every key of a running stream but its lease, seed keys first (all deleted when it stops). */

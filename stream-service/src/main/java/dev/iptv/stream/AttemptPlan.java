@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
+import dev.iptv.stream.ProbePolicy.Probe;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,22 +12,33 @@ import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The ways to run a channel, tried in order until one plays: each source (primary, then backups),
- * copy then transcode as the channel's profile says. The time left is shared among the sources left;
- * a source that cannot be read skips its transcode; a full disk ends the plan (another source or a
- * transcode would meet the same disk).
+ * copy then transcode as the channel's profile says, each with the probe {@link ProbePolicy} chose for
+ * its source. The time left is shared among the sources left; a source that cannot be read skips its
+ * transcode; a source whose quick probe missed a stream is run again with a full probe; a full disk
+ * ends the plan (another source or a transcode would meet the same disk).
  */
 final class AttemptPlan {
 
   private static final Logger log = LoggerFactory.getLogger(AttemptPlan.class);
 
   /** One way to run a channel. */
-  record Attempt(String source, Mode mode, Quality quality) {
+  record Attempt(String source, Mode mode, Quality quality, Probe probe) {
     String describe() {
       return mode.wire() + (mode == Mode.TRANSCODE ? " " + quality.name().toLowerCase() : "") + " of "
-        + Redact.url(source);
+        + Redact.url(source) + (probe == Probe.FULL ? " (full probe)" : "");
+    }
+
+    Attempt withProbe(Probe p) {
+      return new Attempt(source, mode, quality, p);
+    }
+
+    /** The same source, mode and quality, whatever the probe. */
+    boolean sameWay(Attempt o) {
+      return o != null && source.equals(o.source) && mode == o.mode && quality == o.quality;
     }
   }
 
@@ -47,41 +59,51 @@ final class AttemptPlan {
   private final BiFunction<Attempt, Long, Future<FfmpegProcess>> runner;
   private final BooleanSupplier cancelled;
   private final Consumer<String> diskFull;
+  private final Consumer<String> needsFullProbe;
   private final List<String> why = new ArrayList<>();
 
   /**
-   * @param first     tried before the rest (a restart in transcode after copying failed), or null
-   * @param deadline  epoch ms by which one attempt must play
-   * @param runner    runs one attempt until its deadline (epoch ms): the playing FFmpeg, or {@link AttemptFailed}
-   * @param cancelled true once the channel stops: nothing more is tried
-   * @param diskFull  told once when an attempt met a full disk
+   * @param first          tried before the rest (a restart in transcode after copying failed), or null
+   * @param deadline       epoch ms by which one attempt must play
+   * @param probeOf        the probe for a source
+   * @param runner         runs one attempt until its deadline (epoch ms): the playing FFmpeg, or {@link AttemptFailed}
+   * @param cancelled      true once the channel stops: nothing more is tried
+   * @param diskFull       told once when an attempt met a full disk
+   * @param needsFullProbe told of a source whose quick probe missed a stream
    */
-  AttemptPlan(ChannelSpec spec, Attempt first, long deadline, long startTimeoutMs,
-              BiFunction<Attempt, Long, Future<FfmpegProcess>> runner, BooleanSupplier cancelled, Consumer<String> diskFull) {
+  AttemptPlan(ChannelSpec spec, Attempt first, long deadline, long startTimeoutMs, Function<String, Probe> probeOf,
+              BiFunction<Attempt, Long, Future<FfmpegProcess>> runner, BooleanSupplier cancelled, Consumer<String> diskFull,
+              Consumer<String> needsFullProbe) {
     this.id = spec.id();
-    this.attempts = attempts(spec, first);
+    this.attempts = attempts(spec, first, probeOf);
     this.deadline = deadline;
     this.startTimeoutMs = startTimeoutMs;
     this.runner = runner;
     this.cancelled = cancelled;
     this.diskFull = diskFull;
+    this.needsFullProbe = needsFullProbe;
   }
 
-  /** The attempts in order: {@code first} if any, then each source, copy then transcode as the profile says. */
-  static List<Attempt> attempts(ChannelSpec spec, Attempt first) {
+  /**
+   * The attempts in order: {@code first} if any, then each source, copy then transcode as the profile
+   * says, probed as {@code probeOf} says.
+   */
+  static List<Attempt> attempts(ChannelSpec spec, Attempt first, Function<String, Probe> probeOf) {
     List<Attempt> out = new ArrayList<>();
     if (first != null) {
       out.add(first);
     }
     for (String src : spec.sources()) {
       Quality forced = spec.profile().forced();
+      Probe probe = probeOf.apply(src);
       List<Attempt> forSource = switch (spec.profile()) {
-        case COPY -> List.of(new Attempt(src, Mode.COPY, spec.quality()));
-        case AUTO -> List.of(new Attempt(src, Mode.COPY, spec.quality()), new Attempt(src, Mode.TRANSCODE, spec.quality()));
-        default -> List.of(new Attempt(src, Mode.TRANSCODE, forced));
+        case COPY -> List.of(new Attempt(src, Mode.COPY, spec.quality(), probe));
+        case AUTO -> List.of(new Attempt(src, Mode.COPY, spec.quality(), probe),
+          new Attempt(src, Mode.TRANSCODE, spec.quality(), probe));
+        default -> List.of(new Attempt(src, Mode.TRANSCODE, forced, probe));
       };
       for (Attempt a : forSource) {
-        if (!a.equals(first)) {
+        if (!a.sameWay(first)) {
           out.add(a);
         }
       }
@@ -118,6 +140,16 @@ final class AttemptPlan {
       if (af.kind == Failure.DISK) {
         diskFull.accept(af.getMessage());
         return Future.failedFuture(new AttemptFailed(Failure.DISK, String.join("; ", why)));
+      }
+      if (af.kind == Failure.PROBE && a.probe() == Probe.QUICK) {
+        // The same again, and what is left of this source, with a full probe.
+        needsFullProbe.accept(a.source());
+        for (int k = i; k < attempts.size(); k++) {
+          if (attempts.get(k).source().equals(a.source())) {
+            attempts.set(k, attempts.get(k).withProbe(Probe.FULL));
+          }
+        }
+        return from(i);
       }
       int next = i + 1;
       if (af.kind == Failure.SOURCE) {

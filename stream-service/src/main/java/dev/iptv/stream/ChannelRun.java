@@ -7,15 +7,19 @@ import dev.iptv.stream.AttemptPlan.Attempt;
 import dev.iptv.stream.AttemptPlan.AttemptFailed;
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
+import dev.iptv.stream.ProbePolicy.Probe;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
+
 /**
  * One channel run by this instance, under its owner lease: its FFmpeg over the first start (an
- * {@link AttemptPlan}), restarts with backoff while watched, reloads when the channel changes, and
+ * {@link AttemptPlan}), restarts with backoff while watched, reloads when the channel changes, a
+ * restart with a full probe when a stream the quick probe missed appears ({@link ProbePolicy}), and
  * the stop that removes its process, files and keys. {@link #ready()} completes when it plays.
  *
  * <p>Confined to the verticle's context, as the {@link ChannelRegistry} that holds it; it tells the
@@ -33,7 +37,8 @@ final class ChannelRun {
   private enum Occasion {
     START("started on demand", "cannot start"),
     RESTART("FFmpeg died while watched", "restart failed"),
-    RELOAD("channel updated", "cannot run the changed channel");
+    RELOAD("channel updated", "cannot run the changed channel"),
+    REPROBE("a stream appeared after the quick probe: probing the source fully", "cannot run the source with a full probe");
 
     final String reason;
     final String failure;
@@ -48,9 +53,12 @@ final class ChannelRun {
   private final StreamSettings s;
   private final String id;
   private ChannelSpec spec;
+  private final ProbePolicy probes;
   private FfmpegProcess proc;
   private String source;
   private Mode mode = Mode.COPY;
+  /** How {@link #proc} probed its source; null when adopted (unknown). */
+  private Probe probe;
   private double started;
   private double fps;
   private Promise<StreamStatus> ready = Promise.promise();
@@ -66,11 +74,17 @@ final class ChannelRun {
   private Future<?> plan = Future.succeededFuture();
   private boolean diskReported;
 
-  ChannelRun(StreamParts parts, ChannelSpec spec) {
+  ChannelRun(StreamParts parts, ChannelSpec spec, ProbePolicy probes) {
     this.parts = parts;
     this.s = parts.settings();
     this.id = spec.id();
     this.spec = spec;
+    this.probes = probes;
+  }
+
+  /** A run that knows nothing of how its sources probe (an adopted FFmpeg's). */
+  ChannelRun(StreamParts parts, ChannelSpec spec) {
+    this(parts, spec, new ProbePolicy(parts.store(), spec.id(), Map.of()));
   }
 
   String id() {
@@ -140,21 +154,41 @@ final class ChannelRun {
     if (stopping || proc == null || !ready.future().succeeded()) {
       return;
     }
+    log.info("channel {}: channel changed, restarting FFmpeg", id);
+    replace(null, Occasion.RELOAD);
+  }
+
+  /**
+   * The playing FFmpeg, which probed quickly, said a stream it left out appeared: the source needs
+   * a full probe. Remembered, and the same source run again with one.
+   */
+  private void missedWhilePlaying(FfmpegProcess p) {
+    String missed = p.log().missedStream();
+    if (stopping || p != proc || probe != Probe.QUICK || missed == null || !ready.future().succeeded()) {
+      return;
+    }
+    log.info("channel {}: {}: restarting FFmpeg with a full probe", id, missed);
+    probes.learned(source, Probe.FULL);
+    replace(new Attempt(source, mode, spec.quality(), Probe.FULL), Occasion.REPROBE);
+  }
+
+  /** Stops the playing FFmpeg and runs the plan again, {@code first} first. */
+  private void replace(Attempt first, Occasion occasion) {
     FfmpegProcess old = proc;
     proc = null;
     waitForPlay();
-    log.info("channel {}: channel changed, restarting FFmpeg", id);
     old.terminate(parts.vertx(), s.stopGraceMs()).compose(v -> parts.finishLog(old)).onComplete(x -> {
       if (!stopping) {
-        play(null, System.currentTimeMillis() + s.startTimeoutMs(), Occasion.RELOAD);
+        play(first, System.currentTimeMillis() + s.startTimeoutMs(), occasion);
       }
     });
   }
 
   /** Runs the attempts; what their outcome means depends on the {@code occasion}. */
   private void play(Attempt first, long deadline, Occasion occasion) {
-    Future<FfmpegProcess> f = new AttemptPlan(spec, first, deadline, s.startTimeoutMs(),
-      (a, until) -> new FfmpegAttempt(parts, this, a, until).run(), this::cancelled, this::reportDiskFull).run();
+    Future<FfmpegProcess> f = new AttemptPlan(spec, first, deadline, s.startTimeoutMs(), probes::forSource,
+      (a, until) -> new FfmpegAttempt(parts, this, a, until).run(), this::cancelled, this::reportDiskFull,
+      src -> probes.learned(src, Probe.FULL)).run();
     plan = f;
     f.onComplete(ar -> played(occasion, ar));
   }
@@ -196,6 +230,12 @@ final class ChannelRun {
     parts.registry().playing(this, status);
     ready.tryComplete(status);
     p.exit().onComplete(x -> onExit(p));
+    if (probe == Probe.QUICK && source != null) {
+      // It plays with every stream its probe found; one that shows up later makes it probe fully.
+      probes.learned(source, Probe.QUICK);
+      p.log().onProblem(() -> parts.context().runOnContext(v -> missedWhilePlaying(p)));
+      missedWhilePlaying(p);
+    }
   }
 
   /** Callers of {@link #ready()} wait for the next play (a restart or a reload). */
@@ -229,6 +269,7 @@ final class ChannelRun {
     proc = p;
     source = a.source();
     mode = a.mode();
+    probe = a.probe();
     parts.store().recordProcess(id, p.pid(), s.node(), a.mode().wire(), spec.source(), a.source())
       .onFailure(err -> log.warn("channel {}: cannot record pid {}: {}", id, p.pid(), err.toString()));
   }
@@ -272,7 +313,8 @@ final class ChannelRun {
       failures = 0;
     }
     restartIfWatched(kind == Failure.COPY && mode == Mode.COPY && source != null
-      ? new Attempt(source, Mode.TRANSCODE, spec.quality()) : null, why, "FFmpeg exited with nobody watching: ");
+      ? new Attempt(source, Mode.TRANSCODE, spec.quality(), probes.forSource(source)) : null, why,
+      "FFmpeg exited with nobody watching: ");
   }
 
   /** Restarts while viewers polled within the idle timeout, else stops. */

@@ -6,6 +6,9 @@ import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * Start on demand, exactly once across the cluster whatever the number of concurrent callers: a
  * channel running here is joined, a start in progress here is joined, otherwise the owner lease
@@ -74,27 +77,37 @@ final class ChannelStarts {
 
   private Future<StreamStatus> acquire(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
-    // At capacity only a channel another instance runs can be joined: no lease is taken to find out.
-    Future<Boolean> claimed = registry.hasRoom() ? lease.claim(id)
-      : lease.owner(id).compose(owner -> owner == null ? Future.failedFuture(registry.capacityReached())
-        : Future.succeededFuture(false));
-    return claimed.compose(won -> {
-      if (!won) {
+    if (!registry.hasRoom()) {
+      // At capacity only a channel another instance runs can be joined: no lease is taken to find out.
+      return lease.owner(id).compose(owner -> owner == null ? Future.failedFuture(registry.capacityReached())
+        : new RemoteJoin(parts, this, spec, deadline).result());
+    }
+    // The claim and what a start reads next, in one round trip.
+    return lease.claimForStart(id, probeFields(spec)).compose(claim -> {
+      if (!claim.won()) {
         return new RemoteJoin(parts, this, spec, deadline).result();
       }
-      return registry.isClosing() ? refuse(id, stopping()) : takeOver(spec, deadline, user);
+      return registry.isClosing() ? refuse(id, stopping()) : takeOver(spec, deadline, user, claim.state());
     });
+  }
+
+  /**
+   * The lease is ours (taken over from an owner that is gone): run the channel, as
+   * {@link #takeOver(ChannelSpec, long, String, StreamStore.StartState)} does.
+   */
+  Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user) {
+    return parts.store().startState(spec.id(), probeFields(spec)).compose(st -> takeOver(spec, deadline, user, st));
   }
 
   /**
    * The lease is ours: run the channel, adopting the FFmpeg a crashed stream-service of this machine
    * left for it ({@link CrashRecovery#adoptRecorded}), or starting a fresh one.
    */
-  Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user) {
+  private Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user, StreamStore.StartState st) {
     String id = spec.id();
-    return parts.store().state(id).compose(st -> recovery.adoptRecorded(id, st)).compose(tried -> {
+    return recovery.adoptRecorded(id, st.stream()).compose(tried -> {
       if (!tried) {
-        return startHere(spec, deadline, user);
+        return startHere(spec, deadline, user, st.probes());
       }
       ChannelRun run = registry.run(id);
       // Gone before it could be adopted (the lease went back with it): start afresh.
@@ -108,7 +121,7 @@ final class ChannelStarts {
    * counts while its user's starts are charged), so a crowd of first viewers of different channels
    * never runs more than IPTV_MAX_STREAMS.
    */
-  private Future<StreamStatus> startHere(ChannelSpec spec, long deadline, String user) {
+  private Future<StreamStatus> startHere(ChannelSpec spec, long deadline, String user, Map<String, String> probes) {
     String id = spec.id();
     ChannelRun existing = registry.run(id);
     if (existing != null) {
@@ -118,7 +131,7 @@ final class ChannelStarts {
       return refuse(id, registry.capacityReached());
     }
     if (user == null || s.userStartsPerMin() == 0) {
-      return launch(spec, deadline);
+      return launch(spec, deadline, probes);
     }
     registry.charging(true);
     return parts.store().chargeStart(user, s.userStartsPerMin(), START_WINDOW_MS, lease.instance() + "/" + id + "/" + ++startSeq)
@@ -137,15 +150,20 @@ final class ChannelStarts {
         if (again != null) {
           return again.ready();
         }
-        return registry.isClosing() ? refuse(id, stopping()) : launch(spec, deadline);
+        return registry.isClosing() ? refuse(id, stopping()) : launch(spec, deadline, probes);
       });
   }
 
-  private Future<StreamStatus> launch(ChannelSpec spec, long deadline) {
-    ChannelRun run = new ChannelRun(parts, spec);
+  private Future<StreamStatus> launch(ChannelSpec spec, long deadline, Map<String, String> probes) {
+    ChannelRun run = new ChannelRun(parts, spec, new ProbePolicy(parts.store(), spec.id(), probes));
     registry.add(run);
     run.start(deadline);
     return run.ready();
+  }
+
+  /** The fields of {@code stream:{id}:probe} for the channel's sources. */
+  private static List<String> probeFields(ChannelSpec spec) {
+    return spec.sources().stream().map(ProbePolicy::field).toList();
   }
 
   /** Gives the lease back (nothing was started under it) and fails with {@code why}. */

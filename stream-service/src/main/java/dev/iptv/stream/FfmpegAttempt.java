@@ -4,6 +4,7 @@ import dev.iptv.stream.AttemptPlan.Attempt;
 import dev.iptv.stream.AttemptPlan.AttemptFailed;
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
+import dev.iptv.stream.ProbePolicy.Probe;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,8 +19,9 @@ import java.util.List;
 /**
  * One FFmpeg run of a channel ({@link Attempt}): spawned with its stderr in the log folder, then
  * playable (its playlist lists a segment) or failed ({@link AttemptFailed}: the process ended, said
- * it cannot copy or write, the disk is full, the channel stops, or the attempt's time is up). A
- * failed attempt fails only once its FFmpeg is gone, so the next one never overlaps it.
+ * it cannot copy or write, its quick probe missed a stream, the disk is full, the channel stops, or
+ * the attempt's time is up). A failed attempt fails only once its FFmpeg is gone, so the next one
+ * never overlaps it.
  */
 final class FfmpegAttempt {
 
@@ -38,6 +40,7 @@ final class FfmpegAttempt {
   private final Attempt a;
   private final long deadline;
   private final boolean copying;
+  private final boolean quickProbe;
   private final Promise<FfmpegProcess> result = Promise.promise();
   /** Decided: playable, or failing once the process is gone. */
   private boolean settled;
@@ -55,6 +58,7 @@ final class FfmpegAttempt {
     this.a = attempt;
     this.deadline = deadline;
     this.copying = attempt.mode() == Mode.COPY;
+    this.quickProbe = attempt.probe() == Probe.QUICK;
   }
 
   /** Runs FFmpeg once; succeeds when its playlist lists a segment, fails with {@link AttemptFailed}. */
@@ -62,11 +66,13 @@ final class FfmpegAttempt {
     return spawn().compose(p -> awaitPlayable(p).recover(this::unlessDiskFull));
   }
 
+  /** The channel's old files removed, the log folder checked and FFmpeg spawned: one trip to a worker. */
   private Future<FfmpegProcess> spawn() {
-    List<String> args = FfmpegCommand.build(s, run.spec(), a.source(), a.mode(), a.quality(), run.fps(),
+    List<String> args = FfmpegCommand.build(s, run.spec(), a.source(), a.mode(), a.quality(), a.probe(), run.fps(),
       FfmpegCommand.startNumber(System.currentTimeMillis()));
     Path logFile = s.ffmpegLog(id);
-    return parts.hls().removeFiles(id).compose(v -> vertx.executeBlocking(() -> {
+    return vertx.executeBlocking(() -> {
+        parts.hls().removeFilesNow(id);
         PrivateFolders.prepareLogs(s.ffmpegLogDir());
         Files.deleteIfExists(logFile);
         return new ProcessBuilder(args)
@@ -75,7 +81,7 @@ final class FfmpegAttempt {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .start();
-      }, false))
+      }, false)
       .recover(err -> Future.failedFuture(new AttemptFailed(Failure.SOURCE, "cannot run " + s.ffmpeg() + ": " + err.getMessage())))
       .map(process -> {
         FfmpegLog flog = new FfmpegLog();
@@ -99,7 +105,8 @@ final class FfmpegAttempt {
 
   /**
    * Waits for the first of: the playlist written with a segment (the folder's file events), FFmpeg
-   * ending, FFmpeg saying it cannot copy or write, the channel stopping, the attempt's deadline.
+   * ending, FFmpeg saying it cannot copy or write or that its quick probe missed a stream, the
+   * channel stopping, the attempt's deadline.
    * Every second the folder is checked as well: its file system may be full without a word from
    * FFmpeg, and a file event may be missed.
    */
@@ -136,10 +143,14 @@ final class FfmpegAttempt {
       giveUp(p, Failure.SOURCE, "stopped");
     } else if (!p.alive()) {
       settled = true;
-      parts.finishLog(p).onComplete(x -> result.tryFail(new AttemptFailed(said.classify(copying),
-        run.redact(said.summary()) + " (exit " + p.exit().result() + ")")));
+      parts.finishLog(p).onComplete(x -> result.tryFail(quickProbe && said.missedStream() != null && said.diskProblem() == null
+        ? new AttemptFailed(Failure.PROBE, said.missedStream())
+        : new AttemptFailed(said.classify(copying), run.redact(said.summary()) + " (exit " + p.exit().result() + ")")));
     } else if (said.diskProblem() != null) {
       giveUp(p, Failure.DISK, run.redact(said.diskProblem()));
+    } else if (quickProbe && said.missedStream() != null) {
+      // FFmpeg cannot write a stream it has no parameters for, and leaves out one that came later.
+      giveUp(p, Failure.PROBE, said.missedStream());
     } else if (copying && said.copyProblem() != null) {
       giveUp(p, Failure.COPY, run.redact(said.copyProblem()));
     } else if (expired || System.currentTimeMillis() >= deadline) {

@@ -1,5 +1,7 @@
 package dev.iptv.stream;
 
+import dev.iptv.stream.ProbePolicy.Probe;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,11 @@ import java.util.Map;
  *
  * <p>Choices, beyond the seed:
  * <ul>
- *   <li>fast start: {@code -probesize 1M -analyzeduration 0.7s -fflags +nobuffer+discardcorrupt}
- *       instead of the seed's 5 MB / 5 s probe, and {@code -hls_init_time 1} so the first segments
- *       are one second long: the first playlist exists about a second after the first key frame;</li>
+ *   <li>fast start: the probe of {@link ProbePolicy} (1 MB / 0.7 s; the seed's 5 MB / 5 s only for
+ *       sources known to need it), the packets read while probing written out rather than dropped
+ *       (no {@code -fflags nobuffer}: dropping them made the first segment wait for the key frame
+ *       after the probe, a second more), and {@code -hls_init_time 1} so the first segments are one
+ *       second long: the first playlist exists about a second after the first key frame;</li>
  *   <li>{@code -hls_flags delete_segments+independent_segments+temp_file}: no event playlist and no
  *       append_list/split_by_time (a live sliding window of {@code -hls_list_size} segments that
  *       always begin on a key frame); temp_file so nobody ever reads a half-written playlist or
@@ -49,10 +53,11 @@ public final class FfmpegCommand {
 
   /**
    * @param quality preset for {@link Mode#TRANSCODE}, ignored for copy
+   * @param probe   how much of the source FFmpeg reads before it writes
    * @param fps     the source's frame rate if known (from an earlier attempt), else 0
    */
-  public static List<String> build(StreamSettings s, ChannelSpec channel, String source, Mode mode, Quality quality,
-                                   double fps, long startNumber) {
+  static List<String> build(StreamSettings s, ChannelSpec channel, String source, Mode mode, Quality quality,
+                            Probe probe, double fps, long startNumber) {
     List<String> a = new ArrayList<>();
     a.add(s.ffmpeg());
     a.addAll(List.of("-nostdin", "-hide_banner", "-loglevel", "info", "-nostats"));
@@ -85,7 +90,8 @@ public final class FfmpegCommand {
       case "srt" -> a.addAll(List.of("-protocol_whitelist", "srt", "-rw_timeout", "15000000"));
       default -> throw new IllegalArgumentException("unsupported source scheme " + scheme);
     }
-    a.addAll(List.of("-probesize", "1000000", "-analyzeduration", "700000", "-fflags", "+nobuffer+discardcorrupt"));
+    a.addAll(probe.args());
+    a.addAll(List.of("-fflags", "+discardcorrupt"));
     a.addAll(List.of("-i", source));
     a.addAll(List.of("-map", "0:v:0?", "-map", "0:a?", "-sn", "-dn"));
     if (mode == Mode.COPY) {

@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -27,7 +28,12 @@ public final class FfmpegLog {
      * The output cannot be written: the disk (or the user's quota) is full. Neither another source
      * nor transcoding can help; it is reported as a disk problem.
      */
-    DISK
+    DISK,
+    /**
+     * A quick probe missed a stream the source has ({@link #missedStream()}): run the source again
+     * with a full probe ({@link ProbePolicy}).
+     */
+    PROBE
   }
 
   /** Video codecs HLS players decode: H.264 and HEVC. */
@@ -39,7 +45,11 @@ public final class FfmpegLog {
   static final long DTS_WINDOW_MS = 10_000;
 
   private static final int MAX_LINES = 200;
-  private static final Pattern STREAM_LINE = Pattern.compile("^\\s*Stream #\\d+:\\d+\\S*: (Video|Audio|Subtitle|Data): ([A-Za-z0-9_]+)");
+  private static final Pattern STREAM_LINE = Pattern.compile("^\\s*Stream #\\d+:(\\d+)\\S*: (Video|Audio|Subtitle|Data): ([A-Za-z0-9_]+)");
+  /** Said while probing, before the input is described: a stream the tables list came without its parameters. */
+  private static final Pattern NO_PARAMETERS = Pattern.compile("Could not find codec parameters for stream (\\d+) \\((Video|Audio)");
+  /** Said while running: a stream the probe did not see (a program table that changed). */
+  private static final Pattern NEW_STREAM = Pattern.compile("New (audio|video) stream \\d+:(\\d+) at ");
   private static final Pattern FPS = Pattern.compile(", (\\d+(?:\\.\\d+)?) fps");
   private static final List<String> COPY_ERRORS = List.of(
     "could not write header", "could not find tag for codec", "not currently supported in container",
@@ -60,6 +70,11 @@ public final class FfmpegLog {
   private boolean outputOpened;
   private String videoCodec;
   private final List<String> audioCodecs = new ArrayList<>();
+  /** Input streams whose parameters the probe did not find. */
+  private final Set<Integer> unprobed = new HashSet<>();
+  private boolean videoFound;
+  private boolean audioFound;
+  private String missedStream;
   private double fps;
   private final ArrayDeque<Long> dtsWarnings = new ArrayDeque<>();
   private String copyProblem;
@@ -70,7 +85,8 @@ public final class FfmpegLog {
 
   /**
    * {@code listener} runs (on the thread that feeds the log) when a problem that ends an attempt
-   * first appears: a full disk or a reason to give up copying; null: nobody listens.
+   * first appears: a full disk, a reason to give up copying, a stream the probe missed; null:
+   * nobody listens.
    */
   public synchronized void onProblem(Runnable listener) {
     this.problemListener = listener;
@@ -80,9 +96,9 @@ public final class FfmpegLog {
   public void accept(String line) {
     Runnable tell;
     synchronized (this) {
-      boolean before = copyProblem != null || diskProblem != null;
+      boolean before = copyProblem != null || diskProblem != null || missedStream != null;
       read(line);
-      tell = !before && (copyProblem != null || diskProblem != null) ? problemListener : null;
+      tell = !before && (copyProblem != null || diskProblem != null || missedStream != null) ? problemListener : null;
     }
     if (tell != null) {
       tell.run();
@@ -120,20 +136,46 @@ public final class FfmpegLog {
       inspectInput();
       return;
     }
+    if (section == Section.NONE && !inputOpened) {
+      Matcher m = NO_PARAMETERS.matcher(trimmed);
+      if (m.find()) {
+        unprobed.add(Integer.parseInt(m.group(1)));
+      }
+    }
     if (section == Section.INPUT) {
       Matcher m = STREAM_LINE.matcher(trimmed);
       if (m.find()) {
-        String codec = m.group(2).toLowerCase(Locale.ROOT);
-        if (m.group(1).equals("Video") && videoCodec == null) {
+        int index = Integer.parseInt(m.group(1));
+        String codec = m.group(3).toLowerCase(Locale.ROOT);
+        // The command maps the first video stream and every audio stream: one of those without
+        // parameters makes FFmpeg refuse to write its header.
+        if (m.group(2).equals("Video") && videoCodec == null) {
           videoCodec = codec;
           Matcher f = FPS.matcher(trimmed);
           if (f.find()) {
             fps = Double.parseDouble(f.group(1));
           }
-        } else if (m.group(1).equals("Audio")) {
+          videoFound = !unprobed.contains(index);
+          if (!videoFound) {
+            missed("the video (stream " + index + ") came without its parameters within the probe");
+          }
+        } else if (m.group(2).equals("Audio")) {
           audioCodecs.add(codec);
+          if (unprobed.contains(index)) {
+            missed("the audio (stream " + index + ") came without its parameters within the probe");
+          } else {
+            audioFound = true;
+          }
         }
       }
+    }
+    if (lower.contains("does not contain any stream")) {
+      missed("no stream was found within the probe");
+    }
+    Matcher late = NEW_STREAM.matcher(trimmed);
+    if (late.find() && (late.group(1).equals("audio") ? !audioFound : !videoFound)) {
+      missed("an " + (late.group(1).equals("audio") ? "audio" : "video") + " stream (" + late.group(2)
+        + ") appeared after the probe, and the output has none");
     }
     if (lower.contains("non-monotonous dts") || lower.contains("non monotonically increasing dts")) {
       long now = System.currentTimeMillis();
@@ -188,6 +230,22 @@ public final class FfmpegLog {
         return;
       }
     }
+  }
+
+  private void missed(String what) {
+    if (missedStream == null) {
+      missedStream = what;
+    }
+  }
+
+  /**
+   * A stream of the source the probe missed, or null: one the program table lists came without its
+   * parameters within the probe (FFmpeg cannot write the output's header), none was found at all,
+   * or one of a kind the output lacks appeared after the probe (FFmpeg leaves it out). A longer
+   * probe finds it.
+   */
+  public synchronized String missedStream() {
+    return missedStream;
   }
 
   /** A reason to give up copying while FFmpeg still runs, or null. */

@@ -102,19 +102,24 @@ final class HlsFolder implements AutoCloseable {
   Future<Void> removeFiles(String id) {
     texts.forget(id);
     return vertx.executeBlocking(() -> {
-      if (!Files.isDirectory(s.hlsDir())) {
-        return null;
-      }
-      try (DirectoryStream<Path> dir = Files.newDirectoryStream(s.hlsDir(), "stream_" + id + "*")) {
-        for (Path p : dir) {
-          Matcher m = CHANNEL_FILE.matcher(p.getFileName().toString());
-          if (m.matches() && m.group(1).equals(id)) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
+      removeFilesNow(id);
       return null;
     }, false);
+  }
+
+  /** {@link #removeFiles} on the calling thread (blocking: a worker's, never an event loop's). */
+  void removeFilesNow(String id) throws IOException {
+    if (!Files.isDirectory(s.hlsDir())) {
+      return;
+    }
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(s.hlsDir(), "stream_" + id + "*")) {
+      for (Path p : dir) {
+        Matcher m = CHANNEL_FILE.matcher(p.getFileName().toString());
+        if (m.matches() && m.group(1).equals(id)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 
   /** True once the channel's playlist exists and lists at least one segment (never read through a link). */

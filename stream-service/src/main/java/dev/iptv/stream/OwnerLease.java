@@ -2,6 +2,8 @@ package dev.iptv.stream;
 
 import io.vertx.core.Future;
 
+import java.util.List;
+
 /**
  * The owner lease of a channel, {@code stream:{id}:owner} = {@code {node}/{instance}} (SET NX PX):
  * whoever holds it runs the channel's FFmpeg, so a channel starts once across the cluster. Claimed
@@ -44,6 +46,14 @@ final class OwnerLease {
   /** Takes the lease when nobody holds it: true when it is ours now. */
   Future<Boolean> claim(String id) {
     return store.claim(id, instance, leaseMs);
+  }
+
+  /**
+   * Takes the lease when nobody holds it and reads, in the same round trip, what a start needs
+   * ({@link StreamStore#claimForStart}).
+   */
+  Future<StreamStore.Claim> claimForStart(String id, List<String> probeFields) {
+    return store.claimForStart(id, instance, leaseMs, probeFields);
   }
 
   /** Who holds the lease, or null. */

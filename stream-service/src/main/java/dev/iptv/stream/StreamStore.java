@@ -13,6 +13,7 @@ import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Collection;
 import java.util.List;
@@ -49,6 +50,17 @@ final class StreamStore {
   /** What Redis says about a running stream. */
   record StreamState(String id, Long pid, Double started, String node, String mode, String owner, String source,
                      String resolvedSource, Double lastAccess, long restarts) {
+  }
+
+  /**
+   * What a start reads once it holds the lease: the stream's keys (a predecessor's FFmpeg to adopt?)
+   * and what is remembered of its sources' probes (source field → value, {@link ProbePolicy}).
+   */
+  record StartState(StreamState stream, Map<String, String> probes) {
+  }
+
+  /** A claim of the owner lease, and what the start reads when it won. */
+  record Claim(boolean won, StartState state) {
   }
 
   private final Redis redis;
@@ -101,6 +113,51 @@ final class StreamStore {
   /** Takes the owner lease when nobody holds it. */
   Future<Boolean> claim(String id, String owner, long leaseMs) {
     return api.set(List.of(StreamContract.ownerKey(id), owner, "NX", "PX", Long.toString(leaseMs))).map(r -> r != null);
+  }
+
+  /**
+   * {@link #claim} and, in the same round trip, {@link #startState}: what a start needs before it
+   * spawns FFmpeg (read after the claim, as the commands run in order).
+   *
+   * @param probeFields the fields of {@code stream:{id}:probe} of the channel's sources
+   */
+  Future<Claim> claimForStart(String id, String owner, long leaseMs, List<String> probeFields) {
+    List<Request> batch = new ArrayList<>();
+    batch.add(Request.cmd(Command.SET).arg(StreamContract.ownerKey(id)).arg(owner).arg("NX").arg("PX").arg(leaseMs));
+    batch.add(stateRequest(id));
+    batch.add(probesRequest(id, probeFields));
+    return redis.batch(batch).map(rs -> new Claim(rs.get(0) != null,
+      new StartState(state(id, rs.get(1)), probes(probeFields, rs.get(2)))));
+  }
+
+  /** {@link #state} and what is remembered of the sources' probes, in one round trip. */
+  Future<StartState> startState(String id, List<String> probeFields) {
+    return redis.batch(List.of(stateRequest(id), probesRequest(id, probeFields)))
+      .map(rs -> new StartState(state(id, rs.get(0)), probes(probeFields, rs.get(1))));
+  }
+
+  /** Remembers how a source of the channel is probed ({@link ProbePolicy}); the key expires {@code ttlS} later. */
+  Future<Void> rememberProbe(String id, String field, String probe, long ttlS) {
+    String key = StreamContract.probeKey(id);
+    return batch(Request.cmd(Command.HSET).arg(key).arg(field).arg(probe), Request.cmd(Command.EXPIRE).arg(key).arg(ttlS));
+  }
+
+  private static Request probesRequest(String id, List<String> fields) {
+    // HMGET needs a field: a channel without a valid source asks for one no source has.
+    Request r = Request.cmd(Command.HMGET).arg(StreamContract.probeKey(id));
+    (fields.isEmpty() ? List.of("-") : fields).forEach(r::arg);
+    return r;
+  }
+
+  private static Map<String, String> probes(List<String> fields, Response r) {
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; r != null && i < fields.size() && i < r.size(); i++) {
+      String v = str(r.get(i));
+      if (v != null) {
+        out.put(fields.get(i), v);
+      }
+    }
+    return out;
   }
 
   /** Extends our lease; false when it is not ours any more. */
@@ -223,18 +280,21 @@ final class StreamStore {
     });
   }
 
-  /** Everything about a stream in one round trip, plus its viewers of the last minute. */
+  /** Everything about a stream in one round trip. */
   Future<StreamState> state(String id) {
-    return redis.batch(List.of(
-        Request.cmd(Command.MGET).arg(StreamContract.pidKey(id)).arg(StreamContract.startedKey(id)).arg(StreamContract.nodeKey(id))
-          .arg(StreamContract.modeKey(id)).arg(StreamContract.ownerKey(id)).arg(StreamContract.sourceKey(id))
-          .arg(StreamContract.resolvedSourceKey(id)).arg(StreamContract.lastAccessKey(id)).arg(StreamContract.restartsKey(id))))
-      .map(rs -> {
-        Response m = rs.get(0);
-        return new StreamState(id, parseLong(str(m.get(0))), parseDouble(str(m.get(1))), str(m.get(2)), str(m.get(3)),
-          str(m.get(4)), str(m.get(5)), str(m.get(6)), parseDouble(str(m.get(7))),
-          parseLong(str(m.get(8))) == null ? 0 : parseLong(str(m.get(8))));
-      });
+    return redis.send(stateRequest(id)).map(m -> state(id, m));
+  }
+
+  private static Request stateRequest(String id) {
+    return Request.cmd(Command.MGET).arg(StreamContract.pidKey(id)).arg(StreamContract.startedKey(id)).arg(StreamContract.nodeKey(id))
+      .arg(StreamContract.modeKey(id)).arg(StreamContract.ownerKey(id)).arg(StreamContract.sourceKey(id))
+      .arg(StreamContract.resolvedSourceKey(id)).arg(StreamContract.lastAccessKey(id)).arg(StreamContract.restartsKey(id));
+  }
+
+  private static StreamState state(String id, Response m) {
+    return new StreamState(id, parseLong(str(m.get(0))), parseDouble(str(m.get(1))), str(m.get(2)), str(m.get(3)),
+      str(m.get(4)), str(m.get(5)), str(m.get(6)), parseDouble(str(m.get(7))),
+      parseLong(str(m.get(8))) == null ? 0 : parseLong(str(m.get(8))));
   }
 
   Future<Long> viewers(String id) {

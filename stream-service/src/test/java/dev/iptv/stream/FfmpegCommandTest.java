@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Config;
 import dev.iptv.stream.FfmpegCommand.Mode;
+import dev.iptv.stream.ProbePolicy.Probe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
@@ -41,7 +42,7 @@ class FfmpegCommandTest {
   void copyCommand() {
     StreamSettings s = settings(4);
     ChannelSpec ch = channel(new JsonObject());
-    List<String> a = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, 0, 17_000_000_000L);
+    List<String> a = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, Probe.QUICK, 0, 17_000_000_000L);
     assertEquals("ffmpeg", a.get(0));
     assertTrue(a.containsAll(List.of("-nostdin", "-hide_banner")));
     assertEquals("1", after(a, "-reconnect"));
@@ -50,6 +51,10 @@ class FfmpegCommandTest {
     assertEquals("15000000", after(a, "-rw_timeout"));
     assertEquals("http,https,tcp,tls,crypto", after(a, "-protocol_whitelist"));
     assertEquals("http://up.example/live/u/p/48681.ts", after(a, "-i"));
+    assertEquals("1000000", after(a, "-probesize"));
+    assertEquals("700000", after(a, "-analyzeduration"));
+    assertEquals("+discardcorrupt", after(a, "-fflags"), "what the probe read is written out, not dropped (nobuffer)");
+    assertTrue(a.indexOf("-probesize") < a.indexOf("-i"), "input options come before the input");
     assertEquals("copy", after(a, "-c"));
     assertEquals("hls", after(a, "-f"));
     assertEquals("4", after(a, "-hls_time"));
@@ -66,11 +71,21 @@ class FfmpegCommandTest {
   }
 
   @Test
+  @DisplayName("a source remembered as needing it is probed fully: the seed's 5 MB / 5 s")
+  void fullProbe() {
+    ChannelSpec ch = channel(new JsonObject());
+    List<String> a = FfmpegCommand.build(settings(4), ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, Probe.FULL, 0, 1);
+    assertEquals("5000000", after(a, "-probesize"));
+    assertEquals("5000000", after(a, "-analyzeduration"));
+    assertTrue(a.indexOf("-analyzeduration") < a.indexOf("-i"));
+  }
+
+  @Test
   @DisplayName("transcode: the seed's preset table, key frames on segment boundaries from the frame rate")
   void transcodePresets() {
     StreamSettings s = settings(4);
     ChannelSpec ch = channel(new JsonObject());
-    List<String> low = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.TRANSCODE, Quality.LOW, 25, 1);
+    List<String> low = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.TRANSCODE, Quality.LOW, Probe.QUICK, 25, 1);
     assertEquals("libx264", after(low, "-c:v"));
     assertEquals("veryfast", after(low, "-preset"));
     assertEquals("zerolatency", after(low, "-tune"));
@@ -80,12 +95,12 @@ class FfmpegCommandTest {
     assertEquals("aac", after(low, "-c:a"));
     assertEquals("100", after(low, "-g"));
     assertEquals("0", after(low, "-sc_threshold"));
-    List<String> medium = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.TRANSCODE, Quality.MEDIUM, 29.97, 1);
+    List<String> medium = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.TRANSCODE, Quality.MEDIUM, Probe.QUICK, 29.97, 1);
     assertEquals("scale=-2:480", after(medium, "-vf"));
     assertEquals("1500k", after(medium, "-b:v"));
     assertEquals("96k", after(medium, "-b:a"));
     assertEquals("120", after(medium, "-g"));
-    List<String> high = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.TRANSCODE, Quality.HIGH, 0, 1);
+    List<String> high = FfmpegCommand.build(s, ch, ch.sources().get(0), Mode.TRANSCODE, Quality.HIGH, Probe.QUICK, 0, 1);
     assertEquals("scale=-2:720", after(high, "-vf"));
     assertEquals("2500k", after(high, "-b:v"));
     assertEquals("128k", after(high, "-b:a"));
@@ -99,7 +114,7 @@ class FfmpegCommandTest {
       .put("headers", new JsonObject().put("Referer", "http://site/").put("Origin", "http://site")
         .put("X-Evil", "a\r\nInjected: yes").put("Bad Name", "v")));
     assertEquals(2, ch.headers().size());
-    List<String> a = FfmpegCommand.build(settings(4), ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, 0, 1);
+    List<String> a = FfmpegCommand.build(settings(4), ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, Probe.QUICK, 0, 1);
     assertEquals("VLC/3.0", after(a, "-user_agent"));
     String headers = after(a, "-headers");
     assertTrue(headers.equals("Referer: http://site/\r\nOrigin: http://site\r\n")
@@ -116,7 +131,7 @@ class FfmpegCommandTest {
       .put("backup_urls", new JsonArray(List.of("$(reboot)", "file:///etc/passwd", "/etc/passwd", "concat:a|b",
         "-i /etc/passwd", "http://x/a.ts; touch /tmp/pwned", "subfile,,start,0,end,0,,:http://x/", "https://ok.example/b.m3u8"))));
     assertEquals(List.of(hostile, "https://ok.example/b.m3u8"), ch.sources());
-    List<String> a = FfmpegCommand.build(settings(4), ch, hostile, Mode.COPY, Quality.MEDIUM, 0, 1);
+    List<String> a = FfmpegCommand.build(settings(4), ch, hostile, Mode.COPY, Quality.MEDIUM, Probe.QUICK, 0, 1);
     assertEquals(1, a.stream().filter(x -> x.contains("touch")).count());
     assertEquals(hostile, after(a, "-i"));
   }
@@ -136,14 +151,14 @@ class FfmpegCommandTest {
   @DisplayName("rtsp and udp sources get their own input options and protocol whitelist")
   void otherSchemes() {
     ChannelSpec rtsp = ChannelSpec.fromJson("9", new JsonObject().put("source_url", "rtsp://cam.example/stream"));
-    List<String> a = FfmpegCommand.build(settings(4), rtsp, rtsp.sources().get(0), Mode.COPY, Quality.LOW, 0, 1);
+    List<String> a = FfmpegCommand.build(settings(4), rtsp, rtsp.sources().get(0), Mode.COPY, Quality.LOW, Probe.QUICK, 0, 1);
     assertEquals("tcp", after(a, "-rtsp_transport"));
     assertFalse(a.contains("-reconnect"));
     ChannelSpec udp = ChannelSpec.fromJson("9", new JsonObject().put("source_url", "udp://239.0.0.1:1234"));
-    List<String> b = FfmpegCommand.build(settings(2), udp, udp.sources().get(0), Mode.COPY, Quality.LOW, 0, 1);
+    List<String> b = FfmpegCommand.build(settings(2), udp, udp.sources().get(0), Mode.COPY, Quality.LOW, Probe.QUICK, 0, 1);
     assertEquals("udp,rtp", after(b, "-protocol_whitelist"));
     assertEquals("1", after(b, "-hls_init_time"));
-    List<String> c = FfmpegCommand.build(settings(1), udp, udp.sources().get(0), Mode.COPY, Quality.LOW, 0, 1);
+    List<String> c = FfmpegCommand.build(settings(1), udp, udp.sources().get(0), Mode.COPY, Quality.LOW, Probe.QUICK, 0, 1);
     assertFalse(c.contains("-hls_init_time"));
   }
 

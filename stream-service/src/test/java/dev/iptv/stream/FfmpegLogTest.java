@@ -90,6 +90,50 @@ class FfmpegLogTest {
   }
 
   @Test
+  @DisplayName("a probe too short: audio the PMT lists without its parameters, or audio that appears later, is a missed stream")
+  void missedStreams() {
+    // FFmpeg 5.1's words on the shipped live source's late-audio mode, quick probe.
+    FfmpegLog late = feed(
+      "[mpegts @ 0x1] Could not find codec parameters for stream 1 (Audio: aac ([15][0][0][0] / 0x000F), 0 channels): unspecified sample format",
+      "Consider increasing the value for the 'analyzeduration' (700000) and 'probesize' (1000000) options",
+      "Input #0, mpegts, from 'http://127.0.0.1:1/late-audio.ts':",
+      "  Stream #0:0[0x100]: Video: h264 (Constrained Baseline) ([27][0][0][0] / 0x001B), yuv420p(progressive), 640x360, 25 fps, 25 tbr, 90k tbn",
+      "  Stream #0:1[0x101]: Audio: aac ([15][0][0][0] / 0x000F), 0 channels");
+    assertTrue(late.missedStream().contains("audio (stream 1)"), late.missedStream());
+    late.accept("[hls @ 0x1] sample rate not set");
+    late.accept("Could not write header for output file #0 (incorrect codec parameters ?): Invalid argument");
+    assertTrue(late.missedStream().contains("audio (stream 1)"), "the first reason stays");
+
+    // Its late-PMT mode: the probe sees video only, the audio comes with a new PMT.
+    FfmpegLog pmt = feed("Input #0, mpegts, from 'http://127.0.0.1:1/late-pmt.ts':",
+      "  Stream #0:0[0x100]: Video: h264 (Constrained Baseline) ([27][0][0][0] / 0x001B), yuv420p(progressive), 640x360, 25 fps",
+      "Output #0, hls, to '/x/stream_1.m3u8':", "Stream mapping:", "  Stream #0:0 -> #0:0 (copy)");
+    assertNull(pmt.missedStream());
+    java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+    pmt.onProblem(told::incrementAndGet);
+    pmt.accept("[mpegts @ 0x1] New audio stream 0:1 at pos:933044 and DTS:123.896s");
+    assertTrue(pmt.missedStream().contains("audio stream (1) appeared"), pmt.missedStream());
+    assertEquals(1, told.get(), "a missed stream ends an attempt: its listener is told");
+
+    // What a quick probe may leave out without harm: a second audio track, data, a video stream not mapped.
+    FfmpegLog fine = feed(
+      "[mpegts @ 0x1] Could not find codec parameters for stream 2 (Unknown: none ([6][0][0][0] / 0x0006)): unknown codec",
+      "[mpegts @ 0x1] Could not find codec parameters for stream 3 (Video: h264 ([27][0][0][0] / 0x001B)): unspecified size",
+      "Input #0, mpegts, from 'x':",
+      "  Stream #0:0[0x100]: Video: h264 (High), yuv420p, 1280x720, 25 fps",
+      "  Stream #0:1[0x101](eng): Audio: aac (LC), 48000 Hz, stereo, fltp",
+      "  Stream #0:2[0x102]: Data: bin_data ([6][0][0][0] / 0x0006)",
+      "  Stream #0:3[0x103]: Video: h264 ([27][0][0][0] / 0x001B), none",
+      "Output #0, hls, to 'y':",
+      "[mpegts @ 0x1] New audio stream 0:4 at pos:1 and DTS:2s",
+      "[mpegts @ 0x1] New video stream 0:5 at pos:1 and DTS:2s");
+    assertNull(fine.missedStream(), "every kind the output needs was found");
+    assertTrue(feed("Input #0, mpegts, from 'x':", "Output file #0 does not contain any stream").missedStream()
+      .contains("no stream"), "tables later than the probe");
+    assertEquals(Failure.SOURCE, feed("nothing").classify(true));
+  }
+
+  @Test
   @DisplayName("the ring keeps the last lines only, without the muxer's per-segment chatter")
   void boundedRing() {
     FfmpegLog log = new FfmpegLog();

@@ -89,7 +89,7 @@ class PlaylistWatcherTest {
     try (LiveSource source = LiveSource.start()) {
       ChannelSpec spec = ChannelSpec.fromJson("901", new JsonObject().put("channel_id", "901")
         .put("source_url", source.url()));
-      List<String> args = FfmpegCommand.build(s, spec, source.url(), Mode.COPY, Quality.MEDIUM, 0,
+      List<String> args = FfmpegCommand.build(s, spec, source.url(), Mode.COPY, Quality.MEDIUM, ProbePolicy.Probe.QUICK, 0,
         FfmpegCommand.startNumber(System.currentTimeMillis()));
       Process ffmpeg = new ProcessBuilder(args).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

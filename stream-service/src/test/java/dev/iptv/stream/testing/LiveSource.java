@@ -14,7 +14,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +27,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>{@link #url()}: {@code /live.ts}, the stream;</li>
+ *   <li>{@link #lateAudioUrl()}: {@code /late-audio.ts}, the same stream without its audio packets for
+ *       the first {@link #LATE_MS} of each connection (the PMT lists the audio from the start: a
+ *       source whose audio comes late);</li>
+ *   <li>{@link #latePmtUrl()}: {@code /late-pmt.ts}, the same stream whose PMT lists no audio for the
+ *       first {@link #LATE_MS} of each connection (and whose audio packets are held back meanwhile),
+ *       then the real PMT, under another version number: a program table that gains its audio
+ *       later;</li>
  *   <li>{@link #notFoundUrl()}: {@code /missing.ts}, answers 404;</li>
  *   <li>{@link #silentUrl()}: {@code /silent.ts}, answers 200 and never sends a byte;</li>
  *   <li>{@link #refusedUrl()}: a loopback port nobody listens on.</li>
@@ -42,8 +49,19 @@ public final class LiveSource implements AutoCloseable {
 
   public enum Flavor { H264, MPEG2 }
 
+  /** How long a client of {@link #lateAudioUrl()} or {@link #latePmtUrl()} waits for the audio. */
+  public static final long LATE_MS = 3_000;
+
+  /** What a client gets before {@link #LATE_MS}: everything, no audio packet, or no audio in the PMT either. */
+  private enum Late { NONE, AUDIO, PMT }
+
+  private record Client(Late late, long joinedNanos) {
+  }
+
   private static final int TS = 188;
   private static final int VIDEO_PID = 0x100;
+  /** The encoder numbers its streams from VIDEO_PID: the audio comes next. */
+  private static final int AUDIO_PID = VIDEO_PID + 1;
   private static final int PMT_PID = 0x1000;
   private static final int MAX_GOP_BYTES = 8 * 1024 * 1024;
 
@@ -52,7 +70,7 @@ public final class LiveSource implements AutoCloseable {
   private final Context context;
   private final Process encoder;
   private final HttpServer server;
-  private final Set<HttpServerResponse> clients = ConcurrentHashMap.newKeySet();
+  private final Map<HttpServerResponse, Client> clients = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final Thread reader;
   private byte[] pat;
@@ -67,10 +85,15 @@ public final class LiveSource implements AutoCloseable {
     this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
       .requestHandler(req -> {
         switch (req.path()) {
-          case "/live.ts" -> {
+          case "/live.ts", "/late-audio.ts", "/late-pmt.ts" -> {
             HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "video/mp2t");
             connections.incrementAndGet();
-            context.runOnContext(v -> join(resp));
+            Late late = switch (req.path()) {
+              case "/late-audio.ts" -> Late.AUDIO;
+              case "/late-pmt.ts" -> Late.PMT;
+              default -> Late.NONE;
+            };
+            context.runOnContext(v -> join(resp, new Client(late, System.nanoTime())));
           }
           case "/silent.ts" -> req.response().setChunked(true).putHeader("Content-Type", "video/mp2t")
             .write(Buffer.buffer());
@@ -129,6 +152,16 @@ public final class LiveSource implements AutoCloseable {
     return "http://127.0.0.1:" + port() + "/live.ts";
   }
 
+  /** The stream with its audio held back for the first {@link #LATE_MS} of each connection (listed in the PMT). */
+  public String lateAudioUrl() {
+    return "http://127.0.0.1:" + port() + "/late-audio.ts";
+  }
+
+  /** The stream whose PMT lists its audio only after the first {@link #LATE_MS} of each connection. */
+  public String latePmtUrl() {
+    return "http://127.0.0.1:" + port() + "/late-pmt.ts";
+  }
+
   public String notFoundUrl() {
     return "http://127.0.0.1:" + port() + "/missing.ts";
   }
@@ -158,17 +191,90 @@ public final class LiveSource implements AutoCloseable {
     return encoder.pid();
   }
 
-  private void join(HttpServerResponse resp) {
+  private void join(HttpServerResponse resp, Client client) {
     if (pat != null && pmt != null) {
       resp.write(Buffer.buffer(pat));
-      resp.write(Buffer.buffer(pmt));
+      resp.write(Buffer.buffer(client.late() == Late.PMT ? withoutStream(pmt, AUDIO_PID) : pmt));
       if (gop.size() > 0) {
-        resp.write(Buffer.buffer(gop.toByteArray()));
+        byte[] g = gop.toByteArray();
+        resp.write(Buffer.buffer(client.late() == Late.NONE ? g : held(g, client.late())));
       }
     }
-    clients.add(resp);
+    clients.put(resp, client);
     resp.closeHandler(v -> clients.remove(resp));
     resp.exceptionHandler(err -> clients.remove(resp));
+  }
+
+  /** {@code chunk} as a late client gets it before {@link #LATE_MS}: no audio packet, and for PMT the PMT without audio. */
+  private static byte[] held(byte[] chunk, Late late) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(chunk.length);
+    for (int off = 0; off + TS <= chunk.length; off += TS) {
+      int pid = ((chunk[off + 1] & 0x1f) << 8) | (chunk[off + 2] & 0xff);
+      if (pid == AUDIO_PID) {
+        continue;
+      }
+      if (late == Late.PMT && pid == PMT_PID && (chunk[off + 1] & 0x40) != 0) {
+        out.write(withoutStream(slice(chunk, off), AUDIO_PID), 0, TS);
+      } else {
+        out.write(chunk, off, TS);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * A one-packet PMT without the elementary stream {@code pid}, under another version number (so
+   * that the real PMT, when it comes, is read as a change), its CRC computed anew.
+   */
+  static byte[] withoutStream(byte[] pmtPacket, int pid) {
+    int afc = (pmtPacket[3] >> 4) & 0x3;
+    int off = 4 + (afc == 2 || afc == 3 ? 1 + (pmtPacket[4] & 0xff) : 0);
+    off += 1 + (pmtPacket[off] & 0xff);
+    int sectionLength = ((pmtPacket[off + 1] & 0x0f) << 8) | (pmtPacket[off + 2] & 0xff);
+    int end = off + 3 + sectionLength - 4;
+    int programInfo = ((pmtPacket[off + 10] & 0x0f) << 8) | (pmtPacket[off + 11] & 0xff);
+    ByteArrayOutputStream section = new ByteArrayOutputStream();
+    section.write(pmtPacket, off, 12 + programInfo);
+    for (int i = off + 12 + programInfo; i + 5 <= end; ) {
+      int esPid = ((pmtPacket[i + 1] & 0x1f) << 8) | (pmtPacket[i + 2] & 0xff);
+      int entry = 5 + (((pmtPacket[i + 3] & 0x0f) << 8) | (pmtPacket[i + 4] & 0xff));
+      if (esPid != pid) {
+        section.write(pmtPacket, i, entry);
+      }
+      i += entry;
+    }
+    byte[] sec = section.toByteArray();
+    int newLength = sec.length - 3 + 4;
+    sec[1] = (byte) ((sec[1] & 0xf0) | ((newLength >> 8) & 0x0f));
+    sec[2] = (byte) newLength;
+    int version = (sec[5] >> 1) & 0x1f;
+    sec[5] = (byte) ((sec[5] & 0xc1) | (((version + 1) & 0x1f) << 1));
+    int crc = crc32Mpeg(sec);
+    byte[] p = new byte[TS];
+    java.util.Arrays.fill(p, (byte) 0xff);
+    p[0] = 0x47;
+    p[1] = pmtPacket[1];
+    p[2] = pmtPacket[2];
+    p[3] = (byte) (0x10 | (pmtPacket[3] & 0x0f));
+    p[4] = 0;
+    System.arraycopy(sec, 0, p, 5, sec.length);
+    p[5 + sec.length] = (byte) (crc >>> 24);
+    p[6 + sec.length] = (byte) (crc >>> 16);
+    p[7 + sec.length] = (byte) (crc >>> 8);
+    p[8 + sec.length] = (byte) crc;
+    return p;
+  }
+
+  /** CRC-32/MPEG-2 of PSI sections. */
+  static int crc32Mpeg(byte[] data) {
+    int crc = 0xffffffff;
+    for (byte b : data) {
+      crc ^= (b & 0xff) << 24;
+      for (int k = 0; k < 8; k++) {
+        crc = (crc & 0x80000000) != 0 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+      }
+    }
+    return crc;
   }
 
   /** Reads the encoder's MPEG-TS in whole packets and hands them to the context. */
@@ -222,10 +328,20 @@ public final class LiveSource implements AutoCloseable {
       }
     }
     Buffer b = Buffer.buffer(chunk);
-    for (HttpServerResponse r : clients) {
+    Buffer[] heldBack = new Buffer[Late.values().length];
+    long now = System.nanoTime();
+    for (Map.Entry<HttpServerResponse, Client> e : clients.entrySet()) {
+      HttpServerResponse r = e.getKey();
+      Client c = e.getValue();
       if (r.writeQueueFull()) {
         clients.remove(r);
         r.reset();
+      } else if (c.late() != Late.NONE && now - c.joinedNanos() < TimeUnit.MILLISECONDS.toNanos(LATE_MS)) {
+        int k = c.late().ordinal();
+        if (heldBack[k] == null) {
+          heldBack[k] = Buffer.buffer(held(chunk, c.late()));
+        }
+        r.write(heldBack[k]);
       } else {
         r.write(b);
       }
@@ -248,7 +364,7 @@ public final class LiveSource implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    clients.forEach(r -> {
+    clients.keySet().forEach(r -> {
       try {
         r.reset();
       } catch (RuntimeException e) {

@@ -1,11 +1,10 @@
 package dev.iptv.auth;
 
-import dev.iptv.common.RedisSupport;
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.AuthContract.TokenCheck;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -16,13 +15,12 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
 
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import static dev.iptv.testing.Await.await;
 
 /**
  * A deployed auth-service on its own port and Redis database 1 (flushed first), spoken to over
@@ -31,13 +29,13 @@ import java.util.concurrent.TimeUnit;
 final class AuthFixture {
 
   static final int DB = 1;
-  static final SecureRandom RANDOM = new SecureRandom();
 
   final Vertx vertx;
   final int port;
   final JsonObject config;
   final WebClient web;
   final RedisAPI redis;
+  private final AdminClient admin;
 
   AuthFixture(Vertx vertx) {
     this(vertx, TestEnv.config(DB, TestEnv.freePort()));
@@ -47,24 +45,10 @@ final class AuthFixture {
     this.vertx = vertx;
     this.config = config;
     this.port = config.getInteger(dev.iptv.common.ServiceVerticle.SERVE_PORT);
-    this.redis = RedisAPI.api(RedisSupport.client(vertx, TestEnv.redisUrl(DB)));
-    await(redis.flushdb(List.of()));
+    this.redis = TestEnv.flushedRedis(vertx, DB);
     await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(config)));
     this.web = WebClient.create(vertx);
-  }
-
-  static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete: " + e, e);
-    }
-  }
-
-  static String hexToken() {
-    byte[] raw = new byte[32];
-    RANDOM.nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
+    this.admin = AdminClient.over(web, port);
   }
 
   static JsonObject user(String username, String token) {
@@ -78,14 +62,7 @@ final class AuthFixture {
   }
 
   HttpResponse<Buffer> admin(HttpMethod method, String path, Object body) {
-    HttpRequest<Buffer> req = request(method, path).bearerTokenAuthentication(TestEnv.ADMIN_TOKEN);
-    if (body == null) {
-      return await(req.send());
-    }
-    if (body instanceof JsonObject o) {
-      return await(req.sendJsonObject(o));
-    }
-    return await(req.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString())));
+    return admin.send(method, path, body);
   }
 
   TokenCheck validate(String token) {
@@ -119,14 +96,7 @@ final class AuthFixture {
 
   /** Every key with its value (strings) or type (others), sorted: a picture of the database. */
   List<String> snapshot() {
-    List<String> out = new ArrayList<>();
-    for (Response k : await(redis.keys("*"))) {
-      String key = k.toString();
-      String type = await(redis.type(key)).toString();
-      out.add(key + "=" + (type.equals("string") ? get(key) : type.equals("set") ? members(key).stream().sorted().toList() : type));
-    }
-    out.sort(null);
-    return out;
+    return TestEnv.snapshot(redis);
   }
 
   boolean exists(String key) {

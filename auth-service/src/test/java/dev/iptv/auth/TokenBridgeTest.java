@@ -16,9 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
-import static dev.iptv.auth.AuthFixture.await;
-import static dev.iptv.auth.AuthFixture.hexToken;
 import static dev.iptv.auth.AuthFixture.user;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.TestEnv.hexToken;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @ExtendWith(VertxExtension.class)
@@ -32,7 +32,10 @@ class TokenBridgeTest {
     fx = new AuthFixture(vertx);
   }
 
-  /** The sentinel set, and seen by auth-service's probe. */
+  /**
+   * The sentinel set, and seen by auth-service's probe. Time is the subject: the probe reads the
+   * sentinel every PROBE_MS and shows what it saw nowhere outside the service.
+   */
   private void mirrorOn() throws InterruptedException {
     fx.set(MirrorContract.SENTINEL, "1");
     Thread.sleep(MirrorContract.PROBE_MS + 500);

@@ -15,14 +15,16 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static dev.iptv.auth.AuthFixture.await;
-import static dev.iptv.auth.AuthFixture.hexToken;
 import static dev.iptv.auth.AuthFixture.user;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
+import static dev.iptv.testing.TestEnv.hexToken;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -152,10 +154,7 @@ class TokenChecksTest {
     assertEquals("john123", third.username());
     assertEquals(Status.UNKNOWN, fx.session(hexToken(), "203.0.113.1", "VLC").status());
 
-    long deadline = System.currentTimeMillis() + 5000;
-    while (events.isEmpty() && System.currentTimeMillis() < deadline) {
-      Thread.onSpinWait();
-    }
+    eventually(Duration.ofSeconds(5), "the limit_hit event", () -> !events.isEmpty());
     assertEquals(1, events.size());
     assertEquals("limit_hit", events.get(0).getString("event"));
     assertEquals("john123", events.get(0).getString("username"));
@@ -171,10 +170,7 @@ class TokenChecksTest {
   @Test
   @DisplayName("with Redis unreachable, the admin API answers 503 JSON and token checks fail with 503 (never 'valid')")
   void redisAway(Vertx vertx) throws Exception {
-    int dead;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
+    int dead = dev.iptv.testing.TestEnv.freePort();
     io.vertx.core.json.JsonObject config = dev.iptv.testing.TestEnv.config(AuthFixture.DB, dev.iptv.testing.TestEnv.freePort());
     config.put(dev.iptv.common.Config.key(dev.iptv.common.Config.REDIS_URL), "redis://127.0.0.1:" + dead);
     Vertx other = Vertx.vertx();
@@ -204,10 +200,7 @@ class TokenChecksTest {
     fx.admin(HttpMethod.POST, "/api/users", user("john123", first));
     fx.admin(HttpMethod.PUT, "/api/users/john123", new JsonObject().put("token", second));
     fx.admin(HttpMethod.DELETE, "/api/users/john123", null);
-    long deadline = System.currentTimeMillis() + 5000;
-    while (events.size() < 3 && System.currentTimeMillis() < deadline) {
-      Thread.onSpinWait();
-    }
+    eventually(Duration.ofSeconds(5), "three USERS_CHANGED events", () -> events.size() >= 3);
     assertEquals(List.of(
       new JsonObject().put("action", "created").put("username", "john123").put("token", first),
       new JsonObject().put("action", "updated").put("username", "john123").put("token", second).put("old_token", first),

@@ -28,9 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static dev.iptv.auth.AuthFixture.await;
-import static dev.iptv.auth.AuthFixture.hexToken;
 import static dev.iptv.auth.AuthFixture.user;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.TestEnv.hexToken;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

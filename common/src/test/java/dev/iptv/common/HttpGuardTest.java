@@ -16,14 +16,13 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -59,49 +58,22 @@ class HttpGuardTest {
     return port;
   }
 
-  static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete: " + e, e);
-    }
-  }
-
   @Test
   @DisplayName("slowloris from 40 addresses, one header byte a second: a player is served meanwhile, and every slow connection is cut within the header timeout")
   void slowloris(Vertx vertx) throws Exception {
     int port = serve(vertx, Map.of(Config.HTTP_HEADER_TIMEOUT_S, "2", Config.HTTP_IDLE_TIMEOUT_S, "30"));
-    int clients = 40;
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    List<java.util.concurrent.Future<Long>> cut = new ArrayList<>();
-    for (int i = 0; i < clients; i++) {
-      String from = "127.0.0." + (2 + i);
-      cut.add(pool.submit(() -> {
-        try (RawHttp slow = RawHttp.connect(from, port)) {
-          long started = System.nanoTime();
-          slow.send("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
-          for (int s = 0; s < 10; s++) {          // at most 10 s: then it was not cut
-            if (!slow.trickle('a') || slow.closedWithin(1_000)) {
-              return (System.nanoTime() - started) / 1_000_000;
-            }
-          }
-          return -1L;
-        }
-      }));
-    }
+    RawHttp.Slowloris slow = RawHttp.slowloris(40, port, "/ping");
     WebClient player = WebClient.create(vertx, new WebClientOptions().setLocalAddress("127.0.0.200"));
     for (int i = 0; i < 6; i++) {
       long t0 = System.nanoTime();
       HttpResponse<Buffer> r = await(player.get(port, "127.0.0.1", "/ping").send());
       assertEquals(200, r.statusCode());
       assertTrue((System.nanoTime() - t0) / 1_000_000 < 1_000, "served at once while the slow clients hold on");
-      Thread.sleep(300);
+      Thread.sleep(300);   // time is the subject: the player comes back all along the header timeout
     }
-    for (java.util.concurrent.Future<Long> f : cut) {
-      long ms = f.get(20, TimeUnit.SECONDS);
+    for (long ms : slow.cutAfterMs()) {
       assertTrue(ms >= 1_500 && ms <= 3_500, "cut after the 2 s header timeout, at " + ms + " ms");
     }
-    pool.shutdown();
   }
 
   @Test
@@ -116,7 +88,7 @@ class HttpGuardTest {
       assertEquals("HTTP/1.1 200 OK", trickling.exchange(PING, 2_000));
       trickling.send("GET /ping HTTP/1.1\r\nX-Slow: ");
       for (int s = 0; s < 2; s++) {
-        Thread.sleep(1_000);
+        Thread.sleep(1_000);   // time is the subject: one byte a second
         assertTrue(trickling.trickle('a'));
       }
       assertFalse(silent.closedWithin(100), "still open 2 s after its answer: longer than the header timeout");
@@ -129,7 +101,7 @@ class HttpGuardTest {
     try (RawHttp poller = RawHttp.connect("127.0.0.4", port)) {
       for (int i = 0; i < 4; i++) {
         assertEquals("HTTP/1.1 200 OK", poller.exchange(PING, 2_000), "poll " + i + " on the same connection");
-        Thread.sleep(2_500);
+        Thread.sleep(2_500);   // time is the subject: polls further apart than the header timeout
       }
     }
   }
@@ -152,14 +124,11 @@ class HttpGuardTest {
         assertEquals("HTTP/1.1 200 OK", c.exchange(PING, 2_000), "the four keep being served");
       }
       within.remove(0).close();
-      String served = null;
-      for (int i = 0; i < 20 && served == null; i++) {
-        Thread.sleep(100);
+      eventually(Duration.ofSeconds(5), "a slot freed: a new connection is served", () -> {
         try (RawHttp again = RawHttp.connect("127.0.0.10", port)) {
-          served = answer(again);
+          return answer(again);
         }
-      }
-      assertEquals("HTTP/1.1 200 OK", served, "a slot freed: a new connection is served");
+      }, "HTTP/1.1 200 OK"::equals);
     } finally {
       for (RawHttp c : within) {
         c.close();
@@ -169,12 +138,6 @@ class HttpGuardTest {
 
   /** The status line, or null when the server closed the connection (a silent server is a failure). */
   private static String answer(RawHttp c) {
-    try {
-      return c.exchange(PING, 2_000);
-    } catch (java.net.SocketTimeoutException e) {
-      return "no answer and not closed within 2 s";
-    } catch (IOException e) {
-      return null;
-    }
+    return c.statusOrClosed(PING, 2_000);
   }
 }

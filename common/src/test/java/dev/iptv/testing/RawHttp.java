@@ -9,6 +9,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP client on a plain socket, for what well-behaved clients never do: send half a request,
@@ -32,6 +38,56 @@ public final class RawHttp implements AutoCloseable {
     s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     s.setTcpNoDelay(true);
     return new RawHttp(s);
+  }
+
+  /**
+   * Slowloris clients, one from each of 127.0.0.2, 127.0.0.3, ..., started now on threads of their
+   * own: each sends the head of a GET of {@code path}, then one header byte a second, for at most
+   * 10 s.
+   */
+  public static Slowloris slowloris(int clients, int port, String path) {
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<Long>> cut = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      String from = "127.0.0." + (2 + i);
+      cut.add(pool.submit(() -> {
+        try (RawHttp slow = connect(from, port)) {
+          long started = System.nanoTime();
+          slow.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+          for (int s = 0; s < 10; s++) {
+            if (!slow.trickle('a') || slow.closedWithin(1_000)) {
+              return (System.nanoTime() - started) / 1_000_000;
+            }
+          }
+          return -1L;
+        }
+      }));
+    }
+    return new Slowloris(pool, cut);
+  }
+
+  /** Slowloris clients at work. */
+  public static final class Slowloris {
+    private final ExecutorService pool;
+    private final List<Future<Long>> cut;
+
+    private Slowloris(ExecutorService pool, List<Future<Long>> cut) {
+      this.pool = pool;
+      this.cut = cut;
+    }
+
+    /** Waits for every client: the milliseconds until the server cut each one (-1: not cut after 10 s). */
+    public List<Long> cutAfterMs() throws Exception {
+      try {
+        List<Long> out = new ArrayList<>();
+        for (Future<Long> f : cut) {
+          out.add(f.get(20, TimeUnit.SECONDS));
+        }
+        return out;
+      } finally {
+        pool.shutdownNow();
+      }
+    }
   }
 
   public RawHttp send(String text) throws IOException {
@@ -109,6 +165,20 @@ public final class RawHttp implements AutoCloseable {
       } catch (IOException e) {
         return true; // reset by the server
       }
+    }
+  }
+
+  /**
+   * {@link #exchange}'s status line; null when the server closed the connection instead, and a
+   * text saying so when it neither answered nor closed it within {@code timeoutMs}.
+   */
+  public String statusOrClosed(String request, int timeoutMs) {
+    try {
+      return exchange(request, timeoutMs);
+    } catch (SocketTimeoutException e) {
+      return "no answer and not closed within " + timeoutMs + " ms";
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -1,16 +1,28 @@
 package dev.iptv.testing;
 
 import dev.iptv.common.Config;
+import dev.iptv.common.RedisSupport;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
 
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What tests share: free loopback ports, a Redis database of their own (never FLUSHALL: each
- * test suite owns one database number), and a base config for deploying services.
+ * test suite owns one database number), temp folders, player tokens, and a base config for
+ * deploying services. The rest of the kit: {@link Await}, {@link Eventually}, {@link AdminClient},
+ * {@link M3u}, {@link RawHttp}, {@link TcpGate}, {@link TestPg}.
  *
  * <p>Database numbers: 1 auth, 2 playlist, 3 stream, 4 server/e2e, 5 monitor, 6 cluster,
  * 7 bench, 8 stream-service crash (system-tests), 9 mirror, 10 bench/run.sh and bench/viewers, 11 EPG (playlist-service). Redis itself must already run on 127.0.0.1:6379 (bin/iptv test makes sure).
@@ -21,6 +33,8 @@ public final class TestEnv {
   public static final String REDIS_BASE = System.getProperty("iptv.test.redis", "redis://127.0.0.1:6379");
   public static final String PG_URL = System.getProperty("iptv.test.pg", "postgresql://postgres@127.0.0.1:5432/test");
 
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private TestEnv() {
   }
 
@@ -28,6 +42,44 @@ public final class TestEnv {
     return REDIS_BASE + "/" + db;
   }
 
+  /** A client of Redis database {@code db}, as the services build theirs. */
+  public static RedisAPI redis(Vertx vertx, int db) {
+    return RedisSupport.api(vertx, redisUrl(db));
+  }
+
+  /** A client of Redis database {@code db}, emptied first (FLUSHDB: only that database). */
+  public static RedisAPI flushedRedis(Vertx vertx, int db) {
+    RedisAPI redis = redis(vertx, db);
+    Await.await(redis.flushdb(List.of()));
+    return redis;
+  }
+
+  /**
+   * A picture of the database: every key with its value (strings), its sorted members (sets) or
+   * its type (others), sorted. Equal pictures before and after a refused call: nothing written.
+   */
+  public static List<String> snapshot(RedisAPI redis) {
+    List<String> out = new ArrayList<>();
+    for (Response k : Await.await(redis.keys("*"))) {
+      String key = k.toString();
+      String type = Await.await(redis.type(key)).toString();
+      String value = switch (type) {
+        case "string" -> String.valueOf(Await.await(redis.get(key)));
+        case "set" -> {
+          List<String> members = new ArrayList<>();
+          Await.await(redis.smembers(key)).forEach(m -> members.add(m.toString()));
+          members.sort(null);
+          yield members.toString();
+        }
+        default -> type;
+      };
+      out.add(key + "=" + value);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** A loopback port nothing listens on now: for a service to serve on, or a dependency that is down. */
   public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       s.setReuseAddress(true);
@@ -43,6 +95,39 @@ public final class TestEnv {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Deletes a folder and everything in it, as far as it can (test clean-up). */
+  public static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp folder left behind
+    }
+  }
+
+  /**
+   * Lets time pass: only where time itself is what a test is about (a window or a timeout that
+   * must elapse, nothing that may happen meanwhile), said in a comment where it is called. A wait
+   * for something to happen is {@link Eventually}.
+   */
+  public static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** A random player token: 64 hex digits. */
+  public static String hexToken() {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    return HexFormat.of().formatHex(raw);
   }
 
   /** A service config on its own Redis database, serving on {@code port} (0: not served). */

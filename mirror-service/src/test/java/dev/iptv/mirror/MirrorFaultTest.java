@@ -6,8 +6,10 @@ import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.playlist.PlaylistVerticle;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TcpGate;
 import dev.iptv.testing.TestEnv;
+import dev.iptv.testing.TestPg;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -23,8 +25,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static dev.iptv.mirror.MirrorSupport.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -56,7 +57,6 @@ class MirrorFaultTest {
   static final String T2 = "0123456789abcdef0123456789abcdef";
   static final String T3 = "fedcba9876543210fedcba9876543210fedcba98";
   static final String T4 = "aaaabbbbccccddddeeeeffff0000111122223333";
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private Vertx observer;
   private Pool pg;
@@ -67,8 +67,8 @@ class MirrorFaultTest {
   @BeforeEach
   void setUp() {
     observer = Vertx.vertx();
-    MirrorSupport.dropSchema(observer, SCHEMA);
-    pg = MirrorSupport.pg(observer, SCHEMA);
+    TestPg.dropSchema(observer, SCHEMA);
+    pg = TestPg.pool(observer, SCHEMA);
     URI target = URI.create(TestEnv.PG_URL);
     gate = TcpGate.to(target.getHost(), target.getPort(), true);
   }
@@ -81,14 +81,10 @@ class MirrorFaultTest {
     gate.stop();
     if (privateRedis != null) {
       privateRedis.stopWithoutSaving();
-      try (var files = Files.walk(privateRedis.dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      } catch (java.io.IOException e) {
-        // a temp folder left behind
-      }
+      TestEnv.deleteTree(privateRedis.dir);
     }
     await(pg.close());
-    MirrorSupport.dropSchema(observer, SCHEMA);
+    TestPg.dropSchema(observer, SCHEMA);
     await(observer.close());
   }
 
@@ -136,17 +132,7 @@ class MirrorFaultTest {
   // --- the panel and the players, over HTTP -------------------------------------------------------
 
   static HttpResponse<String> send(int port, String method, String path, JsonObject body, boolean bearer) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-      .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
-    if (bearer) {
-      b.header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN);
-    }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
-    try {
-      return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new IllegalStateException(method + " " + path + ": " + e, e);
-    }
+    return AdminClient.plain(port).withBearer(bearer ? TestEnv.ADMIN_TOKEN : null).call(method, path, body);
   }
 
   static JsonObject user(String username, String token) {
@@ -218,15 +204,6 @@ class MirrorFaultTest {
     return out;
   }
 
-  private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
   // --- the stories -----------------------------------------------------------------------------------
 
   @Test
@@ -240,7 +217,7 @@ class MirrorFaultTest {
     panelWrites(first);
     Set<String> keys = Set.of(AuthContract.userKey("alice"), AuthContract.userKey("bob"), AuthContract.tokenKey(T1), AuthContract.tokenKey(T2),
       ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the panel's six keys mirrored", () -> rows().keySet().equals(keys));
+    eventually(Duration.ofSeconds(10), "the panel's six keys mirrored", () -> rows().keySet().equals(keys));
     Map<String, String> copy = rows();
 
     // The host restarts: the suite stops, Redis comes back empty (no persistence), PostgreSQL is not up yet.
@@ -256,18 +233,18 @@ class MirrorFaultTest {
     pending(send(second.auth, "POST", "/api/users", user("carol", T3), true));
     pending(send(second.playlist, "DELETE", "/api/channels/48681", null, true));
     assertEquals(401, send(second.auth, "GET", "/api/users", null, false).statusCode(), "no bearer: 401 as always");
-    pause(3000); // three checks of the mirror, and its reconciliation, with PostgreSQL away
+    TestEnv.pause(3000); // time is the subject: three checks of the mirror, and its reconciliation, with PostgreSQL away
     assertNull(get(redis, MirrorContract.SENTINEL), "an empty Redis is never marked complete while PostgreSQL is away");
     assertNull(get(redis, AuthContract.userKey("carol")), "nothing written by a refused request");
     assertTrue(second.mirror().containsKey("pending"), second.mirror().encode());
     pending(send(second.auth, "GET", "/api/users", null, true));
 
     gate.open();
-    MirrorSupport.eventually(Duration.ofSeconds(20), "the panel's users back", () -> Set.of("alice", "bob").equals(usernames(second)));
+    eventually(Duration.ofSeconds(20), "the panel's users back", () -> Set.of("alice", "bob").equals(usernames(second)));
     HttpResponse<String> channels = send(second.playlist, "GET", "/api/channels", null, true);
     assertEquals(200, channels.statusCode(), channels.body());
     assertEquals(2, new JsonObject(channels.body()).getInteger("count"));
-    MirrorSupport.eventually(Duration.ofSeconds(10), "a reconciliation after the restore",
+    eventually(Duration.ofSeconds(10), "a reconciliation after the restore",
       () -> second.mirror().containsKey("last_reconcile"));
     assertEquals(copy, rows(), "PostgreSQL's copy intact after the restore and a reconciliation");
     HttpResponse<String> list = playlist(second, T1);
@@ -285,9 +262,11 @@ class MirrorFaultTest {
     MirrorSupport.flushTestDb(redis);
     Suite s = startSuite(redisUrl);
     panelWrites(s);
-    MirrorSupport.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
+    eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
     Map<String, String> copy = rows();
-    pause(MirrorContract.PROBE_MS + 500); // the services' probes have seen the sentinel: a mirror runs
+    // The services' probes have seen the sentinel: a mirror runs. Time is the subject: they read it
+    // every PROBE_MS and show what they saw nowhere outside the services.
+    TestEnv.pause(MirrorContract.PROBE_MS + 500);
     String before = playlist(s, T1).body();
     assertTrue(before.contains("MBC Pro aflam"), before);
 
@@ -302,12 +281,12 @@ class MirrorFaultTest {
     assertEquals(before, during.body());
     // A token this auth-service has not checked recently cannot be told from an unknown one until the restore.
     assertEquals(403, playlist(s, T2).statusCode());
-    pause(2500);
+    TestEnv.pause(2500);   // time is the subject: checks of the mirror pass with PostgreSQL away, and nothing is marked or written
     assertNull(get(redis, MirrorContract.SENTINEL));
     assertNull(get(redis, ChannelContract.channelKey("87827")), "nothing written by a refused request");
 
     gate.open();
-    MirrorSupport.eventually(Duration.ofSeconds(20), "the users back", () -> Set.of("alice", "bob").equals(usernames(s)));
+    eventually(Duration.ofSeconds(20), "the users back", () -> Set.of("alice", "bob").equals(usernames(s)));
     assertEquals(200, playlist(s, T2).statusCode());
     assertEquals("beIN SPORT", new JsonObject(get(redis, ChannelContract.channelKey("87827"))).getString("name"));
     assertEquals(copy, rows());
@@ -333,7 +312,7 @@ class MirrorFaultTest {
     String redisUrl = privateRedis.url();
     Suite s = startSuite(redisUrl);
     panelWrites(s);
-    MirrorSupport.eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
+    eventually(Duration.ofSeconds(10), "six keys mirrored", () -> rows().size() == 6);
 
     privateRedis.save();
     Path old = dir.resolve("old.rdb");
@@ -347,7 +326,7 @@ class MirrorFaultTest {
     assertEquals(200, send(s.playlist, "PUT", "/api/channels/87827", channel("87827", "renamed"), true).statusCode());
     Set<String> now = Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T3), AuthContract.userKey("carol"), AuthContract.tokenKey(T4),
       ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the copy follows the panel", () -> rows().keySet().equals(now)
+    eventually(Duration.ofSeconds(10), "the copy follows the panel", () -> rows().keySet().equals(now)
       && rows().get(ChannelContract.channelKey("87827")).contains("renamed"));
     Map<String, String> copy = rows();
 
@@ -362,7 +341,7 @@ class MirrorFaultTest {
       "the snapshot is the older state");
     Suite t = restartSuite ? startSuite(redisUrl) : s;
 
-    MirrorSupport.eventually(Duration.ofSeconds(20), "Redis in PostgreSQL's state", () ->
+    eventually(Duration.ofSeconds(20), "Redis in PostgreSQL's state", () ->
       get(fresh, AuthContract.userKey("bob")) == null && get(fresh, AuthContract.userKey("carol")) != null
         && MirrorContract.inStep(get(fresh, MirrorContract.SENTINEL)));
     assertNull(get(fresh, AuthContract.tokenKey(T1)), "alice's old token is gone");
@@ -378,10 +357,10 @@ class MirrorFaultTest {
     assertEquals("replace", mirror.getJsonObject("last_restore").getString("mode"), mirror.encode());
 
     // Through the services: the panel sees PostgreSQL's state, players the tokens it names.
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the panel sees alice and carol", () ->
+    eventually(Duration.ofSeconds(10), "the panel sees alice and carol", () ->
       Set.of("alice", "carol").equals(usernames(t)));
     assertEquals(404, send(t.auth, "GET", "/api/users/bob", null, true).statusCode());
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the new token plays", () -> playlist(t, T3).statusCode() == 200);
+    eventually(Duration.ofSeconds(10), "the new token plays", () -> playlist(t, T3).statusCode() == 200);
     assertEquals(403, playlist(t, T1).statusCode(), "the old token is refused");
     assertEquals(403, playlist(t, T2).statusCode(), "the deleted user's token is refused");
     JsonArray channels = new JsonObject(send(t.playlist, "GET", "/api/channels", null, true).body()).getJsonArray("channels");

@@ -4,6 +4,7 @@ import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.MonitorContract;
+import dev.iptv.testing.TestPg;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -27,7 +28,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static dev.iptv.mirror.MirrorSupport.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,8 +55,8 @@ class MirrorTest {
   void clean(Vertx vertx) {
     redis = MirrorSupport.redis(vertx);
     MirrorSupport.flushTestDb(redis);
-    MirrorSupport.dropSchema(vertx, SCHEMA);
-    pg = MirrorSupport.pg(vertx, SCHEMA);
+    TestPg.dropSchema(vertx, SCHEMA);
+    pg = TestPg.pool(vertx, SCHEMA);
   }
 
   @AfterEach
@@ -64,12 +66,7 @@ class MirrorTest {
 
   @AfterAll
   static void drop() {
-    Vertx vertx = Vertx.vertx();
-    try {
-      MirrorSupport.dropSchema(vertx, SCHEMA);
-    } finally {
-      await(vertx.close());
-    }
+    TestPg.dropSchema(SCHEMA);
   }
 
   // --- the panel's writes, in the seed layout --------------------------------------------------
@@ -154,7 +151,7 @@ class MirrorTest {
     channel(vertx, "87827", "beIN SPORT Very Low 1");
     Set<String> keys = Set.of(AuthContract.userKey("alice"), AuthContract.userKey("bob"), AuthContract.tokenKey(T1), AuthContract.tokenKey(T2),
       ChannelContract.channelKey("48681"), ChannelContract.channelKey("87827"));
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the six keys mirrored", () -> rows().keySet().equals(keys));
+    eventually(Duration.ofSeconds(10), "the six keys mirrored", () -> rows().keySet().equals(keys));
     Map<String, String> before = redisValues(keys);
     assertEquals(before, rows(), "the mirror holds the raw values");
     long ttlBefore = await(redis.ttl(AuthContract.tokenKey(T1))).toLong();
@@ -162,7 +159,7 @@ class MirrorTest {
     MirrorSupport.flushTestDb(redis);
     assertTrue(!exists(AuthContract.userKey("alice")));
 
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the keys restored", () -> redisValues(keys).size() == keys.size()
+    eventually(Duration.ofSeconds(10), "the keys restored", () -> redisValues(keys).size() == keys.size()
       && exists(MirrorContract.SENTINEL));
     assertEquals(before, redisValues(keys));
     long ttlAfter = await(redis.ttl(AuthContract.tokenKey(T1))).toLong();
@@ -171,7 +168,7 @@ class MirrorTest {
     assertEquals(Set.of("alice", "bob"), members(AuthContract.USERS_ALL));
     assertEquals(Set.of("48681", "87827"), members(ChannelContract.CHANNELS_ALL));
 
-    MirrorSupport.eventually(Duration.ofSeconds(5), "a redis_restored event", () -> !restoreEvents.isEmpty());
+    eventually(Duration.ofSeconds(5), "a redis_restored event", () -> !restoreEvents.isEmpty());
     JsonObject e = restoreEvents.get(0);
     assertEquals("redis_restored", e.getString("event"));
     assertEquals(6, e.getInteger("keys"));
@@ -185,13 +182,13 @@ class MirrorTest {
     user(vertx, "alice", T1, null);
     user(vertx, "bob", T2, null);
     channel(vertx, "48681", "MBC Pro aflam");
-    MirrorSupport.eventually(Duration.ofSeconds(10), "five rows", () -> rows().size() == 5);
+    eventually(Duration.ofSeconds(10), "five rows", () -> rows().size() == 5);
 
     user(vertx, "alice", T3, T1);
     deleteUser(vertx, "bob", T2);
     await(redis.del(List.of(ChannelContract.channelKey("48681"))));
     vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "48681").put("action", "deleted"));
-    MirrorSupport.eventually(Duration.ofSeconds(10), "alice with her new token only", () ->
+    eventually(Duration.ofSeconds(10), "alice with her new token only", () ->
       rows().keySet().equals(Set.of(AuthContract.userKey("alice"), AuthContract.tokenKey(T3))));
     assertTrue(rows().get(AuthContract.userKey("alice")).contains(T3), "the user row has the new value");
     Row token = await(pg.query("SELECT expires_at, owner FROM synced_keys WHERE key = 'token:" + T3 + "'").execute())
@@ -207,7 +204,7 @@ class MirrorTest {
     String first = MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     channel(vertx, "48681", "MBC Pro aflam");
-    MirrorSupport.eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
+    eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
     await(vertx.undeploy(first));
 
     // an operator's redis-cli session: no event reaches the mirror
@@ -217,7 +214,7 @@ class MirrorTest {
     await(redis.set(List.of(AuthContract.sessionsKey("carol"), "not mirrored")));
 
     MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
-    MirrorSupport.eventually(Duration.ofSeconds(10), "the mirror in step", () ->
+    eventually(Duration.ofSeconds(10), "the mirror in step", () ->
       rows().containsKey(ChannelContract.channelKey("555")) && rows().get(ChannelContract.channelKey("48681")).contains("Renamed"));
     // Only an observed deletion (through the API) deletes a row: a key removed with redis-cli stays
     // in the copy (README "Operations"), so a Redis that lost keys can never empty the copy.
@@ -230,7 +227,7 @@ class MirrorTest {
     String first = MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     user(vertx, "bob", T2, null);
-    MirrorSupport.eventually(Duration.ofSeconds(10), "four rows", () -> rows().size() == 4);
+    eventually(Duration.ofSeconds(10), "four rows", () -> rows().size() == 4);
     await(vertx.undeploy(first));
 
     MirrorSupport.flushTestDb(redis); // Redis restarted without persistence while the mirror was down
@@ -251,7 +248,7 @@ class MirrorTest {
     MirrorSupport.deploy(vertx, MirrorSupport.config(SCHEMA));
     user(vertx, "alice", T1, null);
     channel(vertx, "48681", "MBC Pro aflam");
-    MirrorSupport.eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
+    eventually(Duration.ofSeconds(10), "three rows", () -> rows().size() == 3);
     // Rows a missed retirement leaves behind: alice's earlier token, and a token whose user is gone.
     String expires = Instant.now().plusSeconds(86400).toString();
     await(pg.preparedQuery("INSERT INTO synced_keys (key, value, expires_at, owner) VALUES ($1, $2, now() + interval '1 day', $3)")
@@ -262,7 +259,7 @@ class MirrorTest {
         .put("expires_at", expires).put("is_active", true).encode(), "ghost")));
 
     MirrorSupport.flushTestDb(redis);
-    MirrorSupport.eventually(Duration.ofSeconds(10), "restored", () -> exists(MirrorContract.SENTINEL) && exists(AuthContract.userKey("alice")));
+    eventually(Duration.ofSeconds(10), "restored", () -> exists(MirrorContract.SENTINEL) && exists(AuthContract.userKey("alice")));
     assertTrue(exists(AuthContract.tokenKey(T1)), "the token alice names");
     assertTrue(exists(ChannelContract.channelKey("48681")));
     assertTrue(!exists(AuthContract.tokenKey(T3)), "alice's retired token is not valid again");

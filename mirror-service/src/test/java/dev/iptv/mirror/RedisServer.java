@@ -7,9 +7,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import static dev.iptv.testing.Eventually.eventually;
 
 /**
  * A private {@code redis-server} for a test: its own free loopback port and folder (its
@@ -51,14 +54,7 @@ final class RedisServer {
     } catch (IOException e) {
       throw new IllegalStateException("cannot start redis-server: " + e.getMessage(), e);
     }
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < end) {
-      if ("PONG".equals(command("PING"))) {
-        return;
-      }
-      pause(50);
-    }
-    throw new IllegalStateException("redis-server on port " + port + " did not answer");
+    eventually(Duration.ofSeconds(10), "redis-server on port " + port + " answers PING", () -> command("PING"), "PONG"::equals);
   }
 
   /** A blocking snapshot into {@code dump.rdb}. */
@@ -111,15 +107,6 @@ final class RedisServer {
       return text.isEmpty() ? null : text.substring(1);
     } catch (IOException e) {
       return null;
-    }
-  }
-
-  private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

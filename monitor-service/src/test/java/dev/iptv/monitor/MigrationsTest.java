@@ -4,6 +4,7 @@ import dev.iptv.mirror.MirrorVerticle;
 import dev.iptv.monitor.history.HistoryVerticle;
 import dev.iptv.pg.Db;
 import dev.iptv.testing.TestEnv;
+import dev.iptv.testing.TestPg;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Pool;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +39,7 @@ class MigrationsTest {
 
   @BeforeEach
   void fresh(Vertx vertx) {
-    Support.dropSchema(vertx, SCHEMA);
+    TestPg.dropSchema(vertx, SCHEMA);
     history = Db.create(vertx, TestEnv.PG_URL, SCHEMA, "iptv-monitor");
     mirror = Db.create(vertx, TestEnv.PG_URL, SCHEMA, "iptv-mirror");
   }
@@ -47,7 +48,7 @@ class MigrationsTest {
   void drop(Vertx vertx) {
     await(history.close());
     await(mirror.close());
-    Support.dropSchema(vertx, SCHEMA);
+    TestPg.dropSchema(vertx, SCHEMA);
   }
 
   private List<String> recorded() {

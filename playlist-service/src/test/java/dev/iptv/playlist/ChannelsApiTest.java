@@ -22,13 +22,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
-import static dev.iptv.playlist.PlaylistFixture.await;
 import static dev.iptv.playlist.PlaylistFixture.channel;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -226,10 +228,7 @@ class ChannelsApiTest {
     fx.createChannel(channel("48681", "MBC", 1, 1));
     fx.admin(HttpMethod.PUT, "/api/channels/48681", new JsonObject().put("is_active", false));
     fx.admin(HttpMethod.DELETE, "/api/channels/48681", null);
-    long deadline = System.currentTimeMillis() + 5000;
-    while (events.size() < 3 && System.currentTimeMillis() < deadline) {
-      Thread.onSpinWait();
-    }
+    eventually(Duration.ofSeconds(5), "three CHANNELS_CHANGED events", () -> events.size() >= 3);
     assertEquals(3, events.size());
     String[][] expected = {{"created", "true"}, {"updated", "false"}, {"deleted", "false"}};
     for (int i = 0; i < 3; i++) {

@@ -82,7 +82,7 @@ class PlaylistCacheTest {
     PlaylistCache cache = new PlaylistCache(loader::load, 1);
     Future<Playlist> first = cache.get();
     loader.finish(0);
-    Thread.sleep(1100);
+    Thread.sleep(1100);   // time is the subject: the list ages past its 1 s
     Future<Playlist> second = cache.get();
     assertFalse(second.isComplete());
     assertEquals(2, loader.builds.size());

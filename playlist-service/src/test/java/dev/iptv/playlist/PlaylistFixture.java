@@ -2,12 +2,12 @@ package dev.iptv.playlist;
 
 import dev.iptv.auth.AuthVerticle;
 import dev.iptv.common.Config;
-import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.contract.ChannelContract;
+import dev.iptv.testing.AdminClient;
+import dev.iptv.testing.M3u;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -18,18 +18,14 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
 
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A deployed playlist-service and the real auth-service, each on its own port, on Redis database 2
@@ -38,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class PlaylistFixture {
 
   static final int DB = 2;
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   final Vertx vertx;
   final int port;
@@ -53,8 +48,7 @@ final class PlaylistFixture {
   /** With settings (env names) overriding the test config of playlist-service. */
   PlaylistFixture(Vertx vertx, Map<String, String> settings) {
     this.vertx = vertx;
-    this.redis = RedisAPI.api(RedisSupport.client(vertx, TestEnv.redisUrl(DB)));
-    await(redis.flushdb(List.of()));
+    this.redis = TestEnv.flushedRedis(vertx, DB);
     this.authPort = TestEnv.freePort();
     await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(TestEnv.config(DB, authPort))));
     this.port = TestEnv.freePort();
@@ -68,20 +62,6 @@ final class PlaylistFixture {
     });
     await(vertx.deployVerticle(new PlaylistVerticle(), new DeploymentOptions().setConfig(config)));
     this.web = WebClient.create(vertx);
-  }
-
-  static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete: " + e, e);
-    }
-  }
-
-  static String hexToken() {
-    byte[] raw = new byte[32];
-    RANDOM.nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
   }
 
   String base() {
@@ -103,14 +83,7 @@ final class PlaylistFixture {
   }
 
   HttpResponse<Buffer> admin(int port, HttpMethod method, String path, Object body) {
-    HttpRequest<Buffer> req = web.request(method, port, "127.0.0.1", path).bearerTokenAuthentication(TestEnv.ADMIN_TOKEN);
-    if (body == null) {
-      return await(req.send());
-    }
-    if (body instanceof JsonObject o) {
-      return await(req.sendJsonObject(o));
-    }
-    return await(req.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString())));
+    return AdminClient.over(web, port).send(method, path, body);
   }
 
   void createChannel(JsonObject channel) {
@@ -120,7 +93,7 @@ final class PlaylistFixture {
 
   /** A user created through auth-service's API; answers its token. */
   String createUser(String username, boolean active, Instant expiresAt) {
-    String token = hexToken();
+    String token = TestEnv.hexToken();
     JsonObject u = new JsonObject().put("username", username).put("token", token).put("expires_at", expiresAt.toString())
       .put("max_connections", 2).put("is_active", active).put("password", "pw");
     HttpResponse<Buffer> r = admin(authPort, HttpMethod.POST, "/api/users", u);
@@ -141,11 +114,11 @@ final class PlaylistFixture {
   }
 
   /** The playlist's entries, checked to be well formed. */
-  List<Entry> entries(String token) {
+  List<M3u.Entry> entries(String token) {
     HttpResponse<Buffer> r = playlist(token);
     assertEquals(200, r.statusCode(), r.bodyAsString());
     assertEquals("audio/x-mpegurl", r.getHeader("Content-Type"));
-    return parse(r.bodyAsString("UTF-8"));
+    return M3u.parse(r.bodyAsString("UTF-8"));
   }
 
   void set(String key, String value) {
@@ -166,14 +139,7 @@ final class PlaylistFixture {
 
   /** Every key with its value (strings) or members (sets), sorted. */
   List<String> snapshot() {
-    List<String> out = new ArrayList<>();
-    for (Response k : await(redis.keys("*"))) {
-      String key = k.toString();
-      String type = await(redis.type(key)).toString();
-      out.add(key + "=" + (type.equals("string") ? get(key, true) : type.equals("set") ? members(key) : type));
-    }
-    out.sort(null);
-    return out;
+    return TestEnv.snapshot(redis);
   }
 
   void sadd(String key, String member) {
@@ -183,45 +149,5 @@ final class PlaylistFixture {
   void seedChannel(String id, JsonObject json) {
     set(ChannelContract.channelKey(id), json.encode());
     sadd(ChannelContract.CHANNELS_ALL, id);
-  }
-
-  /** One playlist entry: its #EXTINF line, its title (after the first comma) and its URL. */
-  record Entry(String extinf, String title, String url) {
-
-    String attribute(String name) {
-      int at = extinf.indexOf(" " + name + "=\"");
-      if (at < 0) {
-        return null;
-      }
-      int start = at + name.length() + 3;
-      return extinf.substring(start, extinf.indexOf('"', start));
-    }
-  }
-
-  /** Parses an M3U body strictly: #EXTM3U, then pairs of one #EXTINF line and one URL line. */
-  static List<Entry> parse(String body) {
-    assertFalse(body.contains("\r"), "no CR anywhere");
-    assertTrue(body.endsWith("\n"), "ends with a line break");
-    String[] lines = body.split("\n", -1);
-    assertEquals("#EXTM3U", lines[0]);
-    List<Entry> out = new ArrayList<>();
-    int i = 1;
-    while (i < lines.length - 1) {
-      String extinf = lines[i];
-      assertTrue(extinf.startsWith("#EXTINF:-1 tvg-id=\""), "line " + i + " is an #EXTINF line: " + extinf);
-      String url = lines[i + 1];
-      assertFalse(url.isEmpty() || url.startsWith("#"), "#EXTINF at line " + i + " is followed by a URL: " + url);
-      // The title follows the comma that closes the attributes: the first comma after the last quote.
-      int comma = extinf.indexOf("\",", extinf.indexOf("group-title=\""));
-      assertTrue(comma > 0, "attributes end with '\",': " + extinf);
-      assertEquals(8, extinf.chars().filter(c -> c == '"').limit(8).count(), "four quoted attributes");
-      String attrs = extinf.substring(0, comma + 1);
-      assertEquals(8, attrs.chars().filter(c -> c == '"').count(), "no stray quote in the attributes: " + attrs);
-      out.add(new Entry(extinf, extinf.substring(comma + 2), url));
-      i += 2;
-    }
-    assertEquals(lines.length - 1, i, "nothing after the last entry");
-    assertEquals("", lines[lines.length - 1]);
-    return out;
   }
 }

@@ -4,7 +4,9 @@ import dev.iptv.common.Config;
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MirrorContract;
-import dev.iptv.playlist.PlaylistFixture.Entry;
+import dev.iptv.testing.M3u;
+import dev.iptv.testing.M3u.Entry;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,15 +19,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.iptv.playlist.PlaylistFixture.await;
 import static dev.iptv.playlist.PlaylistFixture.channel;
-import static dev.iptv.playlist.PlaylistFixture.hexToken;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
+import static dev.iptv.testing.TestEnv.hexToken;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,7 +132,7 @@ class PlaylistTest {
     HttpResponse<Buffer> r = fx.playlist(token);
     String body = r.bodyAsString("UTF-8");
     assertFalse(body.contains("\u2028") || body.contains("\u2029") || body.contains("\u0085") || body.contains("\u0000") || body.contains("\t"));
-    List<Entry> entries = PlaylistFixture.parse(body);
+    List<Entry> entries = M3u.parse(body);
     assertEquals(4, entries.size(), body);
     assertEquals("A \"B\" #EXTINF:-1 tvg-id=\"666\",Evil http://evil.example/x.m3u8", entries.get(0).title());
     assertEquals("A 'B' #EXTINF:-1 tvg-id='666',Evil http://evil.example/x.m3u8", entries.get(0).attribute("tvg-name"));
@@ -251,7 +255,7 @@ class PlaylistTest {
     fx.set(ChannelContract.channelKey("1"), channel("1", "Renamed elsewhere", 1, 1).encode());
     assertEquals(List.of("One"), titles(fx, token), "still cached");
     vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "1").put("action", "updated").put("is_active", true));
-    assertEquals(List.of("Renamed elsewhere"), awaitTitles(vertx, fx, token, List.of("Renamed elsewhere")));
+    awaitTitles(fx, token, List.of("Renamed elsewhere"));
   }
 
   @Test
@@ -264,7 +268,7 @@ class PlaylistTest {
     fx.seedChannel("2", channel("2", "Added by hand", 1, 2));
     fx.set(ChannelContract.channelKey("1"), channel("1", "Renamed by hand", 1, 1).encode());
     assertEquals(List.of("One"), titles(fx, token), "served from the cache within its age");
-    Thread.sleep(2100);
+    Thread.sleep(2100);   // time is the subject: the list ages past IPTV_PLAYLIST_CACHE_S
     assertEquals(List.of("Renamed by hand", "Added by hand"), titles(fx, token));
   }
 
@@ -278,28 +282,42 @@ class PlaylistTest {
     fx.seedChannel("2", channel("2", "Put back from PostgreSQL", 1, 2));
     assertEquals(List.of("One"), titles(fx, token), "served from the cache");
     vertx.eventBus().publish(MirrorContract.EVENTS, new JsonObject().put("event", "redis_restored").put("keys", 5));
-    assertEquals(List.of("One", "Put back from PostgreSQL"),
-      awaitTitles(vertx, fx, token, List.of("One", "Put back from PostgreSQL")));
+    awaitTitles(fx, token, List.of("One", "Put back from PostgreSQL"));
   }
 
   @Test
-  @DisplayName("Redis emptied under a running mirror: the last list is served until the restore, not an empty one")
+  @DisplayName("Redis emptied under a running mirror: the list rebuilt from it is refused and the last one served until the restore, not an empty one")
   void lostRedisKeepsTheList(Vertx vertx) throws Exception {
     PlaylistFixture fx = new PlaylistFixture(vertx, Map.of(Config.PLAYLIST_CACHE_S, "1"));
     String token = fx.createUser("john123");
     fx.createChannel(channel("1", "One", 1, 1));
     fx.set(MirrorContract.SENTINEL, "1");
-    Thread.sleep(MirrorContract.PROBE_MS + 500);   // the probe has seen the mirror
+    // The probe has seen the mirror. Time is the subject: the probe reads the sentinel every
+    // PROBE_MS and shows what it saw nowhere outside the service.
+    Thread.sleep(MirrorContract.PROBE_MS + 500);
     assertEquals(List.of("One"), titles(fx, token));
-    String record = fx.get(AuthContract.tokenKey(token), true);
-    await(fx.redis.flushdb(List.of()));
-    fx.set(AuthContract.tokenKey(token), record);             // (auth-service bridges the token itself)
-    Thread.sleep(1100);                            // older than IPTV_PLAYLIST_CACHE_S: rebuilt
-    assertEquals(List.of("One"), titles(fx, token), "the last list, not an empty one");
-    // Without a mirror's sentinel ever seen, an empty channel set is just that.
+    emptyRedisButToken(fx, token);
+    Thread.sleep(1100);   // time is the subject: the list is older than IPTV_PLAYLIST_CACHE_S, so this request rebuilds it
+    assertEquals(List.of("One"), titles(fx, token), "the rebuild read no channel with the sentinel gone: the last list, not an empty one");
+    // The rebuilds do read Redis: a channel put back there (as the restore does) shows at the next one.
+    fx.seedChannel("2", channel("2", "Two, put back", 1, 2));
+    awaitTitles(fx, token, List.of("Two, put back"));
+
+    // Without a mirror's sentinel ever seen, the same rebuild serves an emptied Redis as it is: empty.
     PlaylistFixture plain = new PlaylistFixture(vertx, Map.of(Config.PLAYLIST_CACHE_S, "1"));
     String other = plain.createUser("jane");
-    assertEquals(List.of(), titles(plain, other));
+    plain.createChannel(channel("1", "One", 1, 1));
+    assertEquals(List.of("One"), titles(plain, other));
+    emptyRedisButToken(plain, other);
+    Thread.sleep(1100);   // time is the subject: older than IPTV_PLAYLIST_CACHE_S, as above
+    assertEquals(List.of(), titles(plain, other), "rebuilt from the emptied Redis");
+  }
+
+  /** FLUSHDB, then the player's token put back (auth-service bridges a token by itself; not tested here). */
+  private static void emptyRedisButToken(PlaylistFixture fx, String token) {
+    String record = fx.get(AuthContract.tokenKey(token), true);
+    await(fx.redis.flushdb(List.of()));
+    fx.set(AuthContract.tokenKey(token), record);
   }
 
   @Test
@@ -327,7 +345,7 @@ class PlaylistTest {
       concurrent.add(fx.request(HttpMethod.GET, "/playlist/" + token + ".m3u8").send());
     }
     await(Future.all(concurrent));
-    concurrent.forEach(f -> assertEquals(n, PlaylistFixture.parse(f.result().bodyAsString()).size()));
+    concurrent.forEach(f -> assertEquals(n, M3u.parse(f.result().bodyAsString()).size()));
   }
 
   @Test
@@ -361,7 +379,7 @@ class PlaylistTest {
     await(Future.all(calls));
     for (int i = 0; i < 30; i++) {
       String token = tokens.get(i % 3);
-      List<Entry> entries = PlaylistFixture.parse(calls.get(i).result().bodyAsString());
+      List<Entry> entries = M3u.parse(calls.get(i).result().bodyAsString());
       assertEquals(2000, entries.size());
       entries.forEach(e -> assertTrue(e.url().endsWith(".m3u8?token=" + token), e.url()));
     }
@@ -382,10 +400,7 @@ class PlaylistTest {
   @Test
   @DisplayName("with Redis unreachable, players get 503 with Retry-After and the admin API 503 JSON")
   void redisAway(Vertx vertx) throws Exception {
-    int dead;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
+    int dead = TestEnv.freePort();
     PlaylistFixture fx = new PlaylistFixture(vertx, Map.of(Config.REDIS_URL, "redis://127.0.0.1:" + dead));
     String token = fx.createUser("john123");
     HttpResponse<Buffer> r = fx.playlist(token);
@@ -402,14 +417,8 @@ class PlaylistTest {
     return fx.entries(token).stream().map(Entry::title).toList();
   }
 
-  /** The titles once they are {@code expected} (an event-bus change arrives asynchronously), or after 5 s. */
-  private static List<String> awaitTitles(Vertx vertx, PlaylistFixture fx, String token, List<String> expected) {
-    long end = System.currentTimeMillis() + 5000;
-    List<String> now = titles(fx, token);
-    while (!now.equals(expected) && System.currentTimeMillis() < end) {
-      await(Future.future(p -> vertx.setTimer(50, t -> p.complete())));
-      now = titles(fx, token);
-    }
-    return now;
+  /** Waits until the titles are {@code expected} (a change arrives asynchronously); fails after 5 s. */
+  private static void awaitTitles(PlaylistFixture fx, String token, List<String> expected) {
+    eventually(Duration.ofSeconds(5), "the playlist's titles " + expected, () -> titles(fx, token), expected::equals);
   }
 }

@@ -3,21 +3,18 @@ package dev.iptv.server;
 import dev.iptv.common.Config;
 import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,46 +47,20 @@ class FrontLimitsTest {
     }
   }
 
-  static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete: " + e, e);
-    }
-  }
-
   @Test
   @DisplayName("slowloris from 5 addresses holds nothing past 2 s, and a client is served meanwhile")
   void slowloris() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(5);
-    List<java.util.concurrent.Future<Long>> cut = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      String from = "127.0.0." + (2 + i);
-      cut.add(pool.submit(() -> {
-        try (RawHttp slow = RawHttp.connect(from, port)) {
-          long started = System.nanoTime();
-          slow.send("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
-          for (int s = 0; s < 10; s++) {
-            if (!slow.trickle('a') || slow.closedWithin(1_000)) {
-              return (System.nanoTime() - started) / 1_000_000;
-            }
-          }
-          return -1L;
-        }
-      }));
-    }
+    RawHttp.Slowloris slow = RawHttp.slowloris(5, port, "/api/health");
     try (RawHttp player = RawHttp.connect("127.0.0.50", port)) {
       for (int i = 0; i < 3; i++) {
         String status = player.exchange(HEALTH, 5_000);
         assertTrue(status != null && status.startsWith("HTTP/1.1 "), "answered: " + status);
-        Thread.sleep(500);
+        Thread.sleep(500);   // time is the subject: the client comes back all along the header timeout
       }
     }
-    for (java.util.concurrent.Future<Long> f : cut) {
-      long ms = f.get(20, TimeUnit.SECONDS);
+    for (long ms : slow.cutAfterMs()) {
       assertTrue(ms >= 1_500 && ms <= 3_500, "cut after the 2 s header timeout, at " + ms + " ms");
     }
-    pool.shutdown();
   }
 
   @Test
@@ -109,14 +80,11 @@ class FrontLimitsTest {
         assertTrue(c.exchange(HEALTH, 5_000).startsWith("HTTP/1.1 "), "the six keep being served");
       }
       within.remove(0).close();
-      String served = null;
-      for (int i = 0; i < 20 && (served == null || !served.startsWith("HTTP/1.1 ")); i++) {
-        Thread.sleep(100);
+      eventually(Duration.ofSeconds(5), "a slot freed: a new connection is served", () -> {
         try (RawHttp again = RawHttp.connect("127.0.0.31", port)) {
-          served = answer(again);
+          return answer(again);
         }
-      }
-      assertTrue(served != null && served.startsWith("HTTP/1.1 "), "a slot freed: served, got " + served);
+      }, served -> served != null && served.startsWith("HTTP/1.1 "));
     } finally {
       for (RawHttp c : within) {
         c.close();
@@ -125,12 +93,6 @@ class FrontLimitsTest {
   }
 
   private static String answer(RawHttp c) {
-    try {
-      return c.exchange(HEALTH, 3_000);
-    } catch (SocketTimeoutException e) {
-      return "no answer and not closed within 3 s";
-    } catch (IOException e) {
-      return null;
-    }
+    return c.statusOrClosed(HEALTH, 3_000);
   }
 }

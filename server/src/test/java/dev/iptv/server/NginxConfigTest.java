@@ -8,11 +8,13 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -202,19 +204,10 @@ class NginxConfigTest {
     }
   }
 
-  private static void awaitStatus(int want, String url) throws Exception {
-    long end = System.currentTimeMillis() + 10_000;
-    while (true) {
-      try {
-        assertEquals(want, status(url), url);
-        return;
-      } catch (java.io.IOException e) {
-        if (System.currentTimeMillis() > end) {
-          throw e;
-        }
-        Thread.sleep(100);
-      }
-    }
+  /** Waits until nginx answers {@code url} at all, then checks its status. */
+  private static void awaitStatus(int want, String url) {
+    int got = eventually(Duration.ofSeconds(10), "nginx answers " + url, () -> status(url), status -> true);
+    assertEquals(want, got, url);
   }
 
   private static void assertRefused(Map<String, String> env, Path run, String setting) {

@@ -3,6 +3,8 @@ package dev.iptv.stream;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.AdminClient;
+import dev.iptv.testing.AtOnce;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
@@ -12,21 +14,15 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
 
-import static dev.iptv.stream.StreamFixture.await;
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,11 +56,8 @@ class ClusterStoriesTest {
       if (secondDeployment != null) {
         await(fx.vertx.undeploy(secondDeployment));
       }
-      fx.undeployStream();
-      assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
     } finally {
-      fx.close();
-      source.close();
+      StreamFixture.closeAll(fx, source);
     }
   }
 
@@ -75,24 +68,13 @@ class ClusterStoriesTest {
     String token = fx.token();
     List<String> urls = List.of(fx.playlistUrl("401", token),
       "http://127.0.0.1:" + secondPort + "/live/stream_401.m3u8?token=" + token);
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
-      for (int i = 0; i < 16; i++) {
-        String url = urls.get(i % 2);
-        answers.add(pool.submit(() -> {
-          go.await();
-          return fx.getText(url);
-        }));
-      }
-      go.countDown();
-      for (Future<HttpResponse<String>> a : answers) {
-        HttpResponse<String> r = a.get(60, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode(), r.body());
-      }
-    } finally {
-      pool.shutdownNow();
+    List<Callable<HttpResponse<String>>> players = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String url = urls.get(i % 2);
+      players.add(() -> fx.getText(url));
+    }
+    for (HttpResponse<String> r : AtOnce.call(players)) {
+      assertEquals(200, r.statusCode(), r.body());
     }
     assertEquals(1, fx.ffmpegPids("401").size());
     String owner = fx.get(StreamContract.ownerKey("401"));
@@ -100,10 +82,7 @@ class ClusterStoriesTest {
 
     // Stop through the instance that does not run it: it asks the owner.
     int other = owner.equals(fx.verticle.instanceId()) ? secondPort : fx.port;
-    HttpResponse<String> stopped = fx.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + other + "/api/stream/stop"))
-      .header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN)
-      .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("channel_id", "401").encode()))
-      .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> stopped = AdminClient.plain(other).call("POST", "/api/stream/stop", new JsonObject().put("channel_id", "401"));
     assertEquals(200, stopped.statusCode(), stopped.body());
     eventually(Duration.ofSeconds(5), "401 stopped", () -> fx.ffmpegPids("401").isEmpty()
       && fx.get(StreamContract.ownerKey("401")) == null && fx.channelFiles("401").isEmpty());

@@ -2,6 +2,8 @@ package dev.iptv.stream;
 
 import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.AdminClient;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,8 +13,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static dev.iptv.stream.StreamFixture.await;
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,22 +48,10 @@ class CrashRecoveryTest {
 
   @AfterAll
   void tearDown() {
-    try {
-      if (child != null) {
-        child.destroyForcibly();
-      }
-      if (fx != null) {
-        fx.undeployStream();
-        assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
-      }
-    } finally {
-      if (fx != null) {
-        fx.close();
-      }
-      if (source != null) {
-        source.close();
-      }
+    if (child != null) {
+      child.destroyForcibly();
     }
+    StreamFixture.closeAll(fx, source);
   }
 
   /** A stream-service like the fixture's (same node, folder, Redis) in its own JVM, on its own port. */
@@ -99,10 +87,7 @@ class CrashRecoveryTest {
   }
 
   private long startOnChild(int port, String id) {
-    HttpResponse<String> r = fx.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/stream/start"))
-      .header("Authorization", "Bearer " + dev.iptv.testing.TestEnv.ADMIN_TOKEN)
-      .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("channel_id", id).encode()))
-      .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = AdminClient.plain(port).call("POST", "/api/stream/start", new JsonObject().put("channel_id", id));
     assertEquals(200, r.statusCode(), r.body());
     return new JsonObject(r.body()).getLong("pid");
   }
@@ -121,7 +106,7 @@ class CrashRecoveryTest {
     child.destroyForcibly();
     assertTrue(child.waitFor(10, TimeUnit.SECONDS));
     child = null;
-    StreamFixture.sleep(1_500);
+    TestEnv.pause(1_500);   // time is the subject: FFmpeg tied to its JVM would have died by now
     assertTrue(ProcessHandle.of(recorded).map(ProcessHandle::isAlive).orElse(false), "FFmpeg outlives its JVM");
     assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));
     // 302's keys are lost (say Redis was flushed): its FFmpeg is an orphan nobody records.

@@ -21,10 +21,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import static dev.iptv.stream.StreamFixture.await;
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,24 +51,11 @@ class DiskFullTest {
         // A backup too: a copy failure would be followed by a transcode of the primary, then the backup.
         fx.channel("601", source.url(), source.url() + "?backup");
         Set<String> commands = ConcurrentHashMap.newKeySet();
-        AtomicBoolean watching = new AtomicBoolean(true);
-        Thread watcher = new Thread(() -> {
-          while (watching.get()) {
-            for (Long pid : fx.ffmpegPids("601")) {
-              commands.add(String.join(" ", ProcScan.cmdline(pid)));
-            }
-            StreamFixture.sleep(20);
+        HttpResponse<String> r = StreamFixture.sampling(() -> {
+          for (Long pid : fx.ffmpegPids("601")) {
+            commands.add(String.join(" ", ProcScan.cmdline(pid)));
           }
-        });
-        watcher.start();
-        HttpResponse<String> r;
-        try {
-          r = fx.getText(fx.playlistUrl("601", fx.token()));
-          StreamFixture.sleep(500);
-        } finally {
-          watching.set(false);
-          watcher.join();
-        }
+        }, 500, () -> fx.getText(fx.playlistUrl("601", fx.token())));
         assertEquals(503, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("Retry-After").isPresent());
         assertTrue(!commands.isEmpty(), "FFmpeg ran on the full disk");

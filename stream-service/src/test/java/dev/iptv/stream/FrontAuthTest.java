@@ -35,10 +35,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.iptv.stream.StreamFixture.await;
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,19 +68,7 @@ class FrontAuthTest {
 
   @AfterAll
   void tearDown() {
-    try {
-      if (fx != null) {
-        fx.undeployStream();
-        assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
-      }
-    } finally {
-      if (fx != null) {
-        fx.close();
-      }
-      if (source != null) {
-        source.close();
-      }
-    }
+    StreamFixture.closeAll(fx, source);
   }
 
   private int auth(String token, String channel) {
@@ -129,6 +118,11 @@ class FrontAuthTest {
     Process monitor = new ProcessBuilder("redis-cli", "-h", redis.getHost(), "-p", String.valueOf(redis.getPort()), "monitor")
       .redirectErrorStream(true).start();
     AtomicInteger reads = new AtomicInteger();
+    // Marks the test reads itself: the monitor shows commands in the order Redis runs them.
+    String start = "front-auth-test:mark-start-" + System.nanoTime();
+    String end = "front-auth-test:mark-end-" + System.nanoTime();
+    AtomicBoolean started = new AtomicBoolean();
+    AtomicBoolean ended = new AtomicBoolean();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -136,6 +130,8 @@ class FrontAuthTest {
           if (line.contains("\"" + ChannelContract.channelKey("504") + "\"")) {
             reads.incrementAndGet();
           }
+          started.compareAndSet(false, line.contains(start));
+          ended.compareAndSet(false, line.contains(end));
         }
       } catch (java.io.IOException e) {
         // The monitor ended.
@@ -143,20 +139,26 @@ class FrontAuthTest {
     });
     reader.start();
     int polls = 0;
-    long t0 = System.currentTimeMillis();
     try {
-      StreamFixture.sleep(300);
-      while (System.currentTimeMillis() - t0 < 2_500) {
+      eventually(Duration.ofSeconds(5), "redis-cli monitor attached (it shows a read made after it started)", () -> {
+        fx.get(start);
+        return started.get();
+      });
+      long t0 = System.currentTimeMillis();
+      // Time is the subject: polls for longer than the channel is cached, so it is read again once.
+      while (System.currentTimeMillis() - t0 < ChannelGate.FRESH_MS + 1_000) {
         assertEquals(204, auth(token, "504"));
         polls++;
       }
-      StreamFixture.sleep(300);
+      fx.get(end);
+      eventually(Duration.ofSeconds(5), "redis-cli monitor has shown every command run before the end mark", ended::get);
     } finally {
       monitor.destroy();
       reader.join(5_000);
     }
     assertTrue(polls >= 20, "polls: " + polls);
-    assertTrue(reads.get() <= 2, reads.get() + " reads of channel:504 for " + polls + " polls");
+    assertTrue(reads.get() >= 1 && reads.get() <= 2, reads.get() + " reads of channel:504 for " + polls + " polls"
+      + " over " + (ChannelGate.FRESH_MS + 1_000) + " ms: one when the cached one is older than " + ChannelGate.FRESH_MS + " ms");
   }
 
   @Test
@@ -185,7 +187,9 @@ class FrontAuthTest {
     assertEquals(200, fx.getText(fx.playlistUrl("508", token)).statusCode());
     List<Long> pids = fx.ffmpegPids("508");
     assertEquals(1, pids.size());
-    StreamFixture.sleep(MirrorContract.PROBE_MS + 500);   // stream- and auth-service have seen the mirror
+    // stream- and auth-service have seen the mirror. Time is the subject: their probes read the
+    // sentinel every PROBE_MS and show what they saw nowhere outside the services.
+    TestEnv.pause(MirrorContract.PROBE_MS + 500);
     try {
       await(fx.redis.flushdb(List.of()));
       long until = System.currentTimeMillis() + 7_000;    // two sweeps and two cache lifetimes
@@ -193,7 +197,7 @@ class FrontAuthTest {
         assertEquals(204, auth(token, "508"));
         HttpResponse<String> r = fx.getText(fx.playlistUrl("508", token));
         assertEquals(200, r.statusCode(), r.body());
-        StreamFixture.sleep(250);
+        TestEnv.pause(250);   // time is the subject: a player polling through two sweeps and two cache lifetimes
       }
       assertEquals(pids, fx.ffmpegPids("508"), "the same FFmpeg plays on");
     } finally {

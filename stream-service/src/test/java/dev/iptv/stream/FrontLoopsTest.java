@@ -3,6 +3,7 @@ package dev.iptv.stream;
 import dev.iptv.common.Config;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -25,10 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.iptv.stream.StreamFixture.await;
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,12 +88,10 @@ class FrontLoopsTest {
 
   @AfterEach
   void stopAll() {
-    WebClient admin = WebClient.create(fx.vertx);
+    AdminClient admin = AdminClient.plain(port);
     for (ProcScan.Found f : fx.allFfmpeg()) {
-      await(admin.post(port, "127.0.0.1", "/api/stream/stop").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN)
-        .sendJsonObject(new JsonObject().put("channel_id", f.channelId())));
+      admin.call("POST", "/api/stream/stop", new JsonObject().put("channel_id", f.channelId()));
     }
-    admin.close();
   }
 
   @AfterAll
@@ -126,23 +124,12 @@ class FrontLoopsTest {
   }
 
   /** The most FFmpeg processes seen at once in the folder while {@code work} runs. */
-  private int mostFfmpeg(Runnable work) throws InterruptedException {
+  private int mostFfmpeg(Runnable work) throws Exception {
     AtomicInteger most = new AtomicInteger();
-    AtomicBoolean watching = new AtomicBoolean(true);
-    Thread counter = new Thread(() -> {
-      while (watching.get()) {
-        most.accumulateAndGet(fx.allFfmpeg().size(), Math::max);
-        StreamFixture.sleep(20);
-      }
-    });
-    counter.start();
-    try {
+    StreamFixture.sampling(() -> most.accumulateAndGet(fx.allFfmpeg().size(), Math::max), 300, () -> {
       work.run();
-      StreamFixture.sleep(300);
-    } finally {
-      watching.set(false);
-      counter.join();
-    }
+      return null;
+    });
     return most.get();
   }
 

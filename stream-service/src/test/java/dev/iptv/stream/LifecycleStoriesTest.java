@@ -4,6 +4,7 @@ import dev.iptv.common.Config;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -22,8 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.iptv.stream.StreamFixture.await;
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,26 +54,12 @@ class LifecycleStoriesTest {
   @AfterEach
   void noLeftovers() {
     // Each story stops what it started; a leftover would distort the next one.
-    for (ProcScan.Found f : fx.allFfmpeg()) {
-      fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", f.channelId()));
-    }
+    fx.stopEveryStream();
   }
 
   @AfterAll
   void tearDown() {
-    try {
-      if (fx != null) {
-        fx.undeployStream();
-        assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
-      }
-    } finally {
-      if (fx != null) {
-        fx.close();
-      }
-      if (source != null) {
-        source.close();
-      }
-    }
+    StreamFixture.closeAll(fx, source);
   }
 
   private boolean gone(String id) {
@@ -150,7 +137,7 @@ class LifecycleStoriesTest {
     Thread viewer = new Thread(() -> {
       while (polling.get()) {
         lastStatus.set(fx.getText(fx.playlistUrl("201", token)).statusCode());
-        StreamFixture.sleep(500);
+        TestEnv.pause(500);   // time is the subject: a player polls every half second
       }
     });
     viewer.start();
@@ -185,7 +172,8 @@ class LifecycleStoriesTest {
     fx.channel("205", source.url());
     assertEquals(200, fx.api("POST", "/api/stream/start", new JsonObject().put("channel_id", "205")).statusCode());
     long pid = fx.ffmpegPids("205").get(0);
-    StreamFixture.sleep(300);
+    // The start's record (last_access, then restarts, in one batch) lands after the API's answer.
+    eventually(Duration.ofSeconds(5), "the start of 205 recorded", () -> fx.get(StreamContract.restartsKey("205")) != null);
     // Nobody polled for longer than the idle timeout, as far as Redis can tell.
     await(fx.redis.set(List.of(StreamContract.lastAccessKey("205"), StreamStore.seconds(StreamStore.now() - 60))));
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
@@ -199,7 +187,7 @@ class LifecycleStoriesTest {
     fx.channel("203", source.url());
     assertEquals(200, fx.api("POST", "/api/stream/start", new JsonObject().put("channel_id", "203")).statusCode());
     long pid = fx.ffmpegPids("203").get(0);
-    StreamFixture.sleep(2_000);
+    TestEnv.pause(2_000);   // time is the subject: half the idle timeout passes
     assertEquals(List.of(pid), fx.ffmpegPids("203"), "still running before the idle timeout");
     eventually(Duration.ofSeconds(10), "203 stopped when idle", () -> gone("203"));
     assertTrue(events.stream().anyMatch(e -> "stopped".equals(e.getString("event")) && "idle".equals(e.getString("reason"))));

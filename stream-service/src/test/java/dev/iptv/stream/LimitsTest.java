@@ -4,6 +4,7 @@ import dev.iptv.common.Config;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.AtOnce;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
@@ -20,15 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.iptv.stream.StreamFixture.await;
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,52 +49,16 @@ class LimitsTest {
 
   @AfterEach
   void stopAll() {
-    for (ProcScan.Found f : fx.allFfmpeg()) {
-      fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", f.channelId()));
-    }
+    fx.stopEveryStream();
   }
 
   @AfterAll
   void tearDown() {
-    try {
-      if (fx != null) {
-        fx.undeployStream();
-        assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
-      }
-    } finally {
-      if (fx != null) {
-        fx.close();
-      }
-      if (source != null) {
-        source.close();
-      }
-    }
+    StreamFixture.closeAll(fx, source);
   }
 
   private static String username(String token) {
     return "viewer_" + token.substring(0, 6);
-  }
-
-  private List<HttpResponse<String>> atOnce(List<Callable<HttpResponse<String>>> calls) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(calls.size());
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
-      for (Callable<HttpResponse<String>> c : calls) {
-        answers.add(pool.submit(() -> {
-          go.await();
-          return c.call();
-        }));
-      }
-      go.countDown();
-      List<HttpResponse<String>> out = new ArrayList<>();
-      for (Future<HttpResponse<String>> a : answers) {
-        out.add(a.get(60, TimeUnit.SECONDS));
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   @Test
@@ -113,22 +72,8 @@ class LimitsTest {
       calls.add(() -> fx.getText(fx.playlistUrl(id, token)));
     }
     AtomicInteger most = new AtomicInteger();
-    AtomicBoolean watching = new AtomicBoolean(true);
-    Thread counter = new Thread(() -> {
-      while (watching.get()) {
-        most.accumulateAndGet(fx.allFfmpeg().size(), Math::max);
-        StreamFixture.sleep(20);
-      }
-    });
-    counter.start();
-    List<HttpResponse<String>> answers;
-    try {
-      answers = atOnce(calls);
-      StreamFixture.sleep(300);
-    } finally {
-      watching.set(false);
-      counter.join();
-    }
+    List<HttpResponse<String>> answers = StreamFixture.sampling(() -> most.accumulateAndGet(fx.allFfmpeg().size(), Math::max),
+      300, () -> AtOnce.call(calls));
     List<String> playing = new ArrayList<>();
     int refused = 0;
     for (int i = 0; i < answers.size(); i++) {
@@ -181,7 +126,7 @@ class LimitsTest {
     for (int i = 0; i < 20; i++) {
       crowd.add(() -> fx.getText(fx.playlistUrl("320", a)));
     }
-    for (HttpResponse<String> r : atOnce(crowd)) {
+    for (HttpResponse<String> r : AtOnce.call(crowd)) {
       assertEquals(200, r.statusCode(), r.body());
     }
     assertEquals(1, fx.ffmpegPids("320").size());
@@ -205,7 +150,7 @@ class LimitsTest {
 
     // The user at their limit and another one open the same cold channel at once: the other one
     // starts it (if the first request was the limited user's, the other asks again as the starter).
-    List<HttpResponse<String>> both = atOnce(List.of(() -> fx.getText(fx.playlistUrl("322", a)),
+    List<HttpResponse<String>> both = AtOnce.call(List.of(() -> fx.getText(fx.playlistUrl("322", a)),
       () -> fx.getText(fx.playlistUrl("322", b))));
     assertEquals(200, both.get(1).statusCode(), both.get(1).body());
     assertTrue(both.get(0).statusCode() == 200 || both.get(0).statusCode() == 429, both.get(0).body());

@@ -5,6 +5,8 @@ import dev.iptv.common.SegmentProof;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.AtOnce;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,18 +21,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -52,22 +49,7 @@ class PlayerStoriesTest {
 
   @AfterAll
   void tearDown() {
-    try {
-      if (fx != null) {
-        fx.undeployStream();
-        assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
-      }
-    } finally {
-      if (fx != null) {
-        fx.close();
-      }
-      if (source != null) {
-        source.close();
-      }
-      if (mpeg2 != null) {
-        mpeg2.close();
-      }
-    }
+    StreamFixture.closeAll(fx, source, mpeg2);
   }
 
   @Test
@@ -117,37 +99,12 @@ class PlayerStoriesTest {
   void concurrentFirstViewersStartOneFfmpeg() throws Exception {
     fx.channel("102", source.url());
     String token = fx.token();
-    int viewers = 20;
-    ExecutorService pool = Executors.newFixedThreadPool(viewers);
     AtomicInteger most = new AtomicInteger();
-    AtomicBoolean watching = new AtomicBoolean(true);
-    Thread counter = new Thread(() -> {
-      while (watching.get()) {
-        most.accumulateAndGet(fx.ffmpegPids("102").size(), Math::max);
-        StreamFixture.sleep(20);
-      }
-    });
-    counter.start();
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
-      for (int i = 0; i < viewers; i++) {
-        answers.add(pool.submit(() -> {
-          go.await();
-          return fx.getText(fx.playlistUrl("102", token));
-        }));
-      }
-      go.countDown();
-      for (Future<HttpResponse<String>> a : answers) {
-        HttpResponse<String> r = a.get(60, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().contains("stream_102_"), r.body());
-      }
-      StreamFixture.sleep(500);
-    } finally {
-      watching.set(false);
-      counter.join();
-      pool.shutdownNow();
+    List<HttpResponse<String>> answers = StreamFixture.sampling(() -> most.accumulateAndGet(fx.ffmpegPids("102").size(), Math::max),
+      500, () -> AtOnce.call(20, () -> fx.getText(fx.playlistUrl("102", token))));
+    for (HttpResponse<String> r : answers) {
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().contains("stream_102_"), r.body());
     }
     assertEquals(1, most.get(), "FFmpeg processes seen at once for channel 102");
     assertEquals(1, fx.ffmpegPids("102").size());
@@ -198,7 +155,7 @@ class PlayerStoriesTest {
     fx.channel("110", source.url());
     fx.channel("111", source.url());
     JsonObject inactive = new JsonObject(fx.get(ChannelContract.channelKey("111"))).put("is_active", false);
-    StreamFixture.await(fx.redis.set(List.of(ChannelContract.channelKey("111"), inactive.encode())));
+    await(fx.redis.set(List.of(ChannelContract.channelKey("111"), inactive.encode())));
 
     HttpResponse<String> unknown = fx.getText(fx.playlistUrl("110", "0123456789abcdef0123456789abcdef"));
     assertEquals(403, unknown.statusCode());
@@ -313,7 +270,7 @@ class PlayerStoriesTest {
       refused + "`touch${IFS}" + marker3 + "`", "http://x/a.ts; touch " + marker1);
     HttpResponse<String> r = fx.getText(fx.playlistUrl("106", fx.token()));
     assertEquals(503, r.statusCode(), r.body());
-    StreamFixture.sleep(300);
+    TestEnv.pause(300);   // time is the subject: a shell, had one run, would have touched its markers by now
     assertFalse(Files.exists(marker1));
     assertFalse(Files.exists(marker2));
     assertFalse(Files.exists(marker3));

@@ -20,7 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -46,8 +47,8 @@ class PlaylistWatcherTest {
   @AfterEach
   void tearDown() {
     watcher.close();
-    StreamFixture.await(vertx.close());
-    StreamFixture.deleteTree(dir);
+    await(vertx.close());
+    TestEnv.deleteTree(dir);
   }
 
   @Test

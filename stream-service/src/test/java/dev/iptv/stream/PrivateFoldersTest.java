@@ -19,7 +19,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 
-import static dev.iptv.stream.StreamFixture.eventually;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,8 +45,8 @@ class PrivateFoldersTest {
 
   @AfterEach
   void tearDown() {
-    StreamFixture.await(vertx.close());
-    StreamFixture.deleteTree(root);
+    await(vertx.close());
+    TestEnv.deleteTree(root);
   }
 
   /** Deploys stream-service on these folders: null when it started (and is undeployed again), else why not. */
@@ -54,8 +55,8 @@ class PrivateFoldersTest {
     config.put(Config.key(Config.HLS_DIR), hls.toString());
     config.put(Config.key(Config.FFMPEG_LOG_DIR), logs.toString());
     try {
-      String id = StreamFixture.await(vertx.deployVerticle(new StreamVerticle(), new DeploymentOptions().setConfig(config)));
-      StreamFixture.await(vertx.undeploy(id));
+      String id = await(vertx.deployVerticle(new StreamVerticle(), new DeploymentOptions().setConfig(config)));
+      await(vertx.undeploy(id));
       return null;
     } catch (RuntimeException e) {
       return e.getMessage();

@@ -2,13 +2,13 @@ package dev.iptv.stream;
 
 import dev.iptv.auth.AuthVerticle;
 import dev.iptv.common.Config;
-import dev.iptv.common.RedisSupport;
 import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.AuthContract.TokenCheck;
 import dev.iptv.contract.ChannelContract;
+import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -27,15 +27,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.fail;
+import static dev.iptv.testing.Await.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A deployed stream-service for one test class: real Redis (database 3, flushed), real
@@ -61,8 +60,7 @@ final class StreamFixture implements AutoCloseable {
 
   StreamFixture(Map<String, String> settings) {
     vertx = Vertx.vertx();
-    redis = RedisAPI.api(RedisSupport.client(vertx, TestEnv.redisUrl(REDIS_DB)));
-    await(redis.flushdb(List.of()));
+    redis = TestEnv.flushedRedis(vertx, REDIS_DB);
     // A test may bring its own HLS folder (a small file system, a folder to be refused).
     hlsDir = settings.containsKey(Config.HLS_DIR) ? Path.of(settings.get(Config.HLS_DIR))
       : TestEnv.tempDir("iptv-hls-test");
@@ -130,9 +128,7 @@ final class StreamFixture implements AutoCloseable {
   }
 
   String token(boolean active, Instant expires, int maxConnections) {
-    byte[] raw = new byte[32];
-    ThreadLocalRandom.current().nextBytes(raw);
-    String token = HexFormat.of().formatHex(raw);
+    String token = TestEnv.hexToken();
     JsonObject t = new JsonObject().put("username", "viewer_" + token.substring(0, 6)).put("token", token)
       .put("expires_at", expires.toString()).put("max_connections", maxConnections).put("is_active", active);
     await(redis.set(List.of(AuthContract.tokenKey(token), t.encode())));
@@ -181,14 +177,7 @@ final class StreamFixture implements AutoCloseable {
   }
 
   HttpResponse<String> api(String method, String path, JsonObject body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
-      .header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN);
-    if (body != null) {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    return send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return AdminClient.plain(port).call(method, path, body);
   }
 
   <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
@@ -230,38 +219,59 @@ final class StreamFixture implements AutoCloseable {
     }
   }
 
-  static void eventually(Duration within, String what, BooleanSupplier check) {
-    long until = System.currentTimeMillis() + within.toMillis();
-    while (System.currentTimeMillis() < until) {
-      if (check.getAsBoolean()) {
-        return;
-      }
-      sleep(100);
-    }
-    if (!check.getAsBoolean()) {
-      fail("not within " + within.toSeconds() + " s: " + what);
+  /** Stops, through the API, every channel whose FFmpeg writes into our folder: a story's leftovers. */
+  void stopEveryStream() {
+    for (ProcScan.Found f : allFfmpeg()) {
+      api("POST", "/api/stream/stop", new JsonObject().put("channel_id", f.channelId()));
     }
   }
 
-  static void sleep(long ms) {
+  /**
+   * Answers what {@code work} answers, while {@code sample} runs every 20 ms on a thread of its own
+   * during the work and for {@code thenMs} after it (time is the subject: what shows up a moment
+   * late, such as a second FFmpeg, is sampled too).
+   */
+  static <T> T sampling(Runnable sample, long thenMs, Callable<T> work) throws Exception {
+    AtomicBoolean on = new AtomicBoolean(true);
+    Thread sampler = new Thread(() -> {
+      while (on.get()) {
+        sample.run();
+        TestEnv.pause(20);
+      }
+    }, "test-sampler");
+    sampler.start();
     try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      T answer = work.call();
+      TestEnv.pause(thenMs);
+      return answer;
+    } finally {
+      on.set(false);
+      sampler.join();
     }
   }
 
-  static <T> T await(Future<T> f) {
+  /**
+   * A test class's end: undeploys stream-service, which must leave no FFmpeg behind, then closes
+   * the fixture and the sources, whatever failed before.
+   */
+  static void closeAll(StreamFixture fx, LiveSource... sources) {
     try {
-      return f.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
+      if (fx != null) {
+        fx.undeployStream();
+        assertTrue(fx.allFfmpeg().isEmpty(), "FFmpeg left after undeploy: " + fx.allFfmpeg());
       }
-      throw new IllegalStateException(e.getCause());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+    } finally {
+      try {
+        if (fx != null) {
+          fx.close();
+        }
+      } finally {
+        for (LiveSource s : sources) {
+          if (s != null) {
+            s.close();
+          }
+        }
+      }
     }
   }
 
@@ -287,17 +297,9 @@ final class StreamFixture implements AutoCloseable {
         }
       } finally {
         await(vertx.close());
-        deleteTree(hlsDir);
-        deleteTree(logDir);
+        TestEnv.deleteTree(hlsDir);
+        TestEnv.deleteTree(logDir);
       }
-    }
-  }
-
-  static void deleteTree(Path dir) {
-    try (Stream<Path> all = Files.walk(dir)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort.
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.iptv.system;
 
+import dev.iptv.testing.M3u;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
 import dev.iptv.stream.testing.LiveSource;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,7 +141,7 @@ class BinIptvTest {
 
     HttpResponse<String> playlist = awaitOk(c, "/get_playlist.php?token=" + token);
     assertTrue(playlist.headers().firstValue("Content-Type").orElse("").startsWith("audio/x-mpegurl"));
-    List<Client.Entry> entries = Client.parseM3u(playlist.body());
+    List<M3u.Entry> entries = M3u.parse(playlist.body());
     assertEquals(2, entries.size());
     assertEquals("#EXTINF:-1 tvg-id=\"48681\" tvg-name=\"MBC Pro aflam\" tvg-logo=\"images/no_logo.jpg\" group-title=\"Favorite\",MBC Pro aflam",
       entries.get(0).extinf());
@@ -151,17 +153,8 @@ class BinIptvTest {
     assertEquals("ERROR: Invalid token", bad.body().trim());
   }
 
-  private static HttpResponse<String> awaitOk(Client c, String path) throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    HttpResponse<String> last = null;
-    while (System.nanoTime() < end) {
-      last = c.get(path);
-      if (last.statusCode() == 200) {
-        return last;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError(path + ": " + (last == null ? "no answer" : last.statusCode() + " " + last.body()));
+  private static HttpResponse<String> awaitOk(Client c, String path) {
+    return eventually(Duration.ofSeconds(30), "200 for " + path, () -> c.get(path), r -> r.statusCode() == 200);
   }
 
   private void assertNoneLeft() throws Exception {

@@ -1,5 +1,6 @@
 package dev.iptv.system;
 
+import dev.iptv.testing.AdminClient;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -8,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A plain HTTP client speaking to the suite the way a panel, an operator or a player does. */
@@ -78,44 +78,8 @@ final class Client {
     }
   }
 
-  HttpResponse<String> admin(String method, String path, JsonObject body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-      .header("Authorization", "Bearer " + adminToken)
-      .header("Content-Type", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-      : HttpRequest.BodyPublishers.ofString(body.encode(), StandardCharsets.UTF_8));
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-  }
-
-  /** One entry of an M3U playlist: its #EXTINF line and the URL line after it. */
-  record Entry(String extinf, String url) {
-    String title() {
-      return extinf.substring(extinf.lastIndexOf("\",") + 2);
-    }
-  }
-
-  /** Parses an M3U body strictly: #EXTM3U first, each #EXTINF followed by exactly one URL line. */
-  static List<Entry> parseM3u(String body) {
-    String[] lines = body.split("\n", -1);
-    if (!lines[0].equals("#EXTM3U")) {
-      throw new AssertionError("playlist does not start with #EXTM3U: " + lines[0]);
-    }
-    List<Entry> out = new ArrayList<>();
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i];
-      if (line.isEmpty() && i == lines.length - 1) {
-        break;
-      }
-      if (!line.startsWith("#EXTINF:")) {
-        throw new AssertionError("line " + i + " is not an #EXTINF line: " + line);
-      }
-      String url = lines[++i];
-      if (url.startsWith("#") || url.isEmpty()) {
-        throw new AssertionError("#EXTINF at line " + (i - 1) + " is not followed by a URL: " + url);
-      }
-      out.add(new Entry(line, url));
-    }
-    return out;
+  HttpResponse<String> admin(String method, String path, JsonObject body) {
+    return AdminClient.plain(port).withBearer(adminToken).call(method, path, body);
   }
 
   static JsonObject user(String username, String token, int maxConnections) {

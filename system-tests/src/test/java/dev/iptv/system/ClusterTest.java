@@ -1,5 +1,7 @@
 package dev.iptv.system;
 
+import dev.iptv.testing.Eventually;
+import dev.iptv.testing.M3u;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -16,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * auth-service and two playlist-services, each in its own JVM, joined over Hazelcast on loopback:
@@ -91,7 +93,7 @@ class ClusterTest {
 
     // The cluster may still be joining: the first answers can be 5xx until auth-service is known.
     HttpResponse<String> first = awaitPlaylist(b, token);
-    List<Client.Entry> entries = Client.parseM3u(first.body());
+    List<M3u.Entry> entries = M3u.parse(first.body());
     assertEquals(1, entries.size());
     assertEquals("MBC Pro aflam", entries.get(0).title());
     assertEquals("http://tv.example.com/live/stream_48681.m3u8?token=" + token, entries.get(0).url());
@@ -101,7 +103,7 @@ class ClusterTest {
     assertEquals(200, a.admin("PUT", "/api/channels/48681", rename).statusCode());
     assertEquals(201, a.admin("POST", "/api/channels",
       Client.channel("87827", "beIN SPORT 1", "http://upstream.example/87827.ts", 2)).statusCode());
-    List<Client.Entry> after = awaitEntries(b, token, 2);
+    List<M3u.Entry> after = awaitEntries(b, token, 2);
     assertEquals("MBC Pro Aflam HD", after.get(0).title());
     assertEquals("beIN SPORT 1", after.get(1).title());
 
@@ -112,33 +114,19 @@ class ClusterTest {
     assertEquals("ERROR: Invalid token", gone.body().trim());
   }
 
-  private static HttpResponse<String> awaitPlaylist(Client c, String token) throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    HttpResponse<String> last = null;
-    while (System.nanoTime() < end) {
-      last = c.get("/get_playlist.php?token=" + token);
-      if (last.statusCode() == 200) {
-        return last;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("no playlist across the cluster: " + (last == null ? "" : last.statusCode() + " " + last.body()));
+  private static HttpResponse<String> awaitPlaylist(Client c, String token) {
+    return eventually(Duration.ofSeconds(60), "a playlist across the cluster", () -> c.get("/get_playlist.php?token=" + token),
+      r -> r.statusCode() == 200);
   }
 
-  private static List<Client.Entry> awaitEntries(Client c, String token, int count) throws Exception {
+  private static List<M3u.Entry> awaitEntries(Client c, String token, int count) {
     // The invalidation is a cluster publish: allow it a moment to arrive, no more.
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<Client.Entry> entries = List.of();
-    while (System.nanoTime() < end) {
+    return eventually(Duration.ofSeconds(5), "the change reaching the other JVM", () -> {
       HttpResponse<String> r = c.get("/playlist/" + token + ".m3u8");
-      assertEquals(200, r.statusCode());
-      entries = Client.parseM3u(r.body());
-      if (entries.size() == count && !entries.get(0).title().equals("MBC Pro aflam")) {
-        return entries;
+      if (r.statusCode() != 200) {
+        throw Eventually.stop("the playlist answered " + r.statusCode() + " " + r.body());
       }
-      Thread.sleep(100);
-    }
-    assertTrue(false, "the change did not reach the other JVM within 5 s: " + entries);
-    return entries;
+      return M3u.parse(r.body());
+    }, entries -> entries.size() == count && !entries.get(0).title().equals("MBC Pro aflam"));
   }
 }

@@ -11,14 +11,12 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.iptv.system.LiveStory.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,9 +50,7 @@ final class FieldStory {
   }
 
   private static String token() {
-    byte[] raw = new byte[32];
-    ThreadLocalRandom.current().nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
+    return TestEnv.hexToken();
   }
 
   private Player player(String address) {
@@ -133,14 +129,14 @@ final class FieldStory {
     assertEquals(403, a.get(moved).status(), moved);
 
     // History names each viewer by its own address.
-    await("the viewer history shows 127.0.0.2 for " + one, Duration.ofSeconds(30), () -> {
+    eventually(Duration.ofSeconds(30), "the viewer history shows 127.0.0.2 for " + one, () -> {
       JsonArray rows = new JsonObject(c.admin("GET", "/api/history/viewers?user=" + one, null).body()).getJsonArray("viewers");
       return rows != null && rows.stream().map(JsonObject.class::cast).anyMatch(r -> "127.0.0.2".equals(r.getString("ip")));
     });
 
     // The first player stops; once the window has passed, the second one plays.
-    Thread.sleep(sessionWindowS * 1000L);
-    await("the second player admitted once the first stopped", Duration.ofSeconds(sessionWindowS + 10),
+    Thread.sleep(sessionWindowS * 1000L);   // time is the subject: the session window passes
+    eventually(Duration.ofSeconds(sessionWindowS + 10), "the second player admitted once the first stopped",
       () -> b.get(live("301", oneToken)).status() == 200);
     assertEquals(200, b.get(live("301", oneToken)).status());
 

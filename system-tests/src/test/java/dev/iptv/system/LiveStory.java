@@ -2,6 +2,8 @@ package dev.iptv.system;
 
 import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.testing.M3u;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -12,13 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,9 +49,7 @@ final class LiveStory {
     this.redisDb = redisDb;
     this.hls = hls;
     this.username = username;
-    byte[] raw = new byte[32];
-    ThreadLocalRandom.current().nextBytes(raw);
-    this.token = HexFormat.of().formatHex(raw);
+    this.token = TestEnv.hexToken();
   }
 
   void run(String sourceUrl, int sessionWindowS, int idleTimeoutS) throws Exception {
@@ -63,7 +62,7 @@ final class LiveStory {
     // A player reads its playlist and plays the first (cold) channel: video and audio decode.
     HttpResponse<String> list = c.get("/get_playlist.php?token=" + token, PLAYER_ONE);
     assertEquals(200, list.statusCode(), list.body());
-    assertTrue(Client.parseM3u(list.body()).get(0).url().endsWith(live101));
+    assertTrue(M3u.parse(list.body()).get(0).url().endsWith(live101));
     String url = "http://127.0.0.1:" + c.port() + live101;
     Run probe = Run.of(30, "ffprobe", "-v", "error", "-user_agent", PLAYER_ONE, "-show_entries", "stream=codec_type",
       "-of", "csv=p=0", url);
@@ -108,9 +107,9 @@ final class LiveStory {
     assertEquals(String.valueOf(ffmpegOf("101").get(0).pid()), redis("GET", StreamContract.pidKey("101")));
 
     // Figures: bytes served (nginx's segment log or the JVM's own count), viewers, metrics.
-    await("bytes of channel 101 counted in Redis", Duration.ofSeconds(20),
+    eventually(Duration.ofSeconds(20), "bytes of channel 101 counted in Redis",
       () -> !redis("GET", MonitorContract.bytesKey("101")).isEmpty() && Long.parseLong(redis("GET", MonitorContract.bytesKey("101"))) > 1000);
-    await("a viewer and two streams in /api/stats", Duration.ofSeconds(20), () -> {
+    eventually(Duration.ofSeconds(20), "a viewer and two streams in /api/stats", () -> {
       JsonObject stats = json(c.admin("GET", "/api/stats", null));
       return stats.getInteger("viewers", 0) >= 1 && stats.getInteger("active_streams", 0) >= 2;
     });
@@ -134,25 +133,25 @@ final class LiveStory {
       .anyMatch(st -> "101".equals(st.getString("channel_id"))), snapshot.encode());
 
     // The first player stops; once its session has aged out, the second one plays.
-    Thread.sleep(sessionWindowS * 1000L);
-    await("the second player admitted after the first stopped", Duration.ofSeconds(sessionWindowS + 10),
+    Thread.sleep(sessionWindowS * 1000L);   // time is the subject: the session window passes
+    eventually(Duration.ofSeconds(sessionWindowS + 10), "the second player admitted after the first stopped",
       () -> c.get(live101, PLAYER_TWO).statusCode() == 200);
 
     // Stopped by the API: the history has the stream session with its reason, and the viewer.
     assertEquals(200, c.admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "102")).statusCode());
-    await("stream 102 in the history, stopped", Duration.ofSeconds(20), () -> {
+    eventually(Duration.ofSeconds(20), "stream 102 in the history, stopped", () -> {
       JsonArray rows = json(c.admin("GET", "/api/history/streams?channel=102", null)).getJsonArray("streams");
       return rows != null && rows.stream().map(JsonObject.class::cast)
         .anyMatch(r -> r.getString("stopped") != null && r.getString("reason") != null);
     });
-    await("the viewer's session in the history, with its user and bytes", Duration.ofSeconds(20), () -> {
+    eventually(Duration.ofSeconds(20), "the viewer's session in the history, with its user and bytes", () -> {
       JsonArray rows = json(c.admin("GET", "/api/history/viewers?user=" + username, null)).getJsonArray("viewers");
       return rows != null && rows.stream().map(JsonObject.class::cast)
         .anyMatch(r -> "101".equals(r.getString("channel_id")) && r.getLong("bytes", 0L) > 0);
     });
 
     // Redis loses everything: the suite restores it from PostgreSQL; the same token plays on.
-    await("the panel's data mirrored in PostgreSQL", Duration.ofSeconds(20),
+    eventually(Duration.ofSeconds(20), "the panel's data mirrored in PostgreSQL",
       () -> mirror().getInteger("keys", 0) >= 5);
     int restores = mirror().getInteger("restores", 0);
     String before = c.get("/get_playlist.php?token=" + token, PLAYER_TWO).body();
@@ -160,8 +159,8 @@ final class LiveStory {
     // At once, before any restore: the player polling its channel is not thrown out.
     HttpResponse<String> during = c.get(live101, PLAYER_TWO);
     assertEquals(200, during.statusCode(), during.body());
-    await("Redis restored", Duration.ofSeconds(20), () -> mirror().getInteger("restores", 0) > restores);
-    await("the playlist served again with the old token", Duration.ofSeconds(20), () -> {
+    eventually(Duration.ofSeconds(20), "Redis restored", () -> mirror().getInteger("restores", 0) > restores);
+    eventually(Duration.ofSeconds(20), "the playlist served again with the old token", () -> {
       HttpResponse<String> r = c.get("/get_playlist.php?token=" + token, PLAYER_TWO);
       if (r.statusCode() != 200 || !r.body().equals(before)) {
         throw new AssertionError(r.statusCode() + " " + r.body());
@@ -173,9 +172,9 @@ final class LiveStory {
     assertEquals(1, ffmpegOf("101").size(), "still one FFmpeg for channel 101 after the flush");
 
     // Nobody watches: after the idle timeout the channel stops, with its files and keys.
-    await("channel 101 stopped when idle", Duration.ofSeconds(idleTimeoutS + 30), () ->
+    eventually(Duration.ofSeconds(idleTimeoutS + 30), "channel 101 stopped when idle", () ->
       json(c.admin("GET", "/api/streams/active", null)).getInteger("count", -1) == 0);
-    await("channel 101's FFmpeg, files and keys gone", Duration.ofSeconds(15), () ->
+    eventually(Duration.ofSeconds(15), "channel 101's FFmpeg, files and keys gone", () ->
       ffmpegOf("101").isEmpty() && filesOf("101").isEmpty() && redis("GET", StreamContract.pidKey("101")).isEmpty());
   }
 
@@ -219,26 +218,6 @@ final class LiveStory {
   private static JsonObject json(HttpResponse<String> r) {
     assertEquals(200, r.statusCode(), r.body());
     return new JsonObject(r.body());
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(String what, Duration timeout, Check check) throws Exception {
-    long end = System.nanoTime() + timeout.toNanos();
-    Throwable last = null;
-    while (System.nanoTime() < end) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (Exception | AssertionError e) {
-        last = e;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("not within " + timeout.toSeconds() + " s: " + what + (last == null ? "" : " (" + last + ")"));
   }
 
   /** A finished command: exit status and its output (stdout and stderr). */

@@ -1,5 +1,6 @@
 package dev.iptv.system;
 
+import dev.iptv.testing.Eventually;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,7 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static dev.iptv.testing.Eventually.eventually;
 
 /**
  * A child process of a system test (a service JVM, bin/iptv): started with a given environment,
@@ -47,21 +53,17 @@ final class Proc implements AutoCloseable {
       "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "service", services);
   }
 
-  /** Waits until something listens on the port, failing early if the process dies. */
-  void awaitPort(int port, Duration timeout) throws Exception {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
+  /** Waits until something listens on the port, failing at once if the process dies. */
+  void awaitPort(int port, Duration timeout) {
+    eventually(timeout, name + " listening on port " + port, () -> {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());
+        throw Eventually.stop(name + " exited with " + process.exitValue() + ":\n" + tail());
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
+        return true;
       }
-    }
-    throw new IllegalStateException(name + " did not open port " + port + " in " + timeout + ":\n" + tail());
+    });
   }
 
   /** Every process of the tree now, remembered so {@link #close()} can check they all ended. */
@@ -93,17 +95,14 @@ final class Proc implements AutoCloseable {
     if (!process.waitFor(40, TimeUnit.SECONDS)) {
       process.destroyForcibly();
     }
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    List<ProcessHandle> alive = new ArrayList<>();
-    while (System.nanoTime() < end) {
-      alive.clear();
-      seen.stream().filter(ProcessHandle::isAlive).forEach(alive::add);
-      if (alive.isEmpty()) {
-        break;
-      }
-      Thread.sleep(100);
+    // Up to 10 s for the tree to end: each process tells its own exit.
+    try {
+      CompletableFuture.allOf(seen.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
+        .get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // some are still alive: they are listed and killed below
     }
-    List<ProcessHandle> leftover = List.copyOf(alive);
+    List<ProcessHandle> leftover = seen.stream().filter(ProcessHandle::isAlive).toList();
     leftover.forEach(ProcessHandle::destroyForcibly);
     return leftover;
   }

@@ -3,6 +3,7 @@ package dev.iptv.system;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.Eventually;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.iptv.system.LiveStory.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,7 +93,7 @@ class StreamCrashTest {
 
     Client player = new Client(streamPort, TestEnv.ADMIN_TOKEN);
     String live = "/live/stream_301.m3u8?token=" + token;
-    await("the channel plays through the first stream-service", Duration.ofSeconds(60),
+    eventually(Duration.ofSeconds(60), "the channel plays through the first stream-service",
       () -> player.get(live, "Crash/1.0").statusCode() == 200);
     List<ProcessHandle> before = LiveStory.ffmpeg(hls, "301");
     assertEquals(1, before.size());
@@ -102,7 +103,7 @@ class StreamCrashTest {
 
     // kill -9: the JVM goes, its FFmpeg stays behind (for now an orphan of init).
     first.process.destroyForcibly().waitFor();
-    Thread.sleep(500);
+    Thread.sleep(500);   // time is the subject: FFmpeg tied to its JVM would have died by now
     assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "FFmpeg outlived the JVM");
     return new Crashed(env, logs, streamPort, player, live, pid, firstOwner);
   }
@@ -121,21 +122,19 @@ class StreamCrashTest {
 
     Proc second = start("stream-2", "stream", env, logs);
     second.awaitPort(streamPort, Duration.ofSeconds(90));
-    await("the channel plays through the second stream-service", Duration.ofSeconds(60),
+    eventually(Duration.ofSeconds(60), "the channel plays through the second stream-service",
       () -> player.get(live, "Crash/1.0").statusCode() == 200);
     // Until its lease lapses the dead JVM still owns the channel; then the new one takes the
     // orphan over. At every poll meanwhile: exactly one FFmpeg for the channel, the one Redis names.
-    long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    boolean adopted = false;
-    while (!adopted && System.nanoTime() < end) {
-      assertEquals(200, player.get(live, "Crash/1.0").statusCode());
+    eventually(Duration.ofSeconds(40), "the new stream-service holds channel 301's lease", () -> {
+      int status = player.get(live, "Crash/1.0").statusCode();
       List<ProcessHandle> now = LiveStory.ffmpeg(hls, "301");
-      assertEquals(1, now.size(), "FFmpeg processes of channel 301: " + now);
+      if (status != 200 || now.size() != 1) {
+        throw Eventually.stop("at a poll during the takeover: status " + status + ", FFmpeg processes of channel 301: " + now);
+      }
       String owner = redis("GET", StreamContract.ownerKey("301"));
-      adopted = !owner.isEmpty() && !owner.equals(firstOwner);
-      Thread.sleep(500);
-    }
-    assertTrue(adopted, "the new stream-service holds channel 301's lease");
+      return !owner.isEmpty() && !owner.equals(firstOwner);
+    });
     JsonObject row = new JsonObject(player.admin("GET", "/api/streams/active", null).body())
       .getJsonObject("streams").getJsonObject("301");
     assertEquals(pid, row.getLong("pid"));
@@ -145,7 +144,7 @@ class StreamCrashTest {
     // The new service owns it: a stop by API and then its shutdown leave nothing.
     HttpResponse<String> stopped = player.admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "301"));
     assertEquals(200, stopped.statusCode(), stopped.body());
-    await("no FFmpeg of channel 301", Duration.ofSeconds(15), () -> LiveStory.ffmpeg(hls, "301").isEmpty()
+    eventually(Duration.ofSeconds(15), "no FFmpeg of channel 301", () -> LiveStory.ffmpeg(hls, "301").isEmpty()
       && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     List<ProcessHandle> left = second.stop();
     assertTrue(left.isEmpty(), "left after SIGTERM: " + left);
@@ -161,7 +160,7 @@ class StreamCrashTest {
     assertEquals(c.firstOwner(), redis("GET", StreamContract.ownerKey("301")), "the dead instance still holds the lease");
     HttpResponse<String> stopped = c.player().admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "301"));
     assertEquals(200, stopped.statusCode(), stopped.body());
-    await("the orphan stopped, its keys and files gone", Duration.ofSeconds(15), () ->
+    eventually(Duration.ofSeconds(15), "the orphan stopped, its keys and files gone", () ->
       !ProcessHandle.of(c.pid()).map(ProcessHandle::isAlive).orElse(false) && LiveStory.ffmpeg(hls, "301").isEmpty()
         && redis("GET", StreamContract.ownerKey("301")).isEmpty() && redis("GET", StreamContract.pidKey("301")).isEmpty()
         && !java.nio.file.Files.exists(hls.resolve("stream_301.m3u8")));

@@ -1,6 +1,8 @@
 package dev.iptv.system;
 
 import dev.iptv.contract.StreamContract;
+import dev.iptv.testing.AtOnce;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -9,17 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
 
-import static dev.iptv.system.LiveStory.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,9 +34,7 @@ final class StreamStory {
   StreamStory(Client c, LiveStory processes, String username) throws Exception {
     this.c = c;
     this.processes = processes;
-    byte[] raw = new byte[32];
-    ThreadLocalRandom.current().nextBytes(raw);
-    this.token = HexFormat.of().formatHex(raw);
+    this.token = TestEnv.hexToken();
     assertEquals(201, c.admin("POST", "/api/users", Client.user(username, token, 50)).statusCode());
   }
 
@@ -59,25 +53,14 @@ final class StreamStory {
   /** Twenty viewers open the same cold channel at once: all play, one FFmpeg. */
   private void crowd(String sourceUrl) throws Exception {
     assertEquals(201, c.admin("POST", "/api/channels", Client.channel("201", "Crowd", sourceUrl, 10)).statusCode());
-    ExecutorService pool = Executors.newFixedThreadPool(20);
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        String ua = "Viewer-" + i;
-        answers.add(pool.submit(() -> {
-          go.await();
-          return c.get(live("201"), ua);
-        }));
-      }
-      go.countDown();
-      for (Future<HttpResponse<String>> a : answers) {
-        HttpResponse<String> r = a.get(60, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().startsWith("#EXTM3U") && r.body().contains(".ts"), r.body());
-      }
-    } finally {
-      pool.shutdownNow();
+    List<Callable<HttpResponse<String>>> viewers = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String ua = "Viewer-" + i;
+      viewers.add(() -> c.get(live("201"), ua));
+    }
+    for (HttpResponse<String> r : AtOnce.call(viewers)) {
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().startsWith("#EXTM3U") && r.body().contains(".ts"), r.body());
     }
     assertEquals(1, processes.ffmpegOf("201").size(), "one FFmpeg for twenty first viewers");
   }
@@ -86,16 +69,16 @@ final class StreamStory {
   private void killedFfmpegIsReplaced() throws Exception {
     long first = Long.parseLong(redisGet(StreamContract.pidKey("201")));
     ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
-    await("a new FFmpeg for channel 201 after kill -9", Duration.ofSeconds(30), () -> {
+    eventually(Duration.ofSeconds(30), "a new FFmpeg for channel 201 after kill -9", () -> {
       c.get(live("201"), "Viewer-0");   // the viewer goes on polling
       List<ProcessHandle> now = processes.ffmpegOf("201");
       String pid = redisGet(StreamContract.pidKey("201"));
       return now.size() == 1 && now.get(0).pid() != first && pid.equals(String.valueOf(now.get(0).pid()));
     });
-    await("the replaced stream serves its playlist", Duration.ofSeconds(20),
+    eventually(Duration.ofSeconds(20), "the replaced stream serves its playlist",
       () -> c.get(live("201"), "Viewer-0").statusCode() == 200);
     assertEquals(200, c.admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "201")).statusCode());
-    await("channel 201 stopped", Duration.ofSeconds(15), () -> processes.ffmpegOf("201").isEmpty());
+    eventually(Duration.ofSeconds(15), "channel 201 stopped", () -> processes.ffmpegOf("201").isEmpty());
   }
 
   /** The primary refuses connections: the backup plays, and resolved_source says which. */
@@ -122,7 +105,7 @@ final class StreamStory {
     assertEquals(503, r.statusCode(), r.body());
     assertTrue(r.headers().firstValue("Retry-After").isPresent(), "Retry-After");
     assertTrue(ms < (startTimeoutS + 5) * 1000L, "answered in " + ms + " ms");
-    await("no FFmpeg for a channel that could not start", Duration.ofSeconds(10),
+    eventually(Duration.ofSeconds(10), "no FFmpeg for a channel that could not start",
       () -> processes.ffmpegOf("203").isEmpty());
   }
 
@@ -138,7 +121,7 @@ final class StreamStory {
       assertEquals(400, created.statusCode(), created.body());
       assertTrue(new JsonObject(created.body()).getString("error", "").contains("source_url"), created.body());
     }
-    Thread.sleep(500);
+    Thread.sleep(500);   // time is the subject: a shell, had one run, would have touched the marker by now
     assertFalse(Files.exists(marker), "a shell ran the source URL");
   }
 

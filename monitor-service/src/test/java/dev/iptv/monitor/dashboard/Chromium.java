@@ -1,6 +1,6 @@
 package dev.iptv.monitor.dashboard;
 
-import dev.iptv.monitor.Support;
+import dev.iptv.testing.Eventually;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -24,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+
+import static dev.iptv.testing.Eventually.eventually;
 
 /**
  * A real headless Chromium driven over the DevTools protocol (a WebSocket to its page), for
@@ -58,16 +60,16 @@ final class Chromium implements AutoCloseable {
       .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
     try {
       Path portFile = profile.resolve("DevToolsActivePort");
-      Support.eventually(Duration.ofSeconds(30), "Chromium's DevTools port", () -> {
+      eventually(Duration.ofSeconds(30), "Chromium's DevTools port", () -> {
         if (!p.isAlive()) {
-          throw new AssertionError("Chromium exited: " + read(profile.resolve("chromium.log")));
+          throw Eventually.stop("Chromium exited: " + read(profile.resolve("chromium.log")));
         }
         return Files.exists(portFile) && read(portFile).contains("\n");
       });
       int port = Integer.parseInt(read(portFile).lines().findFirst().orElseThrow().trim());
       HttpClient http = HttpClient.newHttpClient();
       String[] wsUrl = new String[1];
-      Support.eventually(Duration.ofSeconds(10), "a page target", () -> {
+      eventually(Duration.ofSeconds(10), "a page target", () -> {
         try {
           String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
@@ -159,7 +161,7 @@ final class Chromium implements AutoCloseable {
 
   /** Waits until the expression is true in the page. */
   void await(Duration timeout, String expression) {
-    Support.eventually(timeout, expression, () -> Boolean.TRUE.equals(eval(expression)));
+    eventually(timeout, expression, () -> Boolean.TRUE.equals(eval(expression)));
   }
 
   void screenshot(Path file, int width, int height) throws IOException {

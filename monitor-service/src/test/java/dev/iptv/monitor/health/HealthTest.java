@@ -4,7 +4,9 @@ import dev.iptv.common.Config;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.Support;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
+import dev.iptv.testing.TestPg;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -17,13 +19,13 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -36,12 +38,7 @@ class HealthTest {
 
   @AfterAll
   static void dropSchema() {
-    Vertx vertx = Vertx.vertx();
-    try {
-      Support.dropSchema(vertx, SCHEMA);
-    } finally {
-      await(vertx.close());
-    }
+    TestPg.dropSchema(SCHEMA);
   }
 
   /** The details, as the admin sees them. */
@@ -50,11 +47,7 @@ class HealthTest {
   }
 
   private static JsonObject get(Vertx vertx, int port, int expectedStatus, String bearer) {
-    var req = WebClient.create(vertx).get(port, "127.0.0.1", "/api/health");
-    if (bearer != null) {
-      req.bearerTokenAuthentication(bearer);
-    }
-    HttpResponse<Buffer> resp = await(req.send());
+    HttpResponse<Buffer> resp = AdminClient.of(vertx, port).withBearer(bearer).get("/api/health");
     assertEquals(expectedStatus, resp.statusCode(), resp.bodyAsString());
     assertTrue(resp.getHeader("Content-Type").startsWith("application/json"));
     return resp.bodyAsJsonObject();
@@ -66,10 +59,8 @@ class HealthTest {
     assertEquals(status, body.getString("status"));
   }
 
-  private static int deadPort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int deadPort() {
+    return TestEnv.freePort();
   }
 
   @Test
@@ -174,7 +165,7 @@ class HealthTest {
       .put("path", "/var/lib/iptv/hls/stream_48681_12.ts").put("reason", "No space left on device")
       .put("ts", System.currentTimeMillis() / 1000.0);
     vertx.eventBus().publish(StreamContract.EVENTS, event);
-    Support.eventually(Duration.ofSeconds(5), "health degraded by the event", () ->
+    eventually(Duration.ofSeconds(5), "health degraded by the event", () ->
       await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").send()).statusCode() == 503);
     assertOnlyStatus(get(vertx, port, 503, null), "degraded");
     JsonObject body = get(vertx, port, 503);
@@ -183,8 +174,7 @@ class HealthTest {
     assertFalse(disk.getBoolean("ok"));
     assertEquals("/var/lib/iptv/hls/stream_48681_12.ts", disk.getJsonObject("disk_full").getString("path"));
     assertTrue(disk.getLong("free_mb") >= disk.getLong("min_free_mb"), "the space itself is fine: the event fails it");
-    String metrics = await(WebClient.create(vertx).get(port, "127.0.0.1", "/metrics")
-      .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsString();
+    String metrics = AdminClient.of(vertx, port).get("/metrics").bodyAsString();
     assertTrue(metrics.contains("iptv_disk_full_total{node=\"n1\"} 1.0"), metrics);
   }
 

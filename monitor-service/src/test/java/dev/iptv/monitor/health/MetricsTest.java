@@ -6,12 +6,13 @@ import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.Metrics;
 import dev.iptv.monitor.Support;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
+import dev.iptv.testing.TestPg;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.RedisAPI;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,11 +46,7 @@ class MetricsTest {
   }
 
   private HttpResponse<Buffer> get(int port, String path, String bearer) {
-    var req = WebClient.create(vertx).get(port, "127.0.0.1", path);
-    if (bearer != null) {
-      req.bearerTokenAuthentication(bearer);
-    }
-    return await(req.send());
+    return AdminClient.of(vertx, port).withBearer(bearer).get(path);
   }
 
   @Test
@@ -70,7 +68,7 @@ class MetricsTest {
     vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u")
       .put("channel_id", "48681").put("ts", now));
 
-    Support.eventually(Duration.ofSeconds(10), "stream meters in the scrape", () -> {
+    eventually(Duration.ofSeconds(10), "stream meters in the scrape", () -> {
       String text = get(port, "/metrics", TestEnv.ADMIN_TOKEN).bodyAsString();
       return text.contains("iptv_streams_running 1.0") && text.contains("iptv_viewers 2.0")
         && text.contains("iptv_limit_hits_total 1.0");
@@ -99,7 +97,7 @@ class MetricsTest {
   @DisplayName("the mirror's gauges follow mirror-service: the panel's keys copied into PostgreSQL, and Redis restored")
   void mirrorGauges() {
     String schema = "monitor8_metrics";
-    Support.dropSchema(vertx, schema);
+    TestPg.dropSchema(vertx, schema);
     try {
       int port = TestEnv.freePort();
       JsonObject config = Support.withPg(Support.config(port), schema);
@@ -110,17 +108,17 @@ class MetricsTest {
         new JsonObject().put("channel_id", "48681").put("name", "MBC Pro aflam").encode())));
       vertx.eventBus().publish(ChannelContract.CHANNELS_CHANGED, new JsonObject().put("channel_id", "48681")
         .put("action", "created").put("is_active", true));
-      Support.eventually(Duration.ofSeconds(10), "iptv_mirror_keys 1.0", () ->
+      eventually(Duration.ofSeconds(10), "iptv_mirror_keys 1.0", () ->
         get(port, "/metrics", TestEnv.ADMIN_TOKEN).bodyAsString().contains("iptv_mirror_keys 1.0"));
       assertTrue(get(port, "/metrics", TestEnv.ADMIN_TOKEN).bodyAsString().contains("iptv_redis_restores 0.0"));
       Support.flushTestDb(redis);
-      Support.eventually(Duration.ofSeconds(15), "iptv_redis_restores 1.0", () ->
+      eventually(Duration.ofSeconds(15), "iptv_redis_restores 1.0", () ->
         get(port, "/metrics", TestEnv.ADMIN_TOKEN).bodyAsString().contains("iptv_redis_restores 1.0"));
     } finally {
       for (String id : List.copyOf(vertx.deploymentIDs())) { // the parts go with their monitor
         await(vertx.undeploy(id).recover(err -> io.vertx.core.Future.succeededFuture()));
       }
-      Support.dropSchema(vertx, schema);
+      TestPg.dropSchema(vertx, schema);
     }
   }
 

@@ -4,13 +4,13 @@ import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.Support;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.RedisAPI;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,11 +46,7 @@ class StatsTest {
   }
 
   private HttpResponse<Buffer> stats(Vertx vertx, int port, String bearer) {
-    var req = WebClient.create(vertx).get(port, "127.0.0.1", "/api/stats");
-    if (bearer != null) {
-      req.bearerTokenAuthentication(bearer);
-    }
-    return await(req.send());
+    return AdminClient.of(vertx, port).withBearer(bearer).get("/api/stats");
   }
 
   @Test

@@ -6,7 +6,9 @@ import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.Support;
 import dev.iptv.pg.Db;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
+import dev.iptv.testing.TestPg;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,21 +42,16 @@ class HistoryTest {
   @BeforeEach
   void clean(Vertx vertx) {
     Support.flushTestDb(Support.redis(vertx));
-    Support.dropSchema(vertx, SCHEMA);
+    TestPg.dropSchema(vertx, SCHEMA);
   }
 
   @AfterAll
   static void drop() {
-    Vertx vertx = Vertx.vertx();
-    try {
-      Support.dropSchema(vertx, SCHEMA);
-    } finally {
-      await(vertx.close());
-    }
+    TestPg.dropSchema(SCHEMA);
   }
 
   private static HttpResponse<Buffer> get(Vertx vertx, int port, String uri) {
-    return await(WebClient.create(vertx).get(port, "127.0.0.1", uri).bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send());
+    return AdminClient.of(vertx, port).get(uri);
   }
 
   private static JsonObject event(String kind, String channel, double ts) {
@@ -77,7 +75,7 @@ class HistoryTest {
       .put("channel_id", "48681").put("ts", t0 + 40));
 
     AtomicReference<JsonObject> page = new AtomicReference<>();
-    Support.eventually(Duration.ofSeconds(10), "the stopped session of 48681", () -> {
+    eventually(Duration.ofSeconds(10), "the stopped session of 48681", () -> {
       page.set(get(vertx, port, "/api/history/streams?channel=48681").bodyAsJsonObject());
       JsonArray s = page.get().getJsonArray("streams");
       return s.size() == 1 && s.getJsonObject(0).getString("stopped") != null && s.getJsonObject(0).getInteger("restarts") == 1;
@@ -94,7 +92,7 @@ class HistoryTest {
     assertEquals("87827", open.getString("channel_id"), "newest first");
     assertNull(open.getString("stopped"));
 
-    Support.eventually(Duration.ofSeconds(5), "five event rows", () ->
+    eventually(Duration.ofSeconds(5), "five event rows", () ->
       get(vertx, port, "/api/history/events").bodyAsJsonObject().getInteger("count") == 5);
     JsonObject limits = get(vertx, port, "/api/history/events?kind=limit_hit&user=alice").bodyAsJsonObject();
     assertEquals(1, limits.getInteger("count"));
@@ -119,7 +117,7 @@ class HistoryTest {
     vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentServed.now("48681", 2500, "198.51.100.7", "alice", "VLC/3").toJson());
     vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentServed.now("48681", 700, "198.51.100.8", "bob", "Kodi").toJson());
     AtomicReference<JsonArray> rows = new AtomicReference<>();
-    Support.eventually(Duration.ofSeconds(20), "alice's viewer session", () -> {
+    eventually(Duration.ofSeconds(20), "alice's viewer session", () -> {
       rows.set(get(vertx, port, "/api/history/viewers?user=alice").bodyAsJsonObject().getJsonArray("viewers"));
       return rows.get().size() == 1;
     });
@@ -212,12 +210,12 @@ class HistoryTest {
       records.add(SegmentServed.now("48681", 1000 + i, "198.51." + (i / 250) + "." + (i % 250 + 1), "v" + i, "VLC/3").toJson());
     }
     vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put(MonitorContract.SegmentBatch.RECORDS, records));
-    Support.eventually(Duration.ofSeconds(30), "every event heard", () -> get(vertx, port, "/metrics").bodyAsString()
+    eventually(Duration.ofSeconds(30), "every event heard", () -> get(vertx, port, "/metrics").bodyAsString()
       .contains("iptv_limit_hits_total " + events + ".0"));
 
     await(vertx.undeploy(id)); // SIGTERM: the launcher closes Vert.x, which stops the verticle so
 
-    Pool pool = Support.pg(vertx, SCHEMA);
+    Pool pool = TestPg.pool(vertx, SCHEMA);
     try {
       Row counts = await(pool.query("SELECT (SELECT count(*) FROM events WHERE kind = 'limit_hit') AS e,"
         + " (SELECT count(*) FROM viewer_sessions) AS v, (SELECT count(*) FROM viewer_sessions WHERE ended IS NOT NULL) AS ended,"

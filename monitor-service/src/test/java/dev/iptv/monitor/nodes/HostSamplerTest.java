@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -45,8 +46,10 @@ class HostSamplerTest {
   void realSample() throws Exception {
     HostSampler sampler = new HostSampler(Path.of("/proc"), Path.of("/tmp/does-not-exist-yet/hls"), System.currentTimeMillis());
     sampler.sample();
-    Thread.sleep(200);
+    Thread.sleep(200);   // time is the subject: the CPU share is the difference of two readings apart
+    long[] before = interfaceBytes();
     JsonObject s = sampler.sample();
+    long[] after = interfaceBytes();
     for (String key : List.of("cpu_percent", "memory_percent", "disk_percent")) {
       double v = s.getDouble(key);
       assertTrue(v >= 0 && v <= 100, key + " = " + v);
@@ -54,8 +57,35 @@ class HostSamplerTest {
     assertTrue(s.getDouble("memory_used_gb") > 0);
     assertTrue(s.getDouble("memory_total_gb") >= s.getDouble("memory_used_gb"));
     assertTrue(s.getDouble("disk_total_gb") > 0);
-    assertTrue(s.getDouble("network_sent_gb") >= 0 && s.getDouble("network_recv_gb") >= 0);
+    // The machine's own counters, read here without the sampler: its figures lie between two readings.
+    assertBetween(gib(before[0]), s.getDouble("network_recv_gb"), gib(after[0]), "network_recv_gb");
+    assertBetween(gib(before[1]), s.getDouble("network_sent_gb"), gib(after[1]), "network_sent_gb");
     assertTrue(s.getDouble("uptime_hours") > 0);
     assertTrue(s.getInteger("cores") >= 1);
+  }
+
+  /** Bytes received and sent by every interface but loopback, from /proc/net/dev (columns 1 and 9). */
+  private static long[] interfaceBytes() throws Exception {
+    long[] total = new long[2];
+    for (String line : Files.readAllLines(Path.of("/proc/net/dev"))) {
+      int colon = line.indexOf(':');
+      if (colon < 0 || line.substring(0, colon).trim().equals("lo") || line.contains("|")) {
+        continue;
+      }
+      String[] columns = line.substring(colon + 1).trim().split("\\s+");
+      total[0] += Long.parseLong(columns[0]);
+      total[1] += Long.parseLong(columns[8]);
+    }
+    return total;
+  }
+
+  private static double gib(long bytes) {
+    return bytes / (1024.0 * 1024 * 1024);
+  }
+
+  /** {@code value}, rounded to three decimals, between the two readings (rounded the same way). */
+  private static void assertBetween(double low, double value, double high, String what) {
+    assertTrue(value >= Math.floor(low * 1000) / 1000 && value <= Math.ceil(high * 1000) / 1000,
+      what + " = " + value + ", the machine says " + low + " to " + high);
   }
 }

@@ -2,7 +2,6 @@ package dev.iptv.monitor.segments;
 
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.monitor.MonitorMeters;
-import dev.iptv.monitor.Support;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** State keyed by what segment records carry (channel ids, statuses) stays bounded under a flood. */

@@ -5,10 +5,11 @@ import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.Support;
+import dev.iptv.testing.AdminClient;
+import dev.iptv.testing.Eventually;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
@@ -30,7 +31,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static dev.iptv.monitor.Support.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,11 +66,7 @@ class SegmentBytesTest {
       }
       workers.forEach(ProcessHandle::destroyForcibly);
     }
-    if (dir != null) {
-      try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    TestEnv.deleteTree(dir);
   }
 
   /** nginx with the production segment location's logging, sending syslog to udpPort. */
@@ -115,12 +113,12 @@ class SegmentBytesTest {
     Files.writeString(dir.resolve("nginx.conf"), conf);
     nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
       .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-    Support.eventually(Duration.ofSeconds(10), "nginx listening on " + port, () -> {
+    eventually(Duration.ofSeconds(10), "nginx listening on " + port, () -> {
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
         return true;
       } catch (IOException e) {
         if (!nginx.isAlive()) {
-          throw new AssertionError("nginx exited: " + read(dir.resolve("nginx.out")) + read(dir.resolve("error.log")));
+          throw Eventually.stop("nginx exited: " + read(dir.resolve("nginx.out")) + read(dir.resolve("error.log")));
         }
         return false;
       }
@@ -164,23 +162,21 @@ class SegmentBytesTest {
     assertEquals(404, missing.statusCode());
 
     long expected = (long) fetches * SEGMENT_BYTES;
-    Support.eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
+    eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
 
     // the census turns the counter into a bandwidth, shared in Redis and on the stats
-    Support.eventually(Duration.ofSeconds(10), "a bandwidth for 48681", () -> {
+    eventually(Duration.ofSeconds(10), "a bandwidth for 48681", () -> {
       Response bw = await(redis.get(MonitorContract.bandwidthKey("48681")));
       return bw != null && bw.toLong() > 0;
     });
-    JsonObject stats = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/stats")
-      .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject();
+    AdminClient admin = AdminClient.of(vertx, monitorPort);
+    JsonObject stats = admin.get("/api/stats").bodyAsJsonObject();
     assertTrue(stats.getLong("bandwidth_bps") > 0, stats.encode());
 
-    String metrics = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/metrics")
-      .bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsString();
+    String metrics = admin.get("/metrics").bodyAsString();
     assertTrue(metrics.contains("iptv_served_bytes_total{channel=\"48681\"} " + (double) expected), metrics);
     assertTrue(metrics.contains("iptv_segment_errors_total{status=\"404\"} 1.0"), metrics);
-    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send())
-      .bodyAsJsonObject();
+    JsonObject health = admin.get("/api/health").bodyAsJsonObject();
     JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log");
     assertEquals(udp, seg.getInteger("port"));
     assertEquals(fetches + 1, seg.getInteger("lines"));
@@ -202,9 +198,8 @@ class SegmentBytesTest {
       assertEquals(200, seg.statusCode());
     }
     long expected = 3L * SEGMENT_BYTES;
-    Support.eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
-    JsonObject health = await(WebClient.create(vertx).get(monitorPort, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send())
-      .bodyAsJsonObject();
+    eventually(Duration.ofSeconds(10), "stream:48681:bytes = " + expected, () -> bytes("48681") == expected);
+    JsonObject health = AdminClient.of(vertx, monitorPort).get("/api/health").bodyAsJsonObject();
     JsonObject seg = health.getJsonObject("checks").getJsonObject("segment_log").getJsonObject("file");
     assertEquals(3, seg.getInteger("lines"), health.encode());
     assertTrue(seg.getBoolean("ok"));
@@ -222,21 +217,21 @@ class SegmentBytesTest {
     try {
       Files.writeString(file, "1700000001.000 7 203.0.113.7 100 200 \"VLC\"\n1700000001.5 7 203.0.",
         java.nio.file.StandardOpenOption.APPEND);
-      Support.eventually(Duration.ofSeconds(5), "one record", () -> got.size() == 1);
+      eventually(Duration.ofSeconds(5), "one record", () -> got.size() == 1);
       Files.writeString(file, "113.7 200 200\nnot a record\n", java.nio.file.StandardOpenOption.APPEND);
-      Support.eventually(Duration.ofSeconds(5), "the cut line completed", () -> got.size() == 2);
+      eventually(Duration.ofSeconds(5), "the cut line completed", () -> got.size() == 2);
       assertEquals(List.of(100L, 200L), got.stream().map(SegmentServed::bytes).toList());
       assertEquals("VLC", got.get(0).userAgent());
-      Support.eventually(Duration.ofSeconds(5), "the junk line rejected", () -> reg.counter("rejected").count() == 1.0);
+      eventually(Duration.ofSeconds(5), "the junk line rejected", () -> reg.counter("rejected").count() == 1.0);
       // Past 100 bytes read, the file is truncated; nginx (O_APPEND) writes on at its start.
-      Support.eventually(Duration.ofSeconds(5), "truncated (129 bytes written)", () -> file.toFile().length() < 100);
+      eventually(Duration.ofSeconds(5), "truncated (129 bytes written)", () -> file.toFile().length() < 100);
       Files.writeString(file, "1700000002.000 7 203.0.113.7 300 200\n", java.nio.file.StandardOpenOption.APPEND);
-      Support.eventually(Duration.ofSeconds(5), "read after truncation", () -> got.size() == 3);
+      eventually(Duration.ofSeconds(5), "read after truncation", () -> got.size() == 3);
       // Replaced by logrotate: the new file is read from its start.
       Path moved = file.resolveSibling("segments.log.1");
       Files.move(file, moved);
       Files.writeString(file, "1700000003.000 7 203.0.113.7 400 200\n");
-      Support.eventually(Duration.ofSeconds(5), "the new file read", () -> got.size() == 4);
+      eventually(Duration.ofSeconds(5), "the new file read", () -> got.size() == 4);
       assertEquals(400L, got.get(3).bytes());
     } finally {
       f.close();
@@ -252,13 +247,13 @@ class SegmentBytesTest {
       .put("ip", "198.51.100.1"));
     vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put("channel_id", "x").put("bytes", 1)
       .put("ip", "198.51.100.1"));
-    Support.eventually(Duration.ofSeconds(5), "stream:555:bytes = 1500", () -> bytes("555") == 1500);
+    eventually(Duration.ofSeconds(5), "stream:555:bytes = 1500", () -> bytes("555") == 1500);
     // stream-service sends them in batches: the same records, one message.
     vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, new JsonObject().put(MonitorContract.SegmentBatch.RECORDS, new io.vertx.core.json.JsonArray()
       .add(SegmentServed.now("555", 250, "198.51.100.2", null, "Kodi").toJson())
       .add(SegmentServed.now("556", 700, "198.51.100.2", null, "Kodi").toJson())
       .add(new JsonObject().put("channel_id", "bad"))));
-    Support.eventually(Duration.ofSeconds(5), "a batch counted", () -> bytes("555") == 1750 && bytes("556") == 700);
+    eventually(Duration.ofSeconds(5), "a batch counted", () -> bytes("555") == 1750 && bytes("556") == 700);
   }
 
   @Test
@@ -268,7 +263,7 @@ class SegmentBytesTest {
       int port = TestEnv.freePort();
       Support.deploy(vertx, Support.config(port).put(Config.key(Config.SEGMENT_LOG_PORT),
         Integer.toString(taken.getLocalPort())));
-      JsonObject health = await(WebClient.create(vertx).get(port, "127.0.0.1", "/api/health").bearerTokenAuthentication(TestEnv.ADMIN_TOKEN).send()).bodyAsJsonObject();
+      JsonObject health = AdminClient.of(vertx, port).get("/api/health").bodyAsJsonObject();
       assertEquals("ok", health.getString("status"));
       assertTrue(health.getJsonArray("warnings").contains("segment_log"), health.encode());
     }

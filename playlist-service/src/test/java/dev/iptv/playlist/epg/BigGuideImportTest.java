@@ -1,6 +1,7 @@
 package dev.iptv.playlist.epg;
 
 import dev.iptv.contract.EpgContract.ImportStatus;
+import dev.iptv.testing.Eventually;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -25,7 +26,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static dev.iptv.playlist.epg.EpgFixture.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -83,7 +85,7 @@ class BigGuideImportTest {
     });
     reader.start();
     try {
-      EpgFixture.eventually("the service JVM is up", Duration.ofSeconds(60), () -> output.contains("READY"));
+      eventually(Duration.ofSeconds(60), "the service JVM is up", () -> output.contains("READY"));
       fx.port = port;
       Instant started = Instant.now();
       HttpResponse<Buffer> created = fx.admin(HttpMethod.POST, "/api/epg/sources",
@@ -91,18 +93,16 @@ class BigGuideImportTest {
       assertEquals(201, created.statusCode(), created.bodyAsString());
 
       List<JsonObject> progress = new ArrayList<>();
-      ImportStatus status = null;
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-      while (status == null && System.nanoTime() < deadline && child.isAlive()) {
+      ImportStatus status = eventually(Duration.ofMinutes(10), "the import finished", () -> {
+        if (!child.isAlive()) {
+          throw Eventually.stop("the service JVM exited: " + tail(output));
+        }
         JsonObject view = fx.admin(HttpMethod.GET, "/api/epg/sources/big", null).bodyAsJsonObject();
         if (view.getJsonObject("importing") != null) {
           progress.add(view.getJsonObject("importing"));
         }
-        ImportStatus last = fx.lastImport("big");
-        status = last != null && last.finished() != null ? last : null;
-        EpgFixture.pause(500);
-      }
-      assertNotNull(status, "the import finished; the service said: " + tail(output));
+        return fx.lastImport("big");
+      }, last -> last != null && last.finished() != null);
       double seconds = Duration.between(started, status.finished()).toMillis() / 1000.0;
       assertTrue(status.ok(), status.toJson().encode() + "\n" + tail(output));
       assertTrue(status.gzip());

@@ -6,14 +6,13 @@ import dev.iptv.common.RedisSupport;
 import dev.iptv.contract.EpgContract;
 import dev.iptv.contract.EpgContract.ImportStatus;
 import dev.iptv.playlist.PlaylistVerticle;
+import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Redis;
@@ -26,11 +25,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The EPG's tests' world: Redis database {@value #DB} (flushed first), our channels seeded in
@@ -54,18 +52,6 @@ final class EpgFixture {
     this.redis = RedisAPI.api(client);
     this.web = WebClient.create(vertx);
     await(redis.flushdb(List.of()));
-  }
-
-  static <T> T await(Future<T> f) {
-    return await(f, 60);
-  }
-
-  static <T> T await(Future<T> f, int seconds) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("did not complete: " + e, e);
-    }
   }
 
   /** The settings of the service under test (env names → values), over the test defaults. */
@@ -110,14 +96,7 @@ final class EpgFixture {
   // --- sources -----------------------------------------------------------------------------------
 
   HttpResponse<Buffer> admin(HttpMethod method, String path, Object body) {
-    HttpRequest<Buffer> req = web.request(method, port, "127.0.0.1", path).bearerTokenAuthentication(TestEnv.ADMIN_TOKEN);
-    if (body == null) {
-      return await(req.send());
-    }
-    if (body instanceof JsonObject o) {
-      return await(req.sendJsonObject(o));
-    }
-    return await(req.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.toString())));
+    return AdminClient.over(web, port).send(method, path, body);
   }
 
   static JsonObject source(String name, String url, int hours) {
@@ -143,35 +122,8 @@ final class EpgFixture {
 
   /** Waits for an import of {@code name} that finished after {@code after}; answers its status. */
   ImportStatus awaitImport(String name, Instant after, Duration within) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < deadline) {
-      ImportStatus s = lastImport(name);
-      if (s != null && s.finished() != null && !s.finished().isBefore(after.minusMillis(1))) {
-        return s;
-      }
-      pause(50);
-    }
-    return fail("no import of " + name + " finished within " + within);
-  }
-
-  static void eventually(String what, Duration within, BooleanSupplier check) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (check.getAsBoolean()) {
-        return;
-      }
-      pause(50);
-    }
-    fail(what + " did not happen within " + within);
-  }
-
-  static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return eventually(within, "an import of " + name + " finished after " + after, () -> lastImport(name),
+      s -> s != null && s.finished() != null && !s.finished().isBefore(after.minusMillis(1)));
   }
 
   List<String> keys(String pattern) {

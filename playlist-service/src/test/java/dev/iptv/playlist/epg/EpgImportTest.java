@@ -3,6 +3,7 @@ package dev.iptv.playlist.epg;
 import dev.iptv.common.Config;
 import dev.iptv.contract.EpgContract;
 import dev.iptv.contract.EpgContract.ImportStatus;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -25,7 +26,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
-import static dev.iptv.playlist.epg.EpgFixture.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -267,7 +269,7 @@ class EpgImportTest {
     assertTrue(seen.contains("V1"), "the old guide was served while the new one was written");
     assertEquals("V2 news1.example #12", await(store.upcoming("news1.example", at, 1)).get(0).title());
     assertTrue(second.generation() > first.generation());
-    EpgFixture.eventually("the replaced generation is deleted", WAIT,
+    eventually(WAIT, "the replaced generation is deleted",
       () -> fx.keys("guide:" + first.generation() + ":*").isEmpty());
     assertEquals(List.of(Long.toString(second.generation())), members(EpgContract.sourceGenerationsKey("s")));
     long ttl = await(fx.redis.ttl(EpgContract.programmesKey(second.generation(), "news1.example"))).toLong();
@@ -338,7 +340,7 @@ class EpgImportTest {
     epg("node-b", Map.of(Config.EPG_CHECK_S, "1"));
     ImportStatus s = fx.awaitImport("s", before, WAIT);
     assertTrue(s.ok(), s.toJson().encode());
-    EpgFixture.pause(3500);
+    TestEnv.pause(3500);   // time is the subject: three more checks of each instance, and no second import
     assertEquals(1, server.hits("/feed"), "imported once by one of the two");
   }
 
@@ -359,7 +361,7 @@ class EpgImportTest {
     epg("node-a", Map.of(Config.EPG_CHECK_S, "1"));
     assertTrue(fx.awaitImport("due", t, WAIT).ok());
     assertTrue(fx.awaitImport("failed-long-ago", t, WAIT).ok());
-    EpgFixture.pause(2500);
+    TestEnv.pause(2500);   // time is the subject: two more checks, and nothing imported that is not due
     assertEquals(0, server.hits("/recent"), "imported 50 minutes ago, refresh every hour: not yet");
     assertEquals(0, server.hits("/failed-recently"), "failed 20 minutes ago: retried after 30");
     assertEquals(1, server.hits("/due"));
@@ -384,7 +386,7 @@ class EpgImportTest {
     Epg epg = epg();
     ImportStatus s = run(epg, "s");
     assertTrue(s.ok(), s.toJson().encode());
-    EpgFixture.eventually("the finished event arrives", WAIT,
+    eventually(WAIT, "the finished event arrives",
       () -> events.stream().anyMatch(e -> EpgContract.IMPORT_FINISHED.equals(e.getString("event"))));
     List<String> kinds = events.stream().map(e -> e.getString("event")).distinct().collect(Collectors.toList());
     assertEquals(List.of(EpgContract.IMPORT_STARTED, EpgContract.IMPORT_PROGRESS, EpgContract.IMPORT_FINISHED), kinds);

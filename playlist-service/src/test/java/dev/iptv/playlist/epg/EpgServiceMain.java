@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.iptv.testing.Await.await;
+
 /**
  * playlist-service alone in a JVM of its own (started by {@link BigGuideImportTest} with a small
  * heap): deploys {@link PlaylistVerticle} on the port given, prints {@code READY}, samples the heap
@@ -29,7 +31,7 @@ public final class EpgServiceMain {
     int port = Integer.parseInt(args[0]);
     Vertx vertx = Vertx.vertx();
     JsonObject config = EpgFixture.config(port, Map.of(Config.EPG_CHECK_S, "3600", Config.NODE_NAME, "small-heap"));
-    EpgFixture.await(vertx.deployVerticle(new PlaylistVerticle(), new DeploymentOptions().setConfig(config)));
+    await(vertx.deployVerticle(new PlaylistVerticle(), new DeploymentOptions().setConfig(config)));
 
     AtomicLong peakUsed = new AtomicLong();
     Thread sampler = new Thread(() -> {
@@ -42,7 +44,7 @@ public final class EpgServiceMain {
         }
         peakUsed.accumulateAndGet(used, Math::max);
         try {
-          Thread.sleep(10);
+          Thread.sleep(10);   // time is the subject: one sample every 10 ms
         } catch (InterruptedException e) {
           return;
         }
@@ -62,7 +64,7 @@ public final class EpgServiceMain {
     System.out.println("HEAP " + new JsonObject().put("max_heap_mb", max >> 20).put("peak_used_mb", peakUsed.get() >> 20)
       .encode());
     System.out.flush();
-    EpgFixture.await(vertx.close());
+    await(vertx.close());
     System.exit(0);
   }
 }

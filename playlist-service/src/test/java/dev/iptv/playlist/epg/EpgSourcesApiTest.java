@@ -7,6 +7,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.iptv.common.Config;
 import dev.iptv.contract.EpgContract;
 import dev.iptv.testing.RawHttp;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -31,7 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static dev.iptv.playlist.epg.EpgFixture.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -91,7 +93,7 @@ class EpgSourcesApiTest {
     assertNotNull(Instant.parse(answer.getString("created_at")));
     assertFalse(answer.containsKey("extra"));
 
-    EpgFixture.eventually("the first import finishes", WAIT, () -> view("main").getJsonObject("last_import") != null);
+    eventually(WAIT, "the first import finishes", () -> view("main").getJsonObject("last_import") != null);
     JsonObject listed = json(fx.admin(HttpMethod.GET, "/api/epg/sources", null));
     assertEquals(1, listed.getInteger("count"));
     JsonObject source = listed.getJsonArray("sources").getJsonObject(0);
@@ -116,7 +118,7 @@ class EpgSourcesApiTest {
     assertEquals(404, fx.admin(HttpMethod.GET, "/api/epg/sources/main", null).statusCode());
     assertEquals(new JsonObject().put("sources", new JsonArray()).put("count", 0), json(fx.admin(HttpMethod.GET, "/api/epg/sources", null)));
     assertEquals(List.of(), await(fx.store().upcoming("news1.example", now.plusSeconds(60), 1)), "its guide is gone at once");
-    EpgFixture.eventually("every key of the source goes", WAIT,
+    eventually(WAIT, "every key of the source goes",
       () -> fx.keys("guide:*").isEmpty() && fx.keys("epg:source*").isEmpty());
     assertEquals(List.of("epg:generation"), fx.keys("epg:*"), "only the generation counter stays (numbers are never reused)");
   }
@@ -191,7 +193,7 @@ class EpgSourcesApiTest {
     byte[] doc = guide("SLOW");
     server.trickle("/slow", doc, doc.length / 30 + 1, 100); // about 3 s
     fx.addSource("slow", server.url("/slow"));
-    EpgFixture.eventually("the import shows bytes and programmes", WAIT, () -> {
+    eventually(WAIT, "the import shows bytes and programmes", () -> {
       JsonObject importing = view("slow").getJsonObject("importing");
       return importing != null && importing.getLong("bytes") > 0 && importing.getLong("programmes") > 0;
     });
@@ -202,7 +204,7 @@ class EpgSourcesApiTest {
     assertEquals(202, busy.statusCode());
     assertEquals(new JsonObject().put("source", "slow").put("import", "running"), json(busy));
 
-    EpgFixture.eventually("the import finishes", WAIT, () -> view("slow").getJsonObject("last_import") != null);
+    eventually(WAIT, "the import finishes", () -> view("slow").getJsonObject("last_import") != null);
     assertNull(view("slow").getValue("importing"));
     Instant before = Instant.now();
     server.serve("/slow", guide("FAST"));
@@ -220,14 +222,14 @@ class EpgSourcesApiTest {
     byte[] doc = guide("GONE");
     server.trickle("/slow", doc, doc.length / 60 + 1, 250); // about 15 s
     fx.addSource("gone", server.url("/slow"));
-    EpgFixture.eventually("the import is under way", WAIT, () -> {
+    eventually(WAIT, "the import is under way", () -> {
       JsonObject importing = view("gone").getJsonObject("importing");
       return importing != null && importing.getLong("bytes") > 0;
     });
     assertEquals(200, fx.admin(HttpMethod.DELETE, "/api/epg/sources/gone", null).statusCode());
     // At its next lock renewal (every 10 s) the import finds the lock gone: it stops downloading.
-    EpgFixture.eventually("the import stops downloading", Duration.ofSeconds(14), () -> server.aborted("/slow") == 1);
-    EpgFixture.pause(1500); // a ticker still running would have rewritten the progress by now
+    eventually(Duration.ofSeconds(14), "the import stops downloading", () -> server.aborted("/slow") == 1);
+    TestEnv.pause(1500); // time is the subject: a ticker still running would have rewritten the progress by now
     assertEquals(List.of(), fx.keys("guide:*"));
     assertEquals(List.of(), fx.keys("epg:source*"), "no progress, status or lock left");
     assertEquals(1, server.hits("/slow"));

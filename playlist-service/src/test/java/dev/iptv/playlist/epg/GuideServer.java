@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-import static dev.iptv.playlist.epg.EpgFixture.await;
+import static dev.iptv.testing.Await.await;
 
 /**
  * A real HTTP server on loopback serving guides the way providers do: fixed bodies (any status,

@@ -2,6 +2,7 @@ package dev.iptv.playlist.epg;
 
 import dev.iptv.common.Config;
 import dev.iptv.contract.EpgContract.ImportStatus;
+import dev.iptv.testing.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.iptv.playlist.epg.EpgFixture.await;
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -237,7 +239,7 @@ class XmltvWriterTest {
       return () -> g.next(64 * 1024);
     });
     fx.putSource("big", guides.url("/big"), 24);
-    ImportStatus status = await(await(epg.importer().start("big")).done(), 120);
+    ImportStatus status = await(await(epg.importer().start("big")).done(), Duration.ofSeconds(120));
     assertTrue(status.ok(), status.toJson().encode());
     assertEquals(300 * 4 * 48, status.programmesKept());
 
@@ -251,7 +253,7 @@ class XmltvWriterTest {
     try {
       HttpClientResponse resp = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/xmltv.php")
         .compose(r -> r.send()).map(r -> r.pause()));
-      EpgFixture.pause(2000);
+      TestEnv.pause(2000);   // time is the subject: the writer has had time to run ahead of the paused client
       Future<EpgStore.GuideStats> writer = written.get();
       assertNotNull(writer);
       assertFalse(writer.isComplete(), "the writer waits for the client: nothing is built ahead of the socket");
@@ -264,7 +266,7 @@ class XmltvWriterTest {
         tail.set(s.length() > 16 ? s.substring(s.length() - 16) : s);
       }).endHandler(v -> end.complete()).exceptionHandler(end::tryFail);
       resp.resume();
-      await(end.future(), 120);
+      await(end.future(), Duration.ofSeconds(120));
       EpgStore.GuideStats stats = await(writer);
       assertEquals(300, stats.channels());
       assertEquals(300 * 4 * 48, stats.programmes());
@@ -274,11 +276,11 @@ class XmltvWriterTest {
       // A client that goes away mid-guide: the writer stops with a failure, it does not wait forever.
       HttpClientResponse gone = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/xmltv.php")
         .compose(r -> r.send()).map(r -> r.pause()));
-      EpgFixture.pause(1000);
+      TestEnv.pause(1000);   // time is the subject: the writer fills what the paused client holds, then waits
       Future<EpgStore.GuideStats> stopped = written.get();
       assertFalse(stopped.isComplete());
       await(gone.request().connection().close());
-      EpgFixture.eventually("the writer fails", Duration.ofSeconds(10), stopped::failed);
+      eventually(Duration.ofSeconds(10), "the writer fails", stopped::failed);
     } finally {
       await(client.close());
     }

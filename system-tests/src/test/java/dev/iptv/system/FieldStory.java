@@ -78,7 +78,7 @@ final class FieldStory {
     }
     assertEquals("1", redis("ZCARD", AuthContract.sessionsKey(one)), "one player holds one session");
     // Polls are written in batches, once a second: one player is one viewer.
-    await("one viewer of channel 301", Duration.ofSeconds(5), () -> "1".equals(redis("ZCARD", StreamContract.viewersKey("301"))));
+    eventually(Duration.ofSeconds(5), "one viewer of channel 301", () -> "1".equals(redis("ZCARD", StreamContract.viewersKey("301"))));
     String segment = firstSegment(a.get(live("301", oneToken)).body());
     Player.Answer bytes = a.get("/live/" + segment);
     assertEquals(200, bytes.status(), segment);
@@ -144,13 +144,13 @@ final class FieldStory {
     // session was being answered from memory; enabled again, it plays again.
     assertEquals(200, c.admin("PUT", "/api/users/" + one, new JsonObject().put("is_active", false)).statusCode());
     long disabledAt = System.nanoTime();
-    await("the disabled account's player cut", Duration.ofSeconds(2), () -> {
+    eventually(Duration.ofSeconds(2), "the disabled account's player cut", () -> {
       Player.Answer r = b.get(live("301", oneToken));
       return r.status() == 403 && r.body().trim().equals("ERROR: Token disabled");
     });
     assertTrue(System.nanoTime() - disabledAt < 1_500_000_000L, "cut within a second or so");
     assertEquals(200, c.admin("PUT", "/api/users/" + one, new JsonObject().put("is_active", true)).statusCode());
-    await("the enabled account plays again", Duration.ofSeconds(5), () -> b.get(live("301", oneToken)).status() == 200);
+    eventually(Duration.ofSeconds(5), "the enabled account plays again", () -> b.get(live("301", oneToken)).status() == 200);
   }
 
   private static void assertRefused(Player.Answer r) {

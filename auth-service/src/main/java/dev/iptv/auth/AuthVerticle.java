@@ -66,6 +66,7 @@ public class AuthVerticle extends ServiceVerticle {
 
   private Redis client;
   private UserStore store;
+  private String adminToken;
   private int hashIterations;
   private long graceMs;
   private int sessionWindowS;
@@ -80,29 +81,19 @@ public class AuthVerticle extends ServiceVerticle {
   }
 
   @Override
-  protected Future<Router> setUp() {
+  protected Future<?> setUp() {
     AuthSettings settings;
     try {
       settings = AuthSettings.from(config());
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    String adminToken = settings.adminToken();
+    adminToken = settings.adminToken();
     hashIterations = settings.hashIterations();
     graceMs = settings.tokenGraceMs();
     sessionWindowS = settings.sessionWindowS();
     client = RedisSupport.client(vertx, settings.redisUrl());
     store = new UserStore(RedisAPI.api(client));
-
-    Router router = Router.router(vertx);
-    Handler<RoutingContext> admin = Http.adminAuth(adminToken);
-    BodyHandler body = Http.bodyHandler();
-    router.route("/api/users*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
-    router.get("/api/users").handler(admin).handler(this::listUsers);
-    router.post("/api/users").handler(admin).handler(body).handler(this::createUser);
-    router.get("/api/users/:username").handler(admin).handler(this::getUser);
-    router.put("/api/users/:username").handler(admin).handler(body).handler(this::updateUser);
-    router.delete("/api/users/:username").handler(admin).handler(this::deleteUser);
 
     consumers.add(vertx.eventBus().consumer(AuthContract.VALIDATE, this::onValidate));
     consumers.add(vertx.eventBus().consumer(AuthContract.SESSION, this::onSession));
@@ -117,7 +108,20 @@ public class AuthVerticle extends ServiceVerticle {
       }
     }));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).map(router);
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  /** The panel's user API; its handlers use Redis only (no state of this verticle). */
+  @Override
+  protected void routes(Router router) {
+    Handler<RoutingContext> admin = Http.adminAuth(adminToken);
+    BodyHandler body = Http.bodyHandler();
+    router.route("/api/users*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
+    router.get("/api/users").handler(admin).handler(this::listUsers);
+    router.post("/api/users").handler(admin).handler(body).handler(this::createUser);
+    router.get("/api/users/:username").handler(admin).handler(this::getUser);
+    router.put("/api/users/:username").handler(admin).handler(body).handler(this::updateUser);
+    router.delete("/api/users/:username").handler(admin).handler(this::deleteUser);
   }
 
   @Override

@@ -1,25 +1,27 @@
 package dev.iptv.common;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.PlatformHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A service of the suite: it builds its {@link Router} and, when its config names a port, serves
- * it on its own HTTP server (the clustered mode, one JVM per service), with the timeouts and the
- * connection cap of {@link HttpGuard}. In the all-in-one server the
- * port is absent and the launcher mounts {@link #router()} on the shared front router instead.
+ * A service of the suite: it sets up its state ({@link #setUp()}, on its own context) and declares
+ * its routes ({@link #routes(Router)}). When its config names a port it serves them on its own HTTP
+ * server (the clustered mode, one JVM per service), with the timeouts and the connection cap of
+ * {@link HttpGuard}. In the all-in-one server the port is absent: the front deploys one HTTP verticle
+ * per event loop, and each instance builds its own router with {@link #mountable(Vertx)}.
+ *
+ * <p>Threading: {@link #routes(Router)} may be called from any context, once per router, and its
+ * handlers run on the loop of the server that received the request. What they touch of the
+ * service's state is safe from any thread (an immutable snapshot behind a volatile field, a
+ * concurrent map) or is reached on the service's own context ({@link OnContext}) or over the event
+ * bus. Consumers and timers run on the service's context.
  */
 public abstract class ServiceVerticle extends VerticleBase {
 
@@ -28,15 +30,21 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ServiceVerticle.class);
 
-  private Router router;
   private HttpServer server;
   private ClientAddress clients;
 
   /** The service's name, for logs and health. */
   public abstract String name();
 
-  /** Prepares clients and consumers, then returns the service's routes. */
-  protected abstract Future<Router> setUp();
+  /** Prepares clients, consumers and timers, on the service's own context. */
+  protected abstract Future<?> setUp();
+
+  /**
+   * Adds the service's routes to {@code router}. Called after {@link #setUp()}, once per router
+   * (its own server's, or each front event loop's): it creates handlers, never state the service
+   * keeps.
+   */
+  protected abstract void routes(Router router);
 
   /** Releases what {@link #setUp()} acquired. */
   protected Future<?> tearDown() {
@@ -52,13 +60,12 @@ public abstract class ServiceVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     return setUp().compose(r -> {
-      router = r;
       int port = config().getInteger(SERVE_PORT, 0);
       if (port <= 0) {
-        // Mounted on the all-in-one front: unknown paths fall through to the next service.
-        Http.installFailureHandler(router);
-        return Future.succeededFuture();
+        return Future.succeededFuture(); // mounted on the all-in-one front (see mountable)
       }
+      Router router = Router.router(vertx);
+      routes(router);
       Http.installErrorHandler(router);
       HttpSettings http;
       try {
@@ -86,35 +93,20 @@ public abstract class ServiceVerticle extends VerticleBase {
     return closing.eventually(this::tearDown);
   }
 
-  /**
-   * A first route handler that moves the rest of the request's handling onto this verticle's own
-   * event loop. The all-in-one front serves every router from several event loops; a service whose
-   * handlers read state that its timers and consumers also change puts this first on those routes,
-   * so that state stays confined to one thread. Meant for routes without a request body. It is a
-   * {@link PlatformHandler}, so Vert.x Web lets it come before the admin bearer check.
-   */
-  protected final Handler<RoutingContext> onOwnContext() {
-    Context own = context;
-    return (PlatformHandler) ctx -> {
-      if (Vertx.currentContext() instanceof ContextInternal current && current.unwrap() == own) {
-        ctx.next();
-        return;
-      }
-      ctx.request().pause();
-      own.runOnContext(v -> {
-        ctx.request().resume();
-        ctx.next();
-      });
-    };
-  }
-
   /** The viewer's address of a request, by the suite's one rule ({@link ClientAddress}). */
   protected final String clientIp(HttpServerRequest req) {
     return clients.of(req);
   }
 
-  /** The service's routes; valid once started. */
-  public Router router() {
+  /**
+   * A new router holding the service's routes, for a front to mount under "/*": paths it does not
+   * serve fall through to the next service. Valid once started; one per front event loop, built on
+   * that loop ({@code vertx} is the front's).
+   */
+  public final Router mountable(Vertx vertx) {
+    Router router = Router.router(vertx);
+    routes(router);
+    Http.installFailureHandler(router);
     return router;
   }
 

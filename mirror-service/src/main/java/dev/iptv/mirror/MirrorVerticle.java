@@ -60,7 +60,7 @@ public class MirrorVerticle extends ServiceVerticle {
   }
 
   @Override
-  protected Future<Router> setUp() {
+  protected Future<?> setUp() {
     try {
       settings = MirrorSettings.from(config());
     } catch (IllegalArgumentException e) {
@@ -78,8 +78,13 @@ public class MirrorVerticle extends ServiceVerticle {
       log.info("mirror-service ready on node {} (copy {})", node,
         db == null ? "off: " + Config.PG_URL + " is not set" : mirror.status().enabled() ? "on: " + db.where()
           : "waiting for PostgreSQL " + db.where());
-      return Router.router(vertx); // no routes: the event bus is its interface
+      return null;
     });
+  }
+
+  /** No routes: the event bus is its interface. */
+  @Override
+  protected void routes(Router router) {
   }
 
   /** The copy on when IPTV_PG_URL is set: migrations at start, retried while PostgreSQL is away. */

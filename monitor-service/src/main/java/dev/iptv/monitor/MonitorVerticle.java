@@ -2,6 +2,7 @@ package dev.iptv.monitor;
 
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
+import dev.iptv.common.OnContext;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.monitor.dashboard.DashboardVerticle;
@@ -52,6 +53,10 @@ public class MonitorVerticle extends ServiceVerticle {
   private PrometheusMeterRegistry registry;
   private boolean ownRegistry;
   private MonitorMeters meters;
+  private MonitorSettings settings;
+  private HealthStatsVerticle health;
+  private DashboardVerticle dashboard;
+  private HistoryVerticle history;
 
   /** A monitor in a standalone Vert.x. */
   public MonitorVerticle() {
@@ -69,8 +74,7 @@ public class MonitorVerticle extends ServiceVerticle {
   }
 
   @Override
-  protected Future<Router> setUp() {
-    MonitorSettings settings;
+  protected Future<?> setUp() {
     try {
       settings = MonitorSettings.from(config());
     } catch (IllegalArgumentException e) {
@@ -84,28 +88,27 @@ public class MonitorVerticle extends ServiceVerticle {
       log.info("Vert.x metrics are not enabled in this JVM: /metrics serves the suite's own meters only");
     }
     meters = new MonitorMeters(registry);
-    HistoryVerticle history = new HistoryVerticle(settings);
+    history = new HistoryVerticle(settings);
     SegmentAccountingVerticle segments = new SegmentAccountingVerticle(settings, redis, meters, history);
     return vertx.executeBlocking(() -> Config.effective(config(), Config.NODE_NAME), false).compose(node -> {
-      HealthStatsVerticle health = new HealthStatsVerticle(settings, node, redis, meters, registry, cluster, history,
-        segments);
+      health = new HealthStatsVerticle(settings, node, redis, meters, registry, cluster, history, segments);
       return deploy(history).compose(v -> deploy(segments)).compose(v -> deploy(health))
         .compose(v -> {
-          DashboardVerticle dashboard = new DashboardVerticle(node, health.census(), health.nodes(), history);
-          return deploy(dashboard).map(dashboard);
+          dashboard = new DashboardVerticle(node, health.census(), health.nodes(), history);
+          return deploy(dashboard);
         })
-        .map(dashboard -> {
-          Router router = Router.router(vertx);
-          Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
-          health.routes(router, admin);
-          dashboard.routes(router, admin);
-          history.routes(router, admin);
-          log.info("monitor-service ready on node {} (history {}, metrics registry {})", node,
-            history.on() ? "on: " + history.db().where() : history.db() != null ? "waiting for PostgreSQL" : "off",
-            ownRegistry ? "standalone" : Metrics.REGISTRY);
-          return router;
-        });
+        .onSuccess(v -> log.info("monitor-service ready on node {} (history {}, metrics registry {})", node,
+          history.on() ? "on: " + history.db().where() : history.db() != null ? "waiting for PostgreSQL" : "off",
+          ownRegistry ? "standalone" : Metrics.REGISTRY));
     });
+  }
+
+  @Override
+  protected void routes(Router router) {
+    Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
+    health.routes(router, admin);
+    dashboard.routes(router, admin);
+    history.routes(router, admin);
   }
 
   /** A part, deployed from here: Vert.x undeploys it with this verticle (or when this one fails to start). */

@@ -1,6 +1,7 @@
 package dev.iptv.monitor;
 
 import dev.iptv.common.Http;
+import dev.iptv.common.ServiceVerticle;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -37,17 +38,21 @@ class FrontLoopsTest {
   static final int CLIENTS = 12;
 
   /** One server of the front: the shared router on the shared port. */
+  /** One front instance, as the all-in-one server has: its own router on its own event loop. */
   static final class Front extends VerticleBase {
-    private final Router router;
+    private final ServiceVerticle service;
     private final int port;
 
-    Front(Router router, int port) {
-      this.router = router;
+    Front(ServiceVerticle service, int port) {
+      this.service = service;
       this.port = port;
     }
 
     @Override
     public Future<?> start() {
+      Router router = Router.router(vertx);
+      router.route("/*").subRouter(service.mountable(vertx));
+      Http.installErrorHandler(router);
       return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");
     }
   }
@@ -90,11 +95,8 @@ class FrontLoopsTest {
   void everyLoop(Vertx vertx) {
     MonitorVerticle monitor = new MonitorVerticle();
     await(vertx.deployVerticle(monitor, new DeploymentOptions().setConfig(Support.config(0))));
-    Router front = Router.router(vertx);
-    front.route("/*").subRouter(monitor.router());
-    Http.installErrorHandler(front);
     int port = TestEnv.freePort();
-    await(vertx.deployVerticle(() -> new Front(front, port), new DeploymentOptions().setInstances(LOOPS)));
+    await(vertx.deployVerticle(() -> new Front(monitor, port), new DeploymentOptions().setInstances(LOOPS)));
 
     List<Future<?>> answers = new ArrayList<>();
     List<HttpClient> clients = new ArrayList<>();

@@ -63,6 +63,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   /** Channels read (one MGET) and answered per step of an admin list page. */
   private static final int LIST_BATCH = 500;
   private final String instance = newInstanceId();
+  private String adminToken;
   private Redis client;
   private ChannelStore store;
   private PlaylistCache cache;
@@ -79,34 +80,22 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   @Override
-  protected Future<Router> setUp() {
+  protected Future<?> setUp() {
     PlaylistSettings settings;
     try {
       settings = PlaylistSettings.from(config());
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    String adminToken = settings.adminToken();
+    adminToken = settings.adminToken();
     publicUrl = settings.publicUrl();
     int maxAge = settings.cacheS();
     client = RedisSupport.client(vertx, settings.redisUrl());
     store = new ChannelStore(RedisAPI.api(client));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
-    cache = new PlaylistCache(this::buildPlaylist, maxAge);
+    cache = new PlaylistCache(context, this::buildPlaylist, maxAge);
 
-    Router router = Router.router(vertx);
-    Handler<RoutingContext> admin = Http.adminAuth(adminToken);
-    BodyHandler body = Http.bodyHandler();
-    router.route("/api/channels*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
-    router.get("/api/channels").handler(admin).handler(this::listChannels);
-    router.post("/api/channels").handler(admin).handler(body).handler(this::createChannel);
-    router.get("/api/channels/:id").handler(admin).handler(this::getChannel);
-    router.put("/api/channels/:id").handler(admin).handler(body).handler(this::updateChannel);
-    router.delete("/api/channels/:id").handler(admin).handler(this::deleteChannel);
-    router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
-    router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
-      .handler(this::playlistByPath);
-    epg = Epg.start(vertx, client, config()).mount(router, admin, body); // /api/epg/sources, imports, the guide
+    epg = Epg.start(vertx, client, config()); // imports on schedule, the guide
 
     changes = vertx.eventBus().consumer(ChannelContract.CHANNELS_CHANGED, this::onChannelsChanged);
     // Redis lost its data and monitor-service put it back: the list read meanwhile may be empty.
@@ -120,7 +109,24 @@ public class PlaylistVerticle extends ServiceVerticle {
       }
     });
     log.info("playlist-service writes stream URLs under {} (list rebuilt at least every {} s)", publicUrl, maxAge);
-    return Future.all(changes.completion(), restored.completion()).map(router);
+    return Future.all(changes.completion(), restored.completion());
+  }
+
+  /** The panel's channel API, the playlists and the EPG sources. */
+  @Override
+  protected void routes(Router router) {
+    Handler<RoutingContext> admin = Http.adminAuth(adminToken);
+    BodyHandler body = Http.bodyHandler();
+    router.route("/api/channels*").handler(PanelGuard.create(RedisAPI.api(client), config())); // 503 while a restore is pending
+    router.get("/api/channels").handler(admin).handler(this::listChannels);
+    router.post("/api/channels").handler(admin).handler(body).handler(this::createChannel);
+    router.get("/api/channels/:id").handler(admin).handler(this::getChannel);
+    router.put("/api/channels/:id").handler(admin).handler(body).handler(this::updateChannel);
+    router.delete("/api/channels/:id").handler(admin).handler(this::deleteChannel);
+    router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
+    router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
+      .handler(this::playlistByPath);
+    epg.mount(router, admin, body); // /api/epg/sources
   }
 
   @Override

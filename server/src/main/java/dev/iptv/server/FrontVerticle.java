@@ -1,6 +1,8 @@
 package dev.iptv.server;
 
+import dev.iptv.common.Http;
 import dev.iptv.common.HttpGuard;
+import dev.iptv.common.ServiceVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -9,30 +11,38 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
 
+import java.util.List;
+
 /**
- * One event loop of the all-in-one front: an HTTP server on IPTV_HTTP_PORT serving the suite's
- * router. Deployed once per loop; Vert.x shares the port among the instances and hands each new
- * connection to the next one. The instances share one {@link HttpGuard}: timeouts, and one
- * connection cap for the port.
+ * One event loop of the all-in-one front: an HTTP server on IPTV_HTTP_PORT with its own router,
+ * which mounts every service's routes ({@link ServiceVerticle#mountable}). Deployed once per loop;
+ * Vert.x shares the port among the instances and hands each new connection to the next one. The
+ * instances share one {@link HttpGuard}: timeouts, and one connection cap for the port.
  */
 final class FrontVerticle extends VerticleBase {
 
   private static final String PORTS = "iptv.front.ports";
 
-  private final Router router;
+  private final List<ServiceVerticle> services;
   private final HttpServerOptions options;
   private final HttpGuard guard;
   private HttpServer server;
 
   /** {@code guard} is shared by every instance: one connection cap for the port. */
-  FrontVerticle(Router router, HttpServerOptions options, HttpGuard guard) {
-    this.router = router;
+  FrontVerticle(List<ServiceVerticle> services, HttpServerOptions options, HttpGuard guard) {
+    this.services = List.copyOf(services);
     this.options = options;
     this.guard = guard;
   }
 
   @Override
   public Future<?> start() {
+    Router router = Router.router(vertx);
+    for (ServiceVerticle s : services) {
+      router.route("/*").subRouter(s.mountable(vertx));
+    }
+    Http.installErrorHandler(router);
+    guard.watch(router);
     return guard.install(vertx, vertx.createHttpServer(new HttpServerOptions(options)))
       .requestHandler(router)
       .listen()

@@ -2,7 +2,6 @@ package dev.iptv.server;
 
 import dev.iptv.common.ClusterSettings;
 import dev.iptv.common.Config;
-import dev.iptv.common.Http;
 import dev.iptv.common.HttpGuard;
 import dev.iptv.common.HttpSettings;
 import dev.iptv.common.ServiceVerticle;
@@ -15,7 +14,6 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
-import io.vertx.ext.web.Router;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -83,21 +81,15 @@ public final class Launch {
     Vertx vertx = Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory()).build();
     return start(vertx, config, List.of("auth", "playlist", "stream", "monitor", "mirror"), null)
       .compose(services -> {
-        Router front = Router.router(vertx);
-        for (ServiceVerticle s : services) {
-          front.route("/*").subRouter(s.router());
-        }
-        Http.installErrorHandler(front);
         HttpSettings http = HttpSettings.from(config);
         HttpGuard guard = HttpGuard.of(http);
-        guard.watch(front);
         int port = http.httpPort();
         String host = http.bindHost();
         int loops = http.frontLoops();
         HttpServerOptions options = guard.options(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true));
-        // One server per event loop on the same port: Vert.x spreads the connections over them,
-        // as nginx does over its workers. The routers are safe on any loop (see onOwnContext).
-        return vertx.deployVerticle(() -> new FrontVerticle(front, options, guard), new DeploymentOptions().setInstances(loops))
+        // One HTTP verticle per event loop on the same port, each with its own router: Vert.x spreads
+        // the connections over them, as nginx does over its workers (see ServiceVerticle's threading).
+        return vertx.deployVerticle(() -> new FrontVerticle(services, options, guard), new DeploymentOptions().setInstances(loops))
           .map(id -> {
             int bound = FrontVerticle.boundPort(vertx);
             log.info("all-in-one server listening on {}:{} ({} event loops): panel API /api/users and /api/channels,"

@@ -126,6 +126,10 @@ final class PlayerRoutes {
     if (withFrontAuth) {
       router.get("/internal/auth").handler(this::internalAuth);
     }
+  }
+
+  /** Starts the batches (segments served, viewer touches) and the revocation consumer; once. */
+  void start() {
     servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
     touchTimer = vertx.setPeriodic(TOUCH_BATCH_MS, t -> sendTouches());
     // A token changed, deleted or disabled through the API is asked again at its next poll.

@@ -36,6 +36,7 @@ public class StreamVerticle extends ServiceVerticle {
   private StreamManager manager;
   private PlayerRoutes player;
   private ChannelGate gate;
+  private StreamAdminApi admin;
   private MirrorContract.Probe sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -45,7 +46,7 @@ public class StreamVerticle extends ServiceVerticle {
   }
 
   @Override
-  protected Future<Router> setUp() {
+  protected Future<?> setUp() {
     StreamSettings settings;
     try {
       settings = StreamSettings.from(config());
@@ -62,16 +63,11 @@ public class StreamVerticle extends ServiceVerticle {
     manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance);
     gate = new ChannelGate(store, sentinel);
     player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp);
-    StreamAdminApi admin = new StreamAdminApi(vertx, settings, store, manager);
+    admin = new StreamAdminApi(vertx, settings, store, manager);
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
-    Router router = Router.router(vertx);
-    // nginx's auth_request only on our own port: the all-in-one front mounts this router for
-    // everyone and has no nginx in front of it.
-    player.mount(router, config().getInteger(SERVE_PORT, 0) > 0);
-    admin.mount(router);
-
+    player.start();
     consumers.add(vertx.eventBus().<JsonObject>consumer(ChannelContract.CHANNELS_CHANGED, this::onChannelChanged));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.START, admin::onStartRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.STOP, admin::onStopRequest));
@@ -80,8 +76,15 @@ public class StreamVerticle extends ServiceVerticle {
     consumers.forEach(c -> ready.add(c.completion()));
     ready.add(player.ready());
     return Future.all(ready)
-      .compose(v -> manager.start())
-      .map(router);
+      .compose(v -> manager.start());
+  }
+
+  @Override
+  protected void routes(Router router) {
+    // nginx's auth_request only on our own port: the all-in-one front mounts these routes for
+    // everyone and has no nginx in front of it.
+    player.mount(router, config().getInteger(SERVE_PORT, 0) > 0);
+    admin.mount(router);
   }
 
   @Override

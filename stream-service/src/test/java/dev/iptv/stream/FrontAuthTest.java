@@ -220,7 +220,7 @@ class FrontAuthTest {
     HttpServer server = null;
     try {
       Router front = Router.router(fx.vertx);
-      front.route("/*").subRouter(embedded.router());
+      front.route("/*").subRouter(embedded.mountable(fx.vertx));
       server = await(fx.vertx.createHttpServer().requestHandler(front).listen(0, "127.0.0.1"));
       String base = "http://127.0.0.1:" + server.actualPort();
       assertEquals(404, fx.getText(base + "/internal/auth?token=" + token + "&channel=506").statusCode());

@@ -43,20 +43,22 @@ class FrontLoopsTest {
   private static final int LOOPS = 4;
   private static final int MAX = 2;
 
-  /** One front instance: the shared router on its own event loop, noting the loop of each request. */
+  /** One front instance, as the all-in-one server has: its own router on its own event loop, noting the loop of each request. */
   private static final class Front extends VerticleBase {
-    private final Router router;
+    private final ServiceVerticle service;
     private final int port;
     private final Set<String> loops;
 
-    Front(Router router, int port, Set<String> loops) {
-      this.router = router;
+    Front(ServiceVerticle service, int port, Set<String> loops) {
+      this.service = service;
       this.port = port;
       this.loops = loops;
     }
 
     @Override
     public Future<?> start() {
+      Router router = Router.router(vertx);
+      router.route("/*").subRouter(service.mountable(vertx));
       return vertx.createHttpServer().requestHandler(req -> {
         loops.add(Thread.currentThread().getName());
         router.handle(req);
@@ -80,10 +82,8 @@ class FrontLoopsTest {
     JsonObject config = fx.config.copy();
     config.remove(ServiceVerticle.SERVE_PORT);
     embedded = await(fx.vertx.deployVerticle(stream, new DeploymentOptions().setConfig(config)));
-    Router front = Router.router(fx.vertx);
-    front.route("/*").subRouter(stream.router());
     port = TestEnv.freePort();
-    await(fx.vertx.deployVerticle(() -> new Front(front, port, loops), new DeploymentOptions().setInstances(LOOPS)));
+    await(fx.vertx.deployVerticle(() -> new Front(stream, port, loops), new DeploymentOptions().setInstances(LOOPS)));
   }
 
   @AfterEach

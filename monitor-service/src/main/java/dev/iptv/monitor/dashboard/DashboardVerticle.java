@@ -5,7 +5,7 @@ import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.monitor.MirrorView;
 import dev.iptv.monitor.MonitorEvents;
-import dev.iptv.monitor.OnContext;
+import dev.iptv.common.OnContext;
 import dev.iptv.monitor.health.HealthStatsVerticle;
 import dev.iptv.monitor.history.HistoryVerticle;
 import dev.iptv.monitor.nodes.NodeReporter;

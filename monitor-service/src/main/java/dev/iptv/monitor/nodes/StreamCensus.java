@@ -5,7 +5,7 @@ import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelSchema;
 import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.StreamContract;
-import dev.iptv.monitor.OnContext;
+import dev.iptv.common.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;

@@ -6,7 +6,7 @@ import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.monitor.MonitorMeters;
 import dev.iptv.monitor.MonitorSettings;
-import dev.iptv.monitor.OnContext;
+import dev.iptv.common.OnContext;
 import dev.iptv.monitor.history.HistoryVerticle;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package dev.iptv.monitor;
+package dev.iptv.common;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;

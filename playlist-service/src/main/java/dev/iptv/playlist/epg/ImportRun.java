@@ -24,23 +24,16 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One import of one source, started holding the source's lock:
  * <ol>
  *   <li>our channels' XMLTV ids are read, and a new generation number is taken;</li>
  *   <li>the guide is downloaded and parsed as it arrives (gzip recognised by content) on a worker
- *       thread; kept programmes go to Redis in pipelined batches of {@value #BATCH}, one batch in
+ *       thread; kept programmes go to Redis in pipelined batches of {@value GuideBatches#BATCH}, one batch in
  *       flight while the next is parsed, under the new generation's keys;</li>
  *   <li>when the whole document was read, one Lua step makes the new generation the one readers use
  *       and records the status; the previous generation is deleted {@value #GRACE_MS} ms later
@@ -58,7 +51,6 @@ public final class ImportRun {
   private static final LuaScript SWITCH = LuaScript.resource(ImportRun.class, "lua/import_switch.lua");
   private static final LuaScript FAIL = LuaScript.resource(ImportRun.class, "lua/import_fail.lua");
 
-  static final int BATCH = 1000;
   static final int ATTEMPTS = 3;
   static final long GRACE_MS = 120_000;
   static final int RENEW_EVERY_TICKS = 10;
@@ -85,7 +77,7 @@ public final class ImportRun {
   private volatile GuideInput input;
   private volatile GuideDecoder.Capped xml;
   private volatile XmltvReader reader;
-  private volatile Batches batches;
+  private volatile GuideBatches batches;
   private volatile boolean gzip;
 
   ImportRun(EpgImporter importer, String name, String holder, boolean scheduled) {
@@ -220,7 +212,7 @@ public final class ImportRun {
 
   /** On a worker thread: the whole guide, from bytes to Redis batches. */
   private Counts parse(GuideInput in) throws IOException {
-    Batches out = new Batches();
+    GuideBatches out = new GuideBatches(context, client, generation, importer.settings().retention(), () -> cancelled);
     batches = out;
     try (in) {
       GuideDecoder.Decoded decoded = GuideDecoder.open(in, importer.settings().maxBytes());
@@ -255,12 +247,12 @@ public final class ImportRun {
             throw io; // the download's or gunzip's failure, not the XML's (a bad byte sequence is the XML's)
           }
         }
-        throw new IOException("the guide is not valid XMLTV: " + xmlError(e), e);
+        throw new IOException("the guide is not valid XMLTV: " + ImportErrors.xmlError(e), e);
       }
       out.flush();
       out.seen(seen);
       out.await();
-      return new Counts(in.received(), xml.count(), seen.size(), out.channels.size(), r.programmesSeen, r.programmesKept);
+      return new Counts(in.received(), xml.count(), seen.size(), out.channelCount(), r.programmesSeen, r.programmesKept);
     } catch (IOException e) {
       out.awaitQuietly();
       throw e;
@@ -375,8 +367,8 @@ public final class ImportRun {
     GuideInput in = input;
     GuideDecoder.Capped x = xml;
     XmltvReader r = reader;
-    Batches b = batches;
-    return new Counts(in == null ? 0 : in.received(), x == null ? 0 : x.count(), 0, b == null ? 0 : b.channelCount,
+    GuideBatches b = batches;
+    return new Counts(in == null ? 0 : in.received(), x == null ? 0 : x.count(), 0, b == null ? 0 : b.channelCount(),
       r == null ? 0 : r.programmesSeen, r == null ? 0 : r.programmesKept);
   }
 
@@ -402,26 +394,7 @@ public final class ImportRun {
     if (url != null && m.contains(url)) {
       m = m.replace(url, SourceInput.forLogs(url));
     }
-    return firstLine(m);
-  }
-
-  /** "line L, column C: what" from the JDK parser's "ParseError at [row,col]:[L,C]\nMessage: what". */
-  private static String xmlError(XMLStreamException e) {
-    String m = e.getMessage() == null ? "unreadable" : e.getMessage();
-    int at = m.indexOf("Message: ");
-    String what = at >= 0 ? m.substring(at + 9) : m;
-    javax.xml.stream.Location where = e.getLocation();
-    return where == null ? firstLine(what) : "line " + where.getLineNumber() + ", column " + where.getColumnNumber() + ": "
-      + firstLine(what);
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "unreadable";
-    }
-    int nl = s.indexOf('\n');
-    String line = (nl < 0 ? s : s.substring(0, nl)).strip();
-    return line.length() > 300 ? line.substring(0, 300) : line;
+    return ImportErrors.firstLine(m);
   }
 
   private record Counts(long bytes, long xmlBytes, long channelsSeen, long channelsKept, long programmesSeen,
@@ -432,110 +405,6 @@ public final class ImportRun {
   private static final class SourceGone extends RuntimeException {
     SourceGone() {
       super("the source was deleted", null, false, false);
-    }
-  }
-
-  /**
-   * Kept programmes on their way to Redis (used on the worker thread): ZADDs grouped by channel,
-   * one pipelined batch in flight while the next fills.
-   */
-  private final class Batches {
-
-    private List<Programme> pending = new ArrayList<>(BATCH);
-    private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
-    private final Set<String> channels = new HashSet<>();
-    private volatile long channelCount;
-    private final String ttl = Long.toString(importer.settings().retention().toSeconds());
-
-    void add(Programme p) throws IOException {
-      pending.add(p);
-      if (pending.size() >= BATCH) {
-        flush();
-      }
-    }
-
-    void flush() throws IOException {
-      await();
-      if (pending.isEmpty()) {
-        return;
-      }
-      List<Programme> batch = pending;
-      pending = new ArrayList<>(BATCH);
-      inFlight = send(build(batch));
-    }
-
-    private List<Request> build(List<Programme> batch) {
-      Map<String, Request> zadds = new LinkedHashMap<>();
-      Request sadd = null;
-      List<Request> expires = new ArrayList<>();
-      for (Programme p : batch) {
-        Request z = zadds.computeIfAbsent(p.channel(),
-          c -> Request.cmd(Command.ZADD).arg(EpgContract.programmesKey(generation, c)));
-        z.arg(p.start()).arg(p.member());
-        if (channels.add(p.channel())) {
-          if (sadd == null) {
-            sadd = Request.cmd(Command.SADD).arg(EpgContract.guideChannelsKey(generation));
-          }
-          sadd.arg(p.channel());
-          expires.add(Request.cmd(Command.EXPIRE).arg(EpgContract.programmesKey(generation, p.channel())).arg(ttl));
-        }
-      }
-      channelCount = channels.size();
-      List<Request> requests = new ArrayList<>(zadds.values());
-      if (sadd != null) {
-        requests.add(sadd);
-        requests.add(Request.cmd(Command.EXPIRE).arg(EpgContract.guideChannelsKey(generation)).arg(ttl));
-      }
-      requests.addAll(expires);
-      return requests;
-    }
-
-    /** The ids the guide named, for "seen but not ours" questions. */
-    void seen(Set<String> ids) throws IOException {
-      List<String> all = new ArrayList<>(ids);
-      for (int i = 0; i < all.size(); i += BATCH) {
-        await();
-        Request sadd = Request.cmd(Command.SADD).arg(EpgContract.guideSeenKey(generation));
-        all.subList(i, Math.min(all.size(), i + BATCH)).forEach(sadd::arg);
-        inFlight = send(List.of(sadd, Request.cmd(Command.EXPIRE).arg(EpgContract.guideSeenKey(generation)).arg(ttl)));
-      }
-    }
-
-    private CompletableFuture<Void> send(List<Request> requests) {
-      CompletableFuture<Void> sent = new CompletableFuture<>();
-      context.runOnContext(v -> client.batch(requests).onComplete(ar -> {
-        if (ar.succeeded()) {
-          sent.complete(null);
-        } else {
-          sent.completeExceptionally(ar.cause());
-        }
-      }));
-      return sent;
-    }
-
-    void await() throws IOException {
-      try {
-        inFlight.get(2, TimeUnit.MINUTES);
-      } catch (ExecutionException e) {
-        throw new IOException("Redis refused the guide's programmes: " + e.getCause().getMessage(), e.getCause());
-      } catch (TimeoutException e) {
-        throw new IOException("Redis did not take the guide's programmes within 2 minutes", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted");
-      }
-      String reason = cancelled;
-      if (reason != null) {
-        throw new InterruptedIOException(reason);
-      }
-    }
-
-    void awaitQuietly() {
-      try {
-        inFlight.get(2, TimeUnit.MINUTES);
-      } catch (Exception e) {
-        // the import fails anyway
-      }
     }
   }
 }

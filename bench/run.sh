@@ -36,7 +36,7 @@ USERS=100000
 CHANNELS=25000
 PLAYERS=${BENCH_PLAYERS:-1000}
 VIEW_S=${BENCH_VIEW_S:-60}
-JAVA_OPTS_BIN="-XX:+UseG1GC -XX:MaxRAMPercentage=50"
+JAVA_OPTS_BIN=$("$ROOT/bin/iptv" java-opts)   # the JVM options bin/iptv runs the server with
 WORK=$(mktemp -d /tmp/iptv-bench.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()

@@ -23,7 +23,8 @@ import java.util.Map;
  *   <li>{@code -hls_flags delete_segments+independent_segments+temp_file}: no event playlist and no
  *       append_list/split_by_time (a live sliding window of {@code -hls_list_size} segments that
  *       always begin on a key frame); temp_file so nobody ever reads a half-written playlist or
- *       segment;</li>
+ *       segment; {@code -hls_delete_threshold} keeps a segment {@value #DELETE_THRESHOLD} segments
+ *       longer than the playlist lists it, for players that read the playlist just before;</li>
  *   <li>{@code -start_number} from the clock (tenths of a second), so a restarted stream never
  *       reuses a segment name a player or a CDN may have cached;</li>
  *   <li>{@code -protocol_whitelist} by scheme: an HTTP source cannot make FFmpeg open local files
@@ -34,6 +35,9 @@ import java.util.Map;
  * </ul>
  */
 public final class FfmpegCommand {
+
+  /** Segments kept on disk after they leave the playlist ({@code -hls_delete_threshold}). */
+  static final int DELETE_THRESHOLD = 3;
 
   /** Copy or transcode, as recorded in stream:{id}:mode. */
   public enum Mode {
@@ -112,6 +116,9 @@ public final class FfmpegCommand {
     }
     a.addAll(List.of("-hls_list_size", String.valueOf(s.hlsListSize()),
       "-hls_flags", "delete_segments+independent_segments+temp_file",
+      // A segment that has just left the playlist stays on disk for a few more: a player that
+      // read the playlist just before it moved on still gets it (404s for slow players otherwise).
+      "-hls_delete_threshold", String.valueOf(DELETE_THRESHOLD),
       "-start_number", String.valueOf(startNumber),
       "-hls_segment_filename", s.segmentPattern(channel.id()).toString(),
       s.playlist(channel.id()).toString()));

@@ -60,7 +60,7 @@ class FfmpegCommandTest {
     assertEquals("4", after(a, "-hls_time"));
     assertEquals("1", after(a, "-hls_init_time"));
     assertEquals("6", after(a, "-hls_list_size"));
-    assertEquals("delete_segments+independent_segments+temp_file", after(a, "-hls_flags"));
+    assertEquals("delete_segments+independent_segments+temp_file+omit_endlist", after(a, "-hls_flags"));
     assertEquals("17000000000", after(a, "-start_number"));
     assertEquals("/var/hls/stream_48681_%05d.ts", after(a, "-hls_segment_filename"));
     assertEquals("/var/hls/stream_48681.m3u8", a.get(a.size() - 1));

@@ -173,7 +173,7 @@ final class ChannelRun {
     if (!occasion.keepsPlaylist) {
       waitForPlay();
     }
-    Future<Void> gone = old.terminate(parts.vertx(), s.stopGraceMs()).compose(v -> parts.finishLog(old));
+    Future<Void> gone = old.terminate(parts.vertx(), occasion.graceMs(s)).compose(v -> parts.finishLog(old));
     plan = gone; // a stop meanwhile waits for it
     return gone.transform(x -> stopping ? Future.failedFuture("stopped")
       : play(first, from, System.currentTimeMillis() + s.startTimeoutMs(), occasion, reason));

@@ -230,10 +230,15 @@ public final class FfmpegLog {
 
   private void progressed(String outTimeUs) {
     try {
-      progress.addLast(new long[] {System.currentTimeMillis(), Long.parseLong(outTimeUs)});
+      progressAt(System.currentTimeMillis(), Long.parseLong(outTimeUs));
     } catch (NumberFormatException e) {
-      return; // N/A before the first packet
+      // N/A before the first packet
     }
+  }
+
+  /** A progress report: FFmpeg's output reached {@code outTimeUs} at {@code wallMs}. */
+  synchronized void progressAt(long wallMs, long outTimeUs) {
+    progress.addLast(new long[] {wallMs, outTimeUs});
     while (progress.size() > MAX_PROGRESS) {
       progress.removeFirst();
     }

@@ -20,9 +20,22 @@ enum Occasion {
    */
   final boolean keepsPlaylist;
 
+  /**
+   * SIGTERM to SIGKILL of the FFmpeg a stall replaces. FFmpeg ends at SIGTERM between two reads, but
+   * one stuck in a read from a frozen source waits for the read timeout (15 s); a second SIGTERM
+   * would interrupt the read and also every write of its ending, leaving an empty playlist. Killed,
+   * it leaves the playlist of its last segment, which the next FFmpeg goes on with.
+   */
+  static final long STALLED_GRACE_MS = 300;
+
   Occasion(String reason, String failure, boolean keepsPlaylist) {
     this.reason = reason;
     this.failure = failure;
     this.keepsPlaylist = keepsPlaylist;
+  }
+
+  /** How long the replaced FFmpeg gets between SIGTERM and SIGKILL. */
+  long graceMs(StreamSettings s) {
+    return this == STALL ? Math.min(STALLED_GRACE_MS, s.stopGraceMs()) : s.stopGraceMs();
   }
 }

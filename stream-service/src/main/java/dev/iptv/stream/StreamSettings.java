@@ -67,12 +67,20 @@ public record StreamSettings(Path hlsDir, Path ffmpegLogDir, String ffmpeg, Stri
       Config.string(config, Config.ADMIN_TOKEN),
       notNegative(Config.STALL_SEGMENTS, Config.integer(config, Config.STALL_SEGMENTS)),
       speed(Config.decimal(config, Config.STALL_MIN_SPEED)),
-      positive(config, Config.STALL_SPEED_WINDOW_S) * 1000L);
+      window(positive(config, Config.STALL_SPEED_WINDOW_S)) * 1000L);
   }
 
   /** How old the newest segment of a stalled stream is, in ms (0: never). */
   public long stallAfterMs() {
     return stallSegments * hlsTimeS * 1000L;
+  }
+
+  /** FFmpeg reports its progress once a second and {@link FfmpegLog} keeps {@link FfmpegLog#MAX_PROGRESS} reports. */
+  private static int window(int s) {
+    if (s > FfmpegLog.MAX_PROGRESS) {
+      throw new IllegalArgumentException(Config.STALL_SPEED_WINDOW_S + " must be at most " + FfmpegLog.MAX_PROGRESS + ", got " + s);
+    }
+    return s;
   }
 
   private static double speed(double v) {

@@ -71,6 +71,20 @@ class FfmpegCommandTest {
   }
 
   @Test
+  @DisplayName("an FFmpeg that replaces another goes on with its playlist (append_list, its media sequence), and each reports its progress")
+  void appendAndProgress() {
+    ChannelSpec ch = channel(new JsonObject());
+    List<String> a = FfmpegCommand.build(settings(4), ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, Probe.QUICK, 0,
+      17_000_000_123L, true);
+    assertEquals("delete_segments+independent_segments+temp_file+omit_endlist+append_list", after(a, "-hls_flags"));
+    assertEquals("17000000123", after(a, "-start_number"));
+    assertNull(after(a, "-hls_init_time"), "FFmpeg ignores it when appending");
+    assertEquals("pipe:2", after(a, "-progress"));
+    assertEquals("1", after(a, "-stats_period"));
+    assertTrue(a.contains("-nostats"), "the progress goes to the log, not the stats line");
+  }
+
+  @Test
   @DisplayName("a source remembered as needing it is probed fully: the seed's 5 MB / 5 s")
   void fullProbe() {
     ChannelSpec ch = channel(new JsonObject());

@@ -138,6 +138,11 @@ class SourceFailoverTest {
     }
   }
 
+  /** A segment URI without its proof. */
+  private static String path(String uri) {
+    return uri.substring(0, uri.indexOf('?') < 0 ? uri.length() : uri.indexOf('?'));
+  }
+
   /** Every poll was answered 200 with a fetchable segment, and the media sequence never went back. */
   private static void playedThrough(Player player) {
     long sequence = -1;
@@ -317,11 +322,43 @@ class SourceFailoverTest {
       }
       long backAt = System.currentTimeMillis();
       Poll stuck = player.last();
+      assertTrue(first("failed", id) == null, "the restart waits for the source: " + kinds(id));
       Poll live = eventually(Duration.ofSeconds(30), "the channel live again", () -> player.last(),
-        p -> p.status() == 200 && p.atMs() > backAt && p.sequence() > stuck.sequence() && !p.lastSegment()
-          .equals(stuck.lastSegment()));
-      System.out.printf("MEASURED source back to live %d ms (events %s)%n", live.atMs() - backAt, kinds(id));
-      assertTrue(first("restarted", id) != null, kinds(id).toString());
+        p -> p.status() == 200 && p.atMs() > backAt && p.sequence() >= stuck.sequence()
+          && !path(p.lastSegment()).equals(path(stuck.lastSegment())));
+      System.out.printf("MEASURED source back to live %d ms, its restart heard after %d ms (events %s; polls %s)%n",
+        live.atMs() - backAt, first("restarted", id).atMs() - backAt, kinds(id),
+        player.polls.stream().filter(p -> p.atMs() > backAt - 1000).toList());
+      assertEquals(1, fx.ffmpegPids(id).size());
+    }
+  }
+
+  @Test
+  @DisplayName("a single source away longer than its restarts wait plays again by itself once it is back")
+  void stalledSourceComesBackAfterFailedRestarts() {
+    String id = "707";
+    fx.channel(id, source.url("s707"));
+    String token = fx.token();
+    assertEquals(200, fx.getText(fx.playlistUrl(id, token)).statusCode());
+    try (Player player = new Player(id, token)) {
+      eventually(Duration.ofSeconds(10), "the player sees segments come", () -> player.polls.size() >= 3);
+      source.mode("s707", Mode.STALL);
+      try {
+        eventually(Duration.ofSeconds(30), "the stall found, its restart failed", () -> first("failed", id) != null);
+        TestEnv.pause(2_000); // the source stays away a while longer: its restarts wait on it
+      } finally {
+        source.comeBack("s707");
+      }
+      long backAt = System.currentTimeMillis();
+      Heard restarted = eventually(Duration.ofSeconds(40), "the channel restarted", () -> events.stream()
+        .filter(h -> "restarted".equals(h.kind()) && id.equals(h.event().getString("channel_id"))
+          && h.atMs() > backAt).findFirst().orElse(null), h -> h != null);
+      Poll live = eventually(Duration.ofSeconds(20), "the player plays again", () -> player.last(),
+        p -> p.status() == 200 && p.atMs() > restarted.atMs());
+      System.out.printf("MEASURED source back to live after failed restarts: restart %d ms, player %d ms (events %s)%n",
+        restarted.atMs() - backAt, live.atMs() - backAt, kinds(id));
+      assertTrue(kinds(id).indexOf("stalled") < kinds(id).indexOf("failed"), kinds(id).toString());
+      assertTrue(live.sequence() >= 0 && live.segmentStatus() == 200, live.toString());
       assertEquals(1, fx.ffmpegPids(id).size());
     }
   }

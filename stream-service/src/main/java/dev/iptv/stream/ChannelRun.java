@@ -220,8 +220,9 @@ final class ChannelRun {
   }
 
   /**
-   * The one ending of a start, a restart and a reload: the channel plays, or the failure is
-   * published, and a restart tries again while watched while the others stop the channel.
+   * The one ending of every plan: the channel plays, or the failure is published, and a restart (or
+   * a stall's or a switch's replacement) tries again while watched while a start or a reload stops
+   * the channel.
    */
   private void played(Occasion occasion, String reason, AsyncResult<FfmpegProcess> ar) {
     if (stopping) {

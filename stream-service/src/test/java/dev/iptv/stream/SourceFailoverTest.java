@@ -86,7 +86,8 @@ class SourceFailoverTest {
   }
 
   /** One playlist poll as a player sees it. */
-  private record Poll(long atMs, int status, long sequence, String lastSegment, boolean discontinuity, int segmentStatus) {
+  private record Poll(long atMs, int status, long sequence, String lastSegment, boolean discontinuity, int segmentStatus,
+                      boolean endList) {
   }
 
   /**
@@ -105,19 +106,20 @@ class SourceFailoverTest {
           try {
             r = fx.getText(fx.playlistUrl(id, token));
           } catch (RuntimeException e) {
-            polls.add(new Poll(System.currentTimeMillis(), -1, -1, null, false, -1));
+            polls.add(new Poll(System.currentTimeMillis(), -1, -1, null, false, -1, false));
             continue;
           }
           long now = System.currentTimeMillis();
           if (r.statusCode() != 200) {
-            polls.add(new Poll(now, r.statusCode(), -1, null, false, -1));
+            polls.add(new Poll(now, r.statusCode(), -1, null, false, -1, false));
           } else {
             HlsFolder.Tail tail = HlsFolder.tail(r.body());
             int seg = tail == null ? -1 : fx.getBytes(fx.base() + "/live/" + tail.lastSegment()).statusCode();
             polls.add(new Poll(now, 200, tail == null ? -1 : tail.mediaSequence(),
-              tail == null ? null : tail.lastSegment(), r.body().contains("#EXT-X-DISCONTINUITY"), seg));
+              tail == null ? null : tail.lastSegment(), r.body().contains("#EXT-X-DISCONTINUITY"), seg,
+              r.body().contains("#EXT-X-ENDLIST")));
           }
-          TestEnv.pause(500); // a player's poll interval: time is the subject
+          TestEnv.pause(250); // a player's poll interval (hls.js: a quarter of a segment when behind): time is the subject
         }
       }, "test-player-" + id);
       thread.start();
@@ -143,13 +145,14 @@ class SourceFailoverTest {
     return uri.substring(0, uri.indexOf('?') < 0 ? uri.length() : uri.indexOf('?'));
   }
 
-  /** Every poll was answered 200 with a fetchable segment, and the media sequence never went back. */
+  /** Every poll was answered 200 with a fetchable segment and no end of stream, and the media sequence never went back. */
   private static void playedThrough(Player player) {
     long sequence = -1;
     for (Poll p : player.polls) {
       assertEquals(200, p.status(), "a poll answered " + p + " in " + player.polls);
       assertEquals(200, p.segmentStatus(), "a segment answered " + p + " in " + player.polls);
       assertTrue(p.sequence() >= sequence, "the media sequence went back at " + p + " in " + player.polls);
+      assertFalse(p.endList(), "a playlist said the stream ended: " + p);
       sequence = p.sequence();
     }
   }
@@ -249,6 +252,49 @@ class SourceFailoverTest {
         "one viewer session all along");
       assertEquals(1, fx.ffmpegPids(id).size());
     }
+  }
+
+  @Test
+  @DisplayName("an FFmpeg player reading the channel plays on through a force switch, decoding as it did before")
+  void ffmpegPlayerPlaysThroughSwitch() throws Exception {
+    String id = "708";
+    fx.channel(id, source.url("p708"), source.url("b708"));
+    String token = fx.token();
+    assertEquals(200, fx.getText(fx.playlistUrl(id, token)).statusCode());
+    // Decoding (not copying): every frame of both sources goes through the decoder.
+    Process player = new ProcessBuilder(System.getProperty("iptv.test.ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner",
+      "-loglevel", "error", "-progress", "pipe:1", "-i", fx.playlistUrl(id, token), "-f", "null", "-")
+      .redirectErrorStream(true).start();
+    List<String> said = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> new java.io.BufferedReader(new java.io.InputStreamReader(player.getInputStream(),
+      java.nio.charset.StandardCharsets.UTF_8)).lines().forEach(said::add), "test-ffmpeg-player");
+    reader.start();
+    try {
+      eventually(Duration.ofSeconds(20), "the FFmpeg player decoding", () -> frames(said) > 75);
+      HttpResponse<String> r = fx.api("POST", "/api/stream/switch", new JsonObject().put("channel_id", id));
+      assertEquals(200, r.statusCode(), r.body());
+      long atSwitch = frames(said);
+      // Five seconds of video (25 fps) decoded after the switch, the player still running.
+      eventually(Duration.ofSeconds(20), "the player decoding the backup", () -> frames(said) > atSwitch + 125
+        || !player.isAlive());
+      assertTrue(player.isAlive(), "the player ended: " + said.stream()
+        .filter(l -> !l.matches("[a-z0-9_]+=\\S*") || l.startsWith("out_time_us=")).toList());
+      assertEquals(source.url("b708"), fx.get(StreamContract.resolvedSourceKey(id)));
+    } finally {
+      player.destroyForcibly();
+      reader.join(5_000);
+    }
+  }
+
+  /** The frames an FFmpeg reported in its progress (the last {@code frame=}). */
+  private static long frames(List<String> progress) {
+    long n = 0;
+    for (String l : progress) {
+      if (l.startsWith("frame=")) {
+        n = Long.parseLong(l.substring(6).trim());
+      }
+    }
+    return n;
   }
 
   @Test

@@ -4,7 +4,6 @@ import dev.iptv.common.ApiException;
 import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.contract.StreamContract.StreamStatus;
-import dev.iptv.contract.StreamContract.SwitchReply;
 import dev.iptv.stream.AttemptPlan.Attempt;
 import dev.iptv.stream.AttemptPlan.AttemptFailed;
 import dev.iptv.stream.FfmpegCommand.Mode;
@@ -66,7 +65,7 @@ final class ChannelRun {
     this.spec = spec;
     this.probes = probes;
     this.restarts = new Restarts(this, parts, probes);
-    this.switches = new SourceSwitch(this, parts);
+    this.switches = new SourceSwitch(this, parts, probes);
   }
 
   /** A run that knows nothing of how its sources probe (an adopted FFmpeg's). */
@@ -189,9 +188,9 @@ final class ChannelRun {
     return f;
   }
 
-  /** An operator's force switch ({@link SourceSwitch#force}). */
-  Future<SwitchReply> switchSource() {
-    return switches.force();
+  /** Its moves between sources: after stalls, and an operator's force switch ({@link SourceSwitch#force}). */
+  SourceSwitch switches() {
+    return switches;
   }
 
   /** True while {@code p} (null: whichever) is the FFmpeg that plays the channel now. */
@@ -205,11 +204,6 @@ final class ChannelRun {
 
   Mode mode() {
     return mode;
-  }
-
-  /** The way the channel plays now, to run again; null when unknown (adopted). */
-  Attempt sameAgain() {
-    return source == null ? null : new Attempt(source, mode, spec.quality(), probes.forSource(source));
   }
 
   /** The last {@code n} lines FFmpeg said (the running one's, else the last one's), credentials redacted. */

@@ -3,6 +3,7 @@ package dev.iptv.stream;
 import dev.iptv.common.ApiException;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.contract.StreamContract.SwitchReply;
+import dev.iptv.stream.AttemptPlan.Attempt;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,14 +24,16 @@ final class SourceSwitch {
 
   private final ChannelRun run;
   private final StreamParts parts;
+  private final ProbePolicy probes;
   /** The source the channel played last: playing from another one is a switch. */
   private String played;
   private String stalledSource;
   private long stalledAtMs;
 
-  SourceSwitch(ChannelRun run, StreamParts parts) {
+  SourceSwitch(ChannelRun run, StreamParts parts, ProbePolicy probes) {
     this.run = run;
     this.parts = parts;
+    this.probes = probes;
   }
 
   /** The run plays from {@code source} (null: unknown, adopted) because of {@code reason}. */
@@ -57,7 +60,10 @@ final class SourceSwitch {
     int at = Math.max(0, run.spec().sources().indexOf(source));
     log.warn("channel {}: stalled: {}; {}", run.id(), why, again ? "moving to its next source" : "restarting it");
     parts.events().publish(Kind.STALLED, run.id(), run.mode().wire(), why);
-    run.replace(again ? null : run.sameAgain(), again ? at + 1 : at, Occasion.STALL, "stalled: " + why);
+    // Again: the same source, mode and quality first (an adopted FFmpeg's source is unknown: the plan's order).
+    Attempt same = again || source == null ? null
+      : new Attempt(source, run.mode(), run.spec().quality(), probes.forSource(source));
+    run.replace(same, again ? at + 1 : at, Occasion.STALL, "stalled: " + why);
   }
 
   /**

@@ -164,7 +164,7 @@ final class StreamManager {
   Future<SwitchReply> switchLocal(String id) {
     return registry.enter(() -> {
       ChannelRun run = registry.run(id);
-      return run == null || run.stopping() ? Future.succeededFuture(null) : run.switchSource();
+      return run == null || run.stopping() ? Future.succeededFuture(null) : run.switches().force();
     });
   }
 

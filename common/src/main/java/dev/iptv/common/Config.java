@@ -147,6 +147,15 @@ public final class Config {
   /** Consecutive failed restarts of a watched stream before it is given up. */
   public static final String RESTART_MAX = declare("IPTV_RESTART_MAX", Type.INT, "8", STREAM,
     "consecutive failed restarts of a watched stream before giving up");
+  /** A running stream whose newest segment is older than this many segment lengths is stalled (0: off). */
+  public static final String STALL_SEGMENTS = declare("IPTV_STALL_SEGMENTS", Type.INT, "3", STREAM,
+    "a running stream whose newest segment is older than this many segment lengths is stalled: restarted, then moved to its next source; 0: off");
+  /** A running FFmpeg slower than this times real time over the speed window is stalled (0: off). */
+  public static final String STALL_MIN_SPEED = declare("IPTV_STALL_MIN_SPEED", Type.DECIMAL, "0.8", STREAM,
+    "a running FFmpeg slower than this times real time over IPTV_STALL_SPEED_WINDOW_S is stalled; 0: off");
+  /** The window over which FFmpeg's speed is measured, in seconds. */
+  public static final String STALL_SPEED_WINDOW_S = declare("IPTV_STALL_SPEED_WINDOW_S", Type.INT, "20", STREAM,
+    "the window over which FFmpeg's speed is measured");
   /** Where FFmpeg stderr logs go; default {@code {tmp}/iptv-ffmpeg-logs/{hash of the HLS dir}}. */
   public static final String FFMPEG_LOG_DIR = declare("IPTV_FFMPEG_LOG_DIR", Type.PATH, null,
     "{tmp}/iptv-ffmpeg-logs/...", STREAM, "FFmpeg's stderr files (outside the HLS folder)");
@@ -318,6 +327,19 @@ public final class Config {
     }
     String s = v.toString();
     return s.isBlank() ? DEFAULTS.get(env) : s;
+  }
+
+  public static double decimal(JsonObject config, String env) {
+    String s = string(config, env);
+    try {
+      double d = Double.parseDouble(s.trim());
+      if (Double.isFinite(d)) {
+        return d;
+      }
+    } catch (NumberFormatException | NullPointerException e) {
+      // named below
+    }
+    throw new IllegalArgumentException(env + " must be a number such as 0.8, got '" + s + "'");
   }
 
   public static int integer(JsonObject config, String env) {

@@ -22,6 +22,8 @@ public record Setting(String env, Type type, String def, String shown, String ow
   /** What a value must be; checked at start ({@link Config#check}) with an error naming the setting. */
   public enum Type {
     TEXT, INT, BOOL, PATH, URL, LIST,
+    /** A decimal number such as {@code 0.8}. */
+    DECIMAL,
     /** 0 (a free port) to 65535. */
     PORT,
     /** Never printed whole unless asked for by name. */
@@ -48,10 +50,19 @@ public record Setting(String env, Type type, String def, String shown, String ow
     String v = value.trim();
     return switch (type) {
       case INT -> integer(v) ? null : env + " must be a whole number, got '" + v + "'";
+      case DECIMAL -> decimal(v) ? null : env + " must be a number such as 0.8, got '" + v + "'";
       case PORT -> integer(v) && Long.parseLong(v) >= 0 && Long.parseLong(v) <= 65535 ? null
         : env + " must be a port (0-65535), got '" + v + "'";
       default -> null;
     };
+  }
+
+  private static boolean decimal(String v) {
+    try {
+      return Double.isFinite(Double.parseDouble(v));
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static boolean integer(String v) {

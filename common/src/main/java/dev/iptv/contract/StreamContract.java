@@ -46,6 +46,22 @@ public final class StreamContract {
     return STOP + "." + instance;
   }
 
+  /**
+   * Where the instance that owns a stream takes force-switch requests ({@link SwitchRequest} →
+   * {@link SwitchReply}, or a failure whose code is the HTTP status): {@code iptv.stream.switch.{instance}}.
+   */
+  public static String switchAddress(String instance) {
+    return "iptv.stream.switch." + instance;
+  }
+
+  /**
+   * Where the instance that owns a stream answers for its FFmpeg log ({@link LogRequest} →
+   * {@link LogReply}, or a failure whose code is the HTTP status): {@code iptv.stream.log.{instance}}.
+   */
+  public static String logAddress(String instance) {
+    return "iptv.stream.log." + instance;
+  }
+
   // --- Redis keys ----------------------------------------------------------------------------------
 
   /** SCAN pattern of running streams: a stream runs while its pid key exists. */
@@ -197,6 +213,78 @@ public final class StreamContract {
     }
   }
 
+  /** {@link #switchAddress}'s request, and the body of {@code POST /api/stream/switch}: {@code {"channel_id"}}. */
+  public record SwitchRequest(String channelId) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put(F_CHANNEL_ID, channelId);
+    }
+
+    /** Fails naming {@code channel_id} when it is not a channel id. */
+    public static SwitchRequest fromJson(JsonObject o) {
+      return new SwitchRequest(requestId(o));
+    }
+  }
+
+  /**
+   * A channel moved to another source: {@code {"channel_id", "from", "to", "mode", "pid", "node"}},
+   * the sources without credentials (scheme, host, port and the path's last element).
+   */
+  public record SwitchReply(String channelId, String from, String to, String mode, long pid, String node) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put(F_CHANNEL_ID, channelId).put("from", from).put("to", to).put(F_MODE, mode)
+        .put(F_PID, pid).put(F_NODE, node);
+    }
+
+    public static SwitchReply fromJson(JsonObject o) {
+      return new SwitchReply(Wire.required(o, F_CHANNEL_ID), Wire.text(o, "from"), Wire.text(o, "to"),
+        Wire.text(o, F_MODE), Wire.number(o, F_PID, 0).longValue(), Wire.text(o, F_NODE));
+    }
+  }
+
+  /** {@link #logAddress}'s request: {@code {"channel_id", "lines"}} (1 to {@value #MAX_LINES}). */
+  public record LogRequest(String channelId, int lines) {
+
+    public static final int MAX_LINES = 200;
+    public static final int DEFAULT_LINES = 100;
+
+    public JsonObject toJson() {
+      return new JsonObject().put(F_CHANNEL_ID, channelId).put("lines", lines);
+    }
+
+    /** Fails naming {@code channel_id} or {@code lines}. */
+    public static LogRequest fromJson(JsonObject o) {
+      Object n = o.getValue("lines");
+      if (n != null && !(n instanceof Number num && num.intValue() == num.doubleValue()
+        && num.intValue() >= 1 && num.intValue() <= MAX_LINES)) {
+        throw new BadMessage("lines", "must be a whole number from 1 to " + MAX_LINES);
+      }
+      return new LogRequest(requestId(o), n == null ? DEFAULT_LINES : ((Number) n).intValue());
+    }
+  }
+
+  /**
+   * The tail of a running channel's FFmpeg log, credentials redacted: {@code {"channel_id", "node",
+   * "pid", "source", "lines": [...]}}.
+   */
+  public record LogReply(String channelId, String node, long pid, String source, java.util.List<String> lines) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put(F_CHANNEL_ID, channelId).put(F_NODE, node).put(F_PID, pid).put("source", source)
+        .put("lines", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(lines)));
+    }
+
+    public static LogReply fromJson(JsonObject o) {
+      java.util.List<String> lines = new java.util.ArrayList<>();
+      if (o.getValue("lines") instanceof io.vertx.core.json.JsonArray a) {
+        a.forEach(l -> lines.add(String.valueOf(l)));
+      }
+      return new LogReply(Wire.required(o, F_CHANNEL_ID), Wire.text(o, F_NODE), Wire.number(o, F_PID, 0).longValue(),
+        Wire.text(o, "source"), lines);
+    }
+  }
+
   /**
    * A playable stream, the answer to {@link #START} and to {@code POST /api/stream/start}:
    * {@code {"channel_id", "pid", "node", "status", "mode", "started"}}.
@@ -229,7 +317,7 @@ public final class StreamContract {
   }
 
   /**
-   * {@link #EVENTS}: {@code {"event": "started|stopped|failed|restarted", "channel_id", "node",
+   * {@link #EVENTS}: {@code {"event": "started|stopped|failed|restarted|stalled|switched", "channel_id", "node",
    * "mode", "reason", "ts"}}, or {@code {"event": "disk_full", "channel_id", "node", "path",
    * "reason", "ts"}} when a start meets a full disk under {@code IPTV_HLS_DIR} (once per start).
    */
@@ -238,7 +326,11 @@ public final class StreamContract {
 
     /** What happened. */
     public enum Kind {
-      STARTED("started"), STOPPED("stopped"), FAILED("failed"), RESTARTED("restarted"), DISK_FULL("disk_full");
+      STARTED("started"), STOPPED("stopped"), FAILED("failed"), RESTARTED("restarted"), DISK_FULL("disk_full"),
+      /** No new segment for {@code IPTV_STALL_SEGMENTS} segment lengths, or FFmpeg slower than real time. */
+      STALLED("stalled"),
+      /** The channel plays from another of its sources than before (a stall, a death, an operator's switch). */
+      SWITCHED("switched");
 
       private final String wire;
 
@@ -285,7 +377,7 @@ public final class StreamContract {
     public static StreamEvent fromJson(JsonObject o) {
       Kind kind = Kind.fromWire(o.getValue(Wire.EVENT));
       if (kind == null) {
-        throw new BadMessage(Wire.EVENT, "must be started, stopped, failed, restarted or disk_full");
+        throw new BadMessage(Wire.EVENT, "must be started, stopped, failed, restarted, stalled, switched or disk_full");
       }
       String id = ChannelContract.idOf(o.getValue(F_CHANNEL_ID));
       if (!ChannelContract.isId(id)) {

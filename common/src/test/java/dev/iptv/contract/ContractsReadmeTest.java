@@ -73,13 +73,20 @@ class ContractsReadmeTest {
         }
       }
     }
-    declared.add(StreamContract.stopAddress("{instance}"));
+    for (Method m : StreamContract.class.getMethods()) {
+      // The addresses of one instance: stopAddress(instance), switchAddress(instance), ...
+      if (Modifier.isStatic(m.getModifiers()) && m.getName().endsWith("Address") && m.getParameterCount() == 1) {
+        declared.add((String) m.invoke(null, "{instance}"));
+      }
+    }
     Set<String> listed = new TreeSet<>();
     for (String[] row : table("### Event-bus addresses")) {
       String address = code(row[0]).get(0);
       listed.add(address);
       String named = code(row[1]).get(0);
-      String value = named.equals("StreamContract.stopAddress(instance)") ? StreamContract.stopAddress("{instance}")
+      String value = named.endsWith("Address(instance)")
+        ? (String) StreamContract.class.getMethod(named.substring(named.indexOf('.') + 1, named.indexOf('(')), String.class)
+          .invoke(null, "{instance}")
         : (String) Class.forName("dev.iptv.contract." + named.substring(0, named.indexOf('.')))
           .getField(named.substring(named.indexOf('.') + 1)).get(null);
       assertEquals(address, value, named);

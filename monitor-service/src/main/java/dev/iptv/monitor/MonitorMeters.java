@@ -27,7 +27,8 @@ import java.util.function.ToDoubleFunction;
  *       disk [{@code iptv_host_*}], history queue depth, mirrored keys;</li>
  *   <li>counters from stream events: [{@code iptv_stream_starts_total{node,mode}}],
  *       [{@code iptv_stream_stops_total}], [{@code iptv_stream_failures_total}],
- *       [{@code iptv_stream_restarts_total}], disk full [{@code iptv_disk_full_total{node}}], limit hits
+ *       [{@code iptv_stream_restarts_total}], stalls [{@code iptv_stream_stalls_total{node}}], source
+ *       switches [{@code iptv_stream_switches_total{node}}], disk full [{@code iptv_disk_full_total{node}}], limit hits
  *       [{@code iptv_limit_hits_total}];</li>
  *   <li>bytes and segments served per channel [{@code iptv_served_bytes_total{channel}}],
  *       [{@code iptv_served_segments_total{channel}}], rejected segment-log lines, history rows
@@ -103,6 +104,10 @@ public final class MonitorMeters {
       case RESTARTED -> counter("iptv.stream.restarts", "streams restarted after their FFmpeg died", "node", n)
         .increment();
       case DISK_FULL -> counter("iptv.disk.full", "FFmpeg found no space left on the HLS disk (ENOSPC)", "node", n)
+        .increment();
+      case STALLED -> counter("iptv.stream.stalls",
+        "running streams found stalled: no new segment, or FFmpeg slower than real time", "node", n).increment();
+      case SWITCHED -> counter("iptv.stream.switches", "streams moved to another of their sources", "node", n)
         .increment();
     }
   }

@@ -1,6 +1,7 @@
 package dev.iptv.stream;
 
 import dev.iptv.common.ApiException;
+import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.AttemptPlan.Attempt;
@@ -14,13 +15,15 @@ import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Map;
 
 /**
  * One channel run by this instance, under its owner lease: its FFmpeg over the first start (an
  * {@link AttemptPlan}), restarts with backoff while watched, reloads when the channel changes, a
- * restart with a full probe when a stream the quick probe missed appears ({@link ProbePolicy}), and
- * the stop that removes its process, files and keys. {@link #ready()} completes when it plays.
+ * restart with a full probe when a stream the quick probe missed appears ({@link ProbePolicy}), a
+ * stalled stream ({@link StallWatch}) restarted and then moved to its next source, an operator's force
+ * switch, and the stop that removes its process, files and keys. {@link #ready()} completes when it plays.
  *
  * <p>Confined to the verticle's context, as the {@link ChannelRegistry} that holds it; it tells the
  * registry when it plays and when it stops playing, for the polls answered from any thread.
@@ -28,26 +31,6 @@ import java.util.Map;
 final class ChannelRun {
 
   private static final Logger log = LoggerFactory.getLogger(ChannelRun.class);
-  private static final long BACKOFF_BASE_MS = 500;
-  private static final long BACKOFF_MAX_MS = 30_000;
-  /** A stream that ran this long before dying resets its failure count. */
-  private static final long STABLE_MS = 30_000;
-
-  /** Why a plan runs, which decides what its outcome means. */
-  private enum Occasion {
-    START("started on demand", "cannot start"),
-    RESTART("FFmpeg died while watched", "restart failed"),
-    RELOAD("channel updated", "cannot run the changed channel"),
-    REPROBE("a stream appeared after the quick probe: probing the source fully", "cannot run the source with a full probe");
-
-    final String reason;
-    final String failure;
-
-    Occasion(String reason, String failure) {
-      this.reason = reason;
-      this.failure = failure;
-    }
-  }
 
   private final StreamParts parts;
   private final StreamSettings s;
@@ -55,6 +38,10 @@ final class ChannelRun {
   private ChannelSpec spec;
   private final ProbePolicy probes;
   private FfmpegProcess proc;
+  /** What the last FFmpeg said, for the log endpoint while none runs. */
+  private FfmpegLog lastLog;
+  private StallWatch watch;
+  private final SourceSwitch switches;
   private String source;
   private Mode mode = Mode.COPY;
   /** How {@link #proc} probed its source; null when adopted (unknown). */
@@ -67,10 +54,7 @@ final class ChannelRun {
   private final Promise<Void> stopped = Promise.promise();
   private boolean stopping;
   private boolean lostLease;
-  private int failures;
-  private long runningSinceMs;
-  private long accessLostSinceMs;
-  private long restartTimer = -1;
+  private final Restarts restarts;
   private Future<?> plan = Future.succeededFuture();
   private boolean diskReported;
 
@@ -80,6 +64,8 @@ final class ChannelRun {
     this.id = spec.id();
     this.spec = spec;
     this.probes = probes;
+    this.restarts = new Restarts(this, parts, probes);
+    this.switches = new SourceSwitch(this, parts, probes);
   }
 
   /** A run that knows nothing of how its sources probe (an adopted FFmpeg's). */
@@ -127,7 +113,7 @@ final class ChannelRun {
   /** A fresh FFmpeg, playable by {@code deadline} (epoch ms) or the channel stops. */
   void start(long deadline) {
     started = StreamStore.now();
-    play(null, deadline, Occasion.START);
+    play(null, 0, deadline, Occasion.START, Occasion.START.reason);
   }
 
   /**
@@ -139,6 +125,7 @@ final class ChannelRun {
     source = st.resolvedSource();
     mode = Mode.fromWire(st.mode());
     FfmpegLog flog = new FfmpegLog();
+    lastLog = flog;
     parts.tailer().follow(s.ffmpegLog(id), flog, logFrom);
     FfmpegProcess p = FfmpegProcess.adopted(parts.context(), handle, flog);
     parts.registry().track(p);
@@ -155,7 +142,7 @@ final class ChannelRun {
       return;
     }
     log.info("channel {}: channel changed, restarting FFmpeg", id);
-    replace(null, Occasion.RELOAD);
+    replace(null, 0, Occasion.RELOAD, Occasion.RELOAD.reason);
   }
 
   /**
@@ -169,47 +156,81 @@ final class ChannelRun {
     }
     log.info("channel {}: {}: restarting FFmpeg with a full probe", id, missed);
     probes.learned(source, Probe.FULL);
-    replace(new Attempt(source, mode, spec.quality(), Probe.FULL), Occasion.REPROBE);
-  }
-
-  /** Stops the playing FFmpeg and runs the plan again, {@code first} first. */
-  private void replace(Attempt first, Occasion occasion) {
-    FfmpegProcess old = proc;
-    proc = null;
-    waitForPlay();
-    old.terminate(parts.vertx(), s.stopGraceMs()).compose(v -> parts.finishLog(old)).onComplete(x -> {
-      if (!stopping) {
-        play(first, System.currentTimeMillis() + s.startTimeoutMs(), occasion);
-      }
-    });
-  }
-
-  /** Runs the attempts; what their outcome means depends on the {@code occasion}. */
-  private void play(Attempt first, long deadline, Occasion occasion) {
-    Future<FfmpegProcess> f = new AttemptPlan(spec, first, deadline, s.startTimeoutMs(), probes::forSource,
-      (a, until) -> new FfmpegAttempt(parts, this, a, until).run(), this::cancelled, this::reportDiskFull,
-      src -> probes.learned(src, Probe.FULL)).run();
-    plan = f;
-    f.onComplete(ar -> played(occasion, ar));
+    replace(new Attempt(source, mode, spec.quality(), Probe.FULL), 0, Occasion.REPROBE, Occasion.REPROBE.reason);
   }
 
   /**
-   * The one ending of a start, a restart and a reload: the channel plays, or the failure is
-   * published, and a restart tries again while watched while the others stop the channel.
+   * Stops the playing FFmpeg and runs the plan again, {@code first} first, then the sources from the
+   * one at {@code from}. Unless the occasion keeps the playlist, players wait for the new one.
    */
-  private void played(Occasion occasion, AsyncResult<FfmpegProcess> ar) {
+  Future<FfmpegProcess> replace(Attempt first, int from, Occasion occasion, String reason) {
+    FfmpegProcess old = proc;
+    proc = null;
+    if (watch != null) {
+      watch.cancel();
+    }
+    if (!occasion.keepsPlaylist) {
+      waitForPlay();
+    }
+    Future<Void> gone = old.terminate(parts.vertx(), occasion.graceMs(s)).compose(v -> parts.finishLog(old));
+    plan = gone; // a stop meanwhile waits for it
+    return gone.transform(x -> stopping ? Future.failedFuture("stopped")
+      : play(first, from, System.currentTimeMillis() + s.startTimeoutMs(), occasion, reason));
+  }
+
+  /** Runs the attempts, sources from the one at {@code from}; what their outcome means depends on the {@code occasion}. */
+  private Future<FfmpegProcess> play(Attempt first, int from, long deadline, Occasion occasion, String reason) {
+    Future<FfmpegProcess> f = new AttemptPlan(spec.from(from), first, deadline, s.startTimeoutMs(), probes::forSource,
+      (a, until) -> new FfmpegAttempt(parts, this, a, until, occasion.keepsPlaylist).run(), this::cancelled,
+      this::reportDiskFull, src -> probes.learned(src, Probe.FULL)).run();
+    plan = f;
+    f.onComplete(ar -> played(occasion, reason, ar));
+    return f;
+  }
+
+  /** Its moves between sources: after stalls, and an operator's force switch ({@link SourceSwitch#force}). */
+  SourceSwitch switches() {
+    return switches;
+  }
+
+  /** True while {@code p} (null: whichever) is the FFmpeg that plays the channel now. */
+  boolean plays(FfmpegProcess p) {
+    return !stopping && proc != null && (p == null || p == proc) && ready.future().succeeded();
+  }
+
+  String source() {
+    return source;
+  }
+
+  Mode mode() {
+    return mode;
+  }
+
+  /** The last {@code n} lines FFmpeg said (the running one's, else the last one's), credentials redacted. */
+  LogReply logTail(int n) {
+    FfmpegLog l = proc != null ? proc.log() : lastLog;
+    List<String> lines = l == null ? List.of() : l.tail(n).stream().map(t -> Redact.credentials(redact(t))).toList();
+    return new LogReply(id, s.node(), proc == null ? 0 : proc.pid(), source == null ? null : Redact.url(source), lines);
+  }
+
+  /**
+   * The one ending of every plan: the channel plays, or the failure is published, and a restart (or
+   * a stall's or a switch's replacement) tries again while watched while a start or a reload stops
+   * the channel.
+   */
+  private void played(Occasion occasion, String reason, AsyncResult<FfmpegProcess> ar) {
     if (stopping) {
       return;
     }
     if (ar.succeeded()) {
-      running(ar.result(), occasion != Occasion.START, occasion.reason);
+      running(ar.result(), occasion != Occasion.START, reason);
       return;
     }
     String why = ar.cause().getMessage();
     log.warn("channel {}: {}: {}", id, occasion.failure, why);
     parts.events().publish(Kind.FAILED, id, mode.wire(), why);
-    if (occasion == Occasion.RESTART) {
-      restartIfWatched(null, why, "restart failed with nobody watching: ");
+    if (occasion == Occasion.RESTART || occasion.keepsPlaylist) {
+      restarts.ifWatched(null, why, "restart failed with nobody watching: ");
       return;
     }
     ready.tryFail(new ApiException(503, "channel " + id + " cannot be started: "
@@ -219,17 +240,19 @@ final class ChannelRun {
   }
 
   private void running(FfmpegProcess p, boolean restarted, String reason) {
-    runningSinceMs = System.currentTimeMillis();
+    restarts.running();
     log.info("channel {}: {} ({}, pid {}, {})", id, restarted ? "restarted" : "playing", mode.wire(), p.pid(),
       Redact.url(source));
     parts.store().recordStarted(id, started)
       .compose(v -> restarted ? parts.store().countRestart(id).mapEmpty() : Future.succeededFuture())
       .onFailure(err -> log.warn("channel {}: cannot record the start: {}", id, err.toString()));
     parts.events().publish(restarted ? Kind.RESTARTED : Kind.STARTED, id, mode.wire(), reason);
+    switches.playing(source, mode.wire(), reason);
     StreamStatus status = info(StreamStatus.STARTED);
     parts.registry().playing(this, status);
     ready.tryComplete(status);
     p.exit().onComplete(x -> onExit(p));
+    watch = StallWatch.start(parts, id, p, why -> switches.stalled(p, why));
     if (probe == Probe.QUICK && source != null) {
       // It plays with every stream its probe found; one that shows up later makes it probe fully.
       probes.learned(source, Probe.QUICK);
@@ -267,6 +290,7 @@ final class ChannelRun {
   /** An attempt's FFmpeg runs: recorded as the channel's process. */
   void spawned(FfmpegProcess p, Attempt a) {
     proc = p;
+    lastLog = p.log();
     source = a.source();
     mode = a.mode();
     probe = a.probe();
@@ -296,67 +320,24 @@ final class ChannelRun {
       return;
     }
     proc = null;
-    parts.finishLog(p).onComplete(x -> died(p));
+    parts.finishLog(p).onComplete(x -> restarts.died(p));
   }
 
-  private void died(FfmpegProcess p) {
-    FfmpegLog said = p.log();
-    // After it played, only what FFmpeg said about copying makes copy the culprit.
-    Failure kind = said.copyProblem() != null ? Failure.COPY : Failure.SOURCE;
-    if (said.diskProblem() != null) {
-      reportDiskFull(redact(said.diskProblem()));
-    }
-    Integer code = p.exit().result();
-    String why = code != null && code > 128 ? "killed by signal " + (code - 128) : redact(said.summary());
-    log.warn("channel {}: FFmpeg pid {} exited (code {}): {}", id, p.pid(), code, why);
-    if (System.currentTimeMillis() - runningSinceMs > STABLE_MS) {
-      failures = 0;
-    }
-    restartIfWatched(kind == Failure.COPY && mode == Mode.COPY && source != null
-      ? new Attempt(source, Mode.TRANSCODE, spec.quality(), probes.forSource(source)) : null, why,
-      "FFmpeg exited with nobody watching: ");
-  }
-
-  /** Restarts while viewers polled within the idle timeout, else stops. */
-  private void restartIfWatched(Attempt first, String why, String unwatched) {
-    parts.store().lastAccess(id)
-      .map(last -> last != null && StreamStore.now() - last < s.idleTimeoutMs() / 1000.0)
-      .onComplete(watched -> {
-        if (stopping) {
-          return;
-        }
-        if (watched.succeeded() && watched.result()) {
-          scheduleRestart(first, why);
-        } else {
-          stop(unwatched + why, true);
-        }
-      });
-  }
-
-  private void scheduleRestart(Attempt first, String why) {
-    failures++;
-    if (failures > s.restartMax()) {
-      String reason = "gave up after " + s.restartMax() + " failed restarts: " + why;
-      log.error("channel {}: {}", id, reason);
-      parts.events().publish(Kind.FAILED, id, mode.wire(), reason);
-      stop(reason, true);
-      return;
-    }
+  /** Callers of {@link #ready()} wait for the restart {@link Restarts} schedules. */
+  void waitForRestart() {
     if (ready.future().isComplete()) {
       waitForPlay();
     }
-    long delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS << Math.min(16, failures - 1));
-    log.info("channel {}: restarting in {} ms (attempt {} of {})", id, delay, failures, s.restartMax());
-    // Without the playlist, nginx sends players to us and they wait for the restart.
-    parts.hls().removeFiles(id).onComplete(x -> restartTimer = parts.vertx().setTimer(delay, t -> {
-      restartTimer = -1;
-      if (!cancelled()) {
-        play(first, System.currentTimeMillis() + s.startTimeoutMs(), Occasion.RESTART);
-      }
-    }));
   }
 
-  // -- lease and idleness ---------------------------------------------------------------------------
+  /** {@link Restarts}' restart, {@code first} first. */
+  void restartNow(Attempt first) {
+    if (!cancelled()) {
+      play(first, 0, System.currentTimeMillis() + s.startTimeoutMs(), Occasion.RESTART, Occasion.RESTART.reason);
+    }
+  }
+
+  // -- lease ---------------------------------------------------------------------------------
 
   /** What the periodic renewal of the owner lease found. */
   void leaseRenewed(OwnerLease.Renewal renewal) {
@@ -374,28 +355,6 @@ final class ChannelRun {
     }
   }
 
-  /** Stops the channel when it plays and no viewer polled within the idle timeout. */
-  void stopIfIdle(double now) {
-    if (stopping || proc == null || !ready.future().succeeded()) {
-      return;
-    }
-    parts.store().lastAccess(id).onSuccess(last -> {
-      if (last == null) {
-        // Lost with the other keys (the lease renewal writes them again): idle only if it stays lost.
-        if (accessLostSinceMs == 0) {
-          accessLostSinceMs = System.currentTimeMillis();
-        }
-        last = accessLostSinceMs / 1000.0;
-      } else {
-        accessLostSinceMs = 0;
-      }
-      if (!stopping && now - last > s.idleTimeoutMs() / 1000.0) {
-        log.info("channel {}: no viewer for {} s, stopping", id, s.idleTimeoutMs() / 1000);
-        stop("idle", true);
-      }
-    });
-  }
-
   // -- stopping -------------------------------------------------------------------------------------
 
   /**
@@ -408,9 +367,10 @@ final class ChannelRun {
     }
     stopping = true;
     parts.registry().notPlaying(this);
-    if (restartTimer >= 0) {
-      parts.vertx().cancelTimer(restartTimer);
+    if (watch != null) {
+      watch.cancel();
     }
+    restarts.cancel();
     FfmpegProcess p = proc;
     Future<Void> killed = p == null ? Future.succeededFuture() : p.terminate(parts.vertx(), s.stopGraceMs());
     killed

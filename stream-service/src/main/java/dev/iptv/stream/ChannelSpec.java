@@ -43,6 +43,22 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
 
   private static final Logger log = LoggerFactory.getLogger(ChannelSpec.class);
 
+  /**
+   * The same channel with its sources tried from the one at {@code from} (modulo their number) on,
+   * the ones before it last: how a stalled or switched channel goes on to its next source.
+   */
+  ChannelSpec from(int from) {
+    int n = sources.size();
+    if (n < 2 || Math.floorMod(from, n) == 0) {
+      return this;
+    }
+    List<String> order = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      order.add(sources.get(Math.floorMod(from + i, n)));
+    }
+    return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers);
+  }
+
   /** The channel id format ({@link ChannelContract#ID}), under the name FfmpegCommand reads it by. */
   public static final Pattern ID = ChannelContract.ID;
 

@@ -41,6 +41,10 @@ final class FfmpegAttempt {
   private final long deadline;
   private final boolean copying;
   private final boolean quickProbe;
+  /** Goes on with the playlist a replaced FFmpeg left, instead of removing it. */
+  private final boolean append;
+  /** With {@link #append}: the last segment listed before this FFmpeg ran; playable once another one is. */
+  private volatile String before;
   private final Promise<FfmpegProcess> result = Promise.promise();
   /** Decided: playable, or failing once the process is gone. */
   private boolean settled;
@@ -49,7 +53,8 @@ final class FfmpegAttempt {
   private boolean again;
   private boolean againDisk;
 
-  FfmpegAttempt(StreamParts parts, ChannelRun run, Attempt attempt, long deadline) {
+  FfmpegAttempt(StreamParts parts, ChannelRun run, Attempt attempt, long deadline, boolean append) {
+    this.append = append;
     this.parts = parts;
     this.vertx = parts.vertx();
     this.s = parts.settings();
@@ -66,13 +71,22 @@ final class FfmpegAttempt {
     return spawn().compose(p -> awaitPlayable(p).recover(this::unlessDiskFull));
   }
 
-  /** The channel's old files removed, the log folder checked and FFmpeg spawned: one trip to a worker. */
+  /**
+   * The channel's old files removed (or, appending, the playlist's place read), the log folder
+   * checked and FFmpeg spawned: one trip to a worker.
+   */
   private Future<FfmpegProcess> spawn() {
-    List<String> args = FfmpegCommand.build(s, run.spec(), a.source(), a.mode(), a.quality(), a.probe(), run.fps(),
-      FfmpegCommand.startNumber(System.currentTimeMillis()));
+    ChannelSpec spec = run.spec();
+    double fps = run.fps();
     Path logFile = s.ffmpegLog(id);
     return vertx.executeBlocking(() -> {
-        parts.hls().removeFilesNow(id);
+        HlsFolder.Tail tail = append ? parts.hls().tailNow(id) : null;
+        if (!append) {
+          parts.hls().removeFilesNow(id);
+        }
+        before = tail == null ? null : tail.lastSegment();
+        List<String> args = FfmpegCommand.build(s, spec, a.source(), a.mode(), a.quality(), a.probe(), fps,
+          tail != null ? tail.mediaSequence() : FfmpegCommand.startNumber(System.currentTimeMillis()), tail != null);
         PrivateFolders.prepareLogs(s.ffmpegLogDir());
         Files.deleteIfExists(logFile);
         return new ProcessBuilder(args)
@@ -163,7 +177,9 @@ final class FfmpegAttempt {
     } else {
       reading = true;
       // No segment yet: FFmpeg may be writing into a full disk without a word.
-      parts.hls().playlistReady(id).compose(ready -> ready || !askDisk ? Future.succeededFuture(ready)
+      Future<Boolean> written = before == null ? parts.hls().playlistReady(id)
+        : parts.hls().lastSegment(id).map(last -> last != null && !last.equals(before));
+      written.compose(ready -> ready || !askDisk ? Future.succeededFuture(ready)
         : parts.hls().diskFull().map(full -> {
           if (full != null) {
             giveUp(p, Failure.DISK, full);

@@ -20,11 +20,17 @@ import java.util.Map;
  *       (no {@code -fflags nobuffer}: dropping them made the first segment wait for the key frame
  *       after the probe, a second more), and {@code -hls_init_time 1} so the first segments are one
  *       second long: the first playlist exists about a second after the first key frame;</li>
- *   <li>{@code -hls_flags delete_segments+independent_segments+temp_file}: no event playlist and no
- *       append_list/split_by_time (a live sliding window of {@code -hls_list_size} segments that
+ *   <li>{@code -hls_flags delete_segments+independent_segments+temp_file+omit_endlist}: no event
+ *       playlist and no split_by_time (a live sliding window of {@code -hls_list_size} segments that
  *       always begin on a key frame); temp_file so nobody ever reads a half-written playlist or
  *       segment; {@code -hls_delete_threshold} keeps a segment {@value #DELETE_THRESHOLD} segments
- *       longer than the playlist lists it, for players that read the playlist just before;</li>
+ *       longer than the playlist lists it, for players that read the playlist just before; omit_endlist so that an FFmpeg stopped to be replaced (a stall, a switch of source)
+ *       leaves a playlist players keep polling rather than one that tells them the stream ended;</li>
+ *   <li>{@code append_list} only for such a replacement ({@code append}): the new FFmpeg reads the
+ *       playlist the old one left, goes on with its segment numbers from its media sequence, and puts
+ *       {@code #EXT-X-DISCONTINUITY} before its first segment, so a player's session carries on;</li>
+ *   <li>{@code -progress pipe:2 -stats_period 1}: FFmpeg's progress ({@code out_time_us}) once a second
+ *       into its log, from which {@link FfmpegLog#speedOver} tells a stream slower than real time;</li>
  *   <li>{@code -start_number} from the clock (tenths of a second), so a restarted stream never
  *       reuses a segment name a player or a CDN may have cached;</li>
  *   <li>{@code -protocol_whitelist} by scheme: an HTTP source cannot make FFmpeg open local files
@@ -62,9 +68,19 @@ public final class FfmpegCommand {
    */
   static List<String> build(StreamSettings s, ChannelSpec channel, String source, Mode mode, Quality quality,
                             Probe probe, double fps, long startNumber) {
+    return build(s, channel, source, mode, quality, probe, fps, startNumber, false);
+  }
+
+  /**
+   * @param append go on with the playlist a replaced FFmpeg left ({@code append_list}); then
+   *               {@code startNumber} should be that playlist's media sequence
+   */
+  static List<String> build(StreamSettings s, ChannelSpec channel, String source, Mode mode, Quality quality,
+                            Probe probe, double fps, long startNumber, boolean append) {
     List<String> a = new ArrayList<>();
     a.add(s.ffmpeg());
-    a.addAll(List.of("-nostdin", "-hide_banner", "-loglevel", "info", "-nostats"));
+    a.addAll(List.of("-nostdin", "-hide_banner", "-loglevel", "info", "-nostats", "-stats_period", "1",
+      "-progress", "pipe:2"));
     String scheme = source.substring(0, source.indexOf(':')).toLowerCase(Locale.ROOT);
     switch (scheme) {
       case "http", "https" -> {
@@ -111,11 +127,11 @@ public final class FfmpegCommand {
     }
     a.addAll(List.of("-max_muxing_queue_size", "1024"));
     a.addAll(List.of("-f", "hls", "-hls_time", String.valueOf(s.hlsTimeS())));
-    if (s.hlsTimeS() > 1) {
+    if (s.hlsTimeS() > 1 && !append) {
       a.addAll(List.of("-hls_init_time", "1"));
     }
     a.addAll(List.of("-hls_list_size", String.valueOf(s.hlsListSize()),
-      "-hls_flags", "delete_segments+independent_segments+temp_file",
+      "-hls_flags", "delete_segments+independent_segments+temp_file+omit_endlist" + (append ? "+append_list" : ""),
       // A segment that has just left the playlist stays on disk for a few more: a player that
       // read the playlist just before it moved on still gets it (404s for slow players otherwise).
       "-hls_delete_threshold", String.valueOf(DELETE_THRESHOLD),

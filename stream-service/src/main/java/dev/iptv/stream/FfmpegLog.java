@@ -45,6 +45,11 @@ public final class FfmpegLog {
   static final long DTS_WINDOW_MS = 10_000;
 
   private static final int MAX_LINES = 200;
+  /** Progress samples kept (one a second with {@code -stats_period 1}): the longest speed window. */
+  static final int MAX_PROGRESS = 600;
+  /** What {@code -progress} writes, a key a line: read for the speed, never kept as a line of the log. */
+  private static final Pattern PROGRESS = Pattern.compile(
+    "^(frame|fps|stream_\\d+_\\d+_q|bitrate|total_size|out_time_us|out_time_ms|out_time|dup_frames|drop_frames|speed|progress)=");
   private static final Pattern STREAM_LINE = Pattern.compile("^\\s*Stream #\\d+:(\\d+)\\S*: (Video|Audio|Subtitle|Data): ([A-Za-z0-9_]+)");
   /** Said while probing, before the input is described: a stream the tables list came without its parameters. */
   private static final Pattern NO_PARAMETERS = Pattern.compile("Could not find codec parameters for stream (\\d+) \\((Video|Audio)");
@@ -81,6 +86,8 @@ public final class FfmpegLog {
   private String sourceProblem;
   private String diskProblem;
   private long segmentsOpened;
+  /** {wall clock ms, FFmpeg's out_time in µs} of each progress report, oldest first. */
+  private final ArrayDeque<long[]> progress = new ArrayDeque<>();
   private Runnable problemListener;
 
   /**
@@ -110,6 +117,12 @@ public final class FfmpegLog {
       return;
     }
     String trimmed = line.length() > 1000 ? line.substring(0, 1000) : line;
+    if (PROGRESS.matcher(trimmed).find()) {
+      if (trimmed.startsWith("out_time_us=")) {
+        progressed(trimmed.substring("out_time_us=".length()).trim());
+      }
+      return;
+    }
     // Progress of the HLS muxer is not worth keeping, but counting it tells that segments flow.
     if (trimmed.contains("Opening '") && trimmed.contains("for writing")) {
       segmentsOpened++;
@@ -213,6 +226,51 @@ public final class FfmpegLog {
         }
       }
     }
+  }
+
+  private void progressed(String outTimeUs) {
+    try {
+      progressAt(System.currentTimeMillis(), Long.parseLong(outTimeUs));
+    } catch (NumberFormatException e) {
+      // N/A before the first packet
+    }
+  }
+
+  /** A progress report: FFmpeg's output reached {@code outTimeUs} at {@code wallMs}. */
+  synchronized void progressAt(long wallMs, long outTimeUs) {
+    progress.addLast(new long[] {wallMs, outTimeUs});
+    while (progress.size() > MAX_PROGRESS) {
+      progress.removeFirst();
+    }
+  }
+
+  /**
+   * How fast FFmpeg went over the last {@code windowMs} (1.0: real time), from the progress of its
+   * output time between the last report and the last one at least the window older; 0 when nothing
+   * was reported for a whole window; NaN while the reports span less than the window (just started,
+   * or an FFmpeg that reports no progress). FFmpeg's own {@code speed=} is an average since its
+   * start: a stream that slowed after an hour would take hours to show it there.
+   */
+  public synchronized double speedOver(long windowMs, long nowMs) {
+    if (progress.isEmpty()) {
+      return Double.NaN;
+    }
+    long[] last = progress.peekLast();
+    if (nowMs - last[0] >= windowMs) {
+      return 0;
+    }
+    long[] base = null;
+    for (long[] p : progress) {
+      if (last[0] - p[0] >= windowMs) {
+        base = p;
+      } else {
+        break;
+      }
+    }
+    if (base == null) {
+      return Double.NaN;
+    }
+    return (last[1] - base[1]) / 1000.0 / (last[0] - base[0]);
   }
 
   /** Once the input is described: a codec HLS players cannot decode makes copying useless. */

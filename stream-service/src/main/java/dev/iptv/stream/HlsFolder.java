@@ -128,7 +128,46 @@ final class HlsFolder implements AutoCloseable {
       .otherwise(false);
   }
 
-  /** The channel's playlist, failing while it lists no segment (never read through a link: O_NOFOLLOW). */
+  /** Where a playlist is: its media sequence and its last segment's URI. */
+  record Tail(long mediaSequence, String lastSegment) {
+  }
+
+  /** The media sequence and last segment of a playlist's text, or null when it lists no segment. */
+  static Tail tail(String text) {
+    long sequence = -1;
+    String last = null;
+    for (String line : text.split("\n")) {
+      String l = line.trim();
+      if (l.startsWith("#EXT-X-MEDIA-SEQUENCE:")) {
+        try {
+          sequence = Long.parseLong(l.substring("#EXT-X-MEDIA-SEQUENCE:".length()).trim());
+        } catch (NumberFormatException e) {
+          sequence = -1;
+        }
+      } else if (!l.isEmpty() && !l.startsWith("#")) {
+        last = l;
+      }
+    }
+    return last == null || sequence < 0 ? null : new Tail(sequence, last);
+  }
+
+  /** {@link #tail} of the channel's playlist on the calling thread (blocking), null when there is none. */
+  Tail tailNow(String id) {
+    try {
+      return tail(PrivateFolders.read(s.playlist(id)));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The last segment the channel's playlist lists, or null. */
+  Future<String> lastSegment(String id) {
+    return vertx.executeBlocking(() -> {
+      Tail t = tailNow(id);
+      return t == null ? null : t.lastSegment();
+    }, false);
+  }
+
   /**
    * The channel's playlist as players get it: from memory while FFmpeg has not rewritten it (the
    * folder's file events tell), read once for every poller after each rewrite ({@link PlaylistTexts}).

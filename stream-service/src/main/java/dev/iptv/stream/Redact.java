@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import java.net.URI;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Source URLs fit for logs and events: upstream URLs often carry credentials (user and password,
@@ -9,7 +10,25 @@ import java.util.List;
  */
 final class Redact {
 
+  /** The user info of a URL: {@code scheme://user:pass@}. */
+  private static final Pattern USER_INFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/\\s@'\"]+@");
+  /** A query parameter that usually carries a secret. */
+  private static final Pattern SECRET_PARAM =
+    Pattern.compile("(?i)([?&](?:password|passwd|pass|pwd|token|key|auth|secret|signature|sig)=)[^&\\s'\"]+");
+
   private Redact() {
+  }
+
+  /**
+   * {@code text} with the credentials of any URL in it masked: user info ({@code user:pass@}) and
+   * the values of query parameters named like secrets. For what FFmpeg says of URLs that are not
+   * the channel's own (a redirect's target, an HLS source's nested URIs), after {@link #sources}.
+   */
+  static String credentials(String text) {
+    if (text == null) {
+      return null;
+    }
+    return SECRET_PARAM.matcher(USER_INFO.matcher(text).replaceAll("$1***@")).replaceAll("$1***");
   }
 
   /** A source URL fit for logs: scheme, host and the last path element, no credentials. */

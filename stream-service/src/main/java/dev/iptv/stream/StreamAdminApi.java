@@ -4,10 +4,15 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
 import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.contract.StreamContract.LogReply;
+import dev.iptv.contract.StreamContract.LogRequest;
 import dev.iptv.contract.StreamContract.StartRequest;
 import dev.iptv.contract.StreamContract.StopReply;
 import dev.iptv.contract.StreamContract.StopRequest;
+import dev.iptv.contract.StreamContract.SwitchReply;
+import dev.iptv.contract.StreamContract.SwitchRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -24,6 +29,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +43,10 @@ import java.util.function.Supplier;
  *   <li>{@code POST /api/stream/stop} and {@link StreamContract#STOP}: stop it wherever it runs (here,
  *       or by asking its owner on {@link StreamContract#stopAddress}, or cleaning up after a dead one);
  *       {@link StreamContract#stopAddress} of this instance: stop it if it runs here;</li>
+ *   <li>{@code POST /api/stream/switch}: move a running channel to its next source, here or by asking
+ *       its owner on {@link StreamContract#switchAddress};</li>
+ *   <li>{@code GET /api/streams/{id}/log}: the tail of its FFmpeg log, credentials redacted, here or
+ *       from its owner on {@link StreamContract#logAddress};</li>
  *   <li>{@code GET /api/streams/active}: every running stream of the cluster, read from Redis.</li>
  * </ul>
  */
@@ -59,7 +70,9 @@ final class StreamAdminApi {
     Handler<RoutingContext> admin = Http.adminAuth(settings.adminToken());
     router.post("/api/stream/start").handler(admin).handler(Http.bodyHandler()).handler(this::start);
     router.post("/api/stream/stop").handler(admin).handler(Http.bodyHandler()).handler(this::stop);
+    router.post("/api/stream/switch").handler(admin).handler(Http.bodyHandler()).handler(this::switchSource);
     router.get("/api/streams/active").handler(admin).handler(this::active);
+    router.get("/api/streams/:id/log").handler(admin).handler(this::log);
   }
 
   // -- HTTP ---------------------------------------------------------------------------------------
@@ -85,6 +98,56 @@ final class StreamAdminApi {
         : Future.failedFuture(ApiException.notFound("channel " + id + " is not running")))
       .onSuccess(body -> Http.sendJson(ctx, 200, body))
       .onFailure(ctx::fail);
+  }
+
+  private void switchSource(RoutingContext ctx) {
+    String id = request(() -> SwitchRequest.fromJson(Http.jsonBody(ctx))).channelId();
+    atOwner(id, manager::switchLocal, StreamContract::switchAddress, new SwitchRequest(id).toJson(),
+      settings.startTimeoutMs() + settings.stopGraceMs() + 10_000, SwitchReply::fromJson)
+      .onSuccess(reply -> Http.sendJson(ctx, 200, reply.toJson()))
+      .onFailure(ctx::fail);
+  }
+
+  private void log(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!ChannelContract.isId(id)) {
+      throw ApiException.badRequest("id: the channel id in the path must be digits (at most 19)");
+    }
+    String n = ctx.request().getParam("lines");
+    LogRequest req;
+    try {
+      req = LogRequest.fromJson(new JsonObject().put("channel_id", id).put("lines", n == null ? null
+        : n.matches("\\d{1,4}") ? (Object) Integer.parseInt(n) : n));
+    } catch (BadMessage e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+    atOwner(id, x -> manager.logLocal(x, req.lines()), StreamContract::logAddress, req.toJson(), 10_000,
+      LogReply::fromJson)
+      .onSuccess(reply -> Http.sendJson(ctx, 200, reply.toJson()))
+      .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code here} if this instance runs the channel (null when it does not), else the same asked of
+   * its owner at {@code address(owner)}: 404 when nobody runs it, the owner's status when it refuses.
+   */
+  private <T> Future<T> atOwner(String id, Function<String, Future<T>> here, Function<String, String> address,
+                                JsonObject request, long timeoutMs, Function<JsonObject, T> read) {
+    Future<T> notRunning = Future.failedFuture(ApiException.notFound("channel " + id + " is not running"));
+    return here.apply(id).compose(local -> local != null ? Future.succeededFuture(local)
+      : store.owner(id).compose(owner -> owner == null || owner.equals(manager.instance()) ? notRunning
+        : vertx.eventBus().<JsonObject>request(address.apply(owner), request, new DeliveryOptions().setSendTimeout(timeoutMs))
+          .map(m -> read.apply(m.body()))
+          .recover(err -> {
+            if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+              return Future.failedFuture(new ApiException(re.failureCode(), re.getMessage()));
+            }
+            if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+              return notRunning; // its owner is gone: it runs nowhere
+            }
+            return Future.failedFuture(new ApiException(503, "the instance running channel " + id
+              + " did not answer: " + err.getMessage()));
+          })));
   }
 
   private void active(RoutingContext ctx) {
@@ -156,6 +219,38 @@ final class StreamAdminApi {
     (direct ? manager.stopLocal(id, request.reason()) : stopAnywhere(id, request.reason()))
       .onSuccess(stopped -> msg.reply(new StopReply(id, stopped).toJson()))
       .onFailure(err -> msg.fail(500, err.getMessage()));
+  }
+
+  /** This instance's {@link StreamContract#switchAddress}: a {@link SwitchReply}, or a failure with the HTTP status. */
+  void onSwitchRequest(Message<JsonObject> msg) {
+    answerLocal(msg, SwitchRequest::fromJson, (req, id) -> manager.switchLocal(id), SwitchReply::toJson);
+  }
+
+  /** This instance's {@link StreamContract#logAddress}: a {@link LogReply}, or a failure with the HTTP status. */
+  void onLogRequest(Message<JsonObject> msg) {
+    answerLocal(msg, LogRequest::fromJson, (req, id) -> manager.logLocal(id, req.lines()), LogReply::toJson);
+  }
+
+  /** A request about a channel that runs here: 400 for a bad one, 404 when it does not run here. */
+  private <R, T> void answerLocal(Message<JsonObject> msg, Function<JsonObject, R> parse,
+                                  BiFunction<R, String, Future<T>> work, Function<T, JsonObject> write) {
+    R req;
+    String id;
+    try {
+      JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+      req = parse.apply(body);
+      id = StartRequest.fromJson(body).channelId();
+    } catch (BadMessage e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    work.apply(req, id).onSuccess(reply -> {
+      if (reply == null) {
+        msg.fail(404, "channel " + id + " does not run on " + manager.instance());
+      } else {
+        msg.reply(write.apply(reply));
+      }
+    }).onFailure(err -> msg.fail(err instanceof ApiException api ? api.status() : 500, err.getMessage()));
   }
 
   /** Stops the channel wherever it runs: here, or by asking the instance that owns it. */

@@ -3,7 +3,9 @@ package dev.iptv.stream;
 import dev.iptv.common.ApiException;
 import dev.iptv.contract.ChangeAction;
 import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamStatus;
+import dev.iptv.contract.StreamContract.SwitchReply;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,7 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -43,6 +47,8 @@ final class StreamManager {
   private final ChannelStarts starts;
   private final Thread shutdownHook;
   private final List<Long> timers = new ArrayList<>();
+  /** Channels whose last_access key went missing, since when (epoch ms): idle only if it stays missing. */
+  private final Map<String, Long> accessLostSinceMs = new HashMap<>();
 
   StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, HlsFolder hls,
                 MirrorContract.Probe sentinel, String instance) {
@@ -152,6 +158,25 @@ final class StreamManager {
   }
 
   /**
+   * Moves the channel, if this instance runs it, to its next source ({@link SourceSwitch#force}):
+   * what it plays now, or null when it does not run here.
+   */
+  Future<SwitchReply> switchLocal(String id) {
+    return registry.enter(() -> {
+      ChannelRun run = registry.run(id);
+      return run == null || run.stopping() ? Future.succeededFuture(null) : run.switches().force();
+    });
+  }
+
+  /** The last {@code lines} lines of the channel's FFmpeg log if this instance runs it, else null. */
+  Future<LogReply> logLocal(String id, int lines) {
+    return registry.enter(() -> {
+      ChannelRun run = registry.run(id);
+      return Future.succeededFuture(run == null || run.stopping() ? null : run.logTail(lines));
+    });
+  }
+
+  /**
    * The instance holding {@code id}'s lease is gone from the cluster and the channel must stop:
    * see {@link CrashRecovery#stopForDead}.
    */
@@ -201,9 +226,27 @@ final class StreamManager {
     }
   }
 
+  /** Stops the channels that play and whose viewers last polled longer than the idle timeout ago. */
   private void stopIdle() {
     double now = StreamStore.now();
-    registry.runs().forEach(run -> run.stopIfIdle(now));
+    accessLostSinceMs.keySet().retainAll(registry.runs().stream().map(ChannelRun::id).toList());
+    for (ChannelRun run : registry.runs()) {
+      if (!run.plays(null)) {
+        continue;
+      }
+      parts.store().lastAccess(run.id()).onSuccess(last -> {
+        if (last == null) {
+          // Lost with the other keys (the lease renewal writes them again): idle only if it stays lost.
+          last = accessLostSinceMs.computeIfAbsent(run.id(), k -> System.currentTimeMillis()) / 1000.0;
+        } else {
+          accessLostSinceMs.remove(run.id());
+        }
+        if (!run.stopping() && now - last > s.idleTimeoutMs() / 1000.0) {
+          log.info("channel {}: no viewer for {} s, stopping", run.id(), s.idleTimeoutMs() / 1000);
+          run.stop("idle", true);
+        }
+      });
+    }
   }
 
   /**

@@ -27,11 +27,15 @@ import java.nio.file.Path;
  * @param userStartsPerMin cold starts one user may cause per minute across the cluster, 0: no limit
  * @param redisUrl       {@code IPTV_REDIS_URL}
  * @param adminToken     {@code IPTV_ADMIN_TOKEN}, the bearer of the stream API
+ * @param stallSegments  a stream whose newest segment is older than this many segment lengths is stalled (0: off)
+ * @param stallMinSpeed  a stream whose FFmpeg runs slower than this times real time over the window is stalled (0: off)
+ * @param stallSpeedWindowMs the window of that speed
  */
 public record StreamSettings(Path hlsDir, Path ffmpegLogDir, String ffmpeg, String node, long idleTimeoutMs,
                              long startTimeoutMs, int hlsTimeS, int hlsListSize, long leaseMs, long stopGraceMs,
                              int restartMax, String segmentSecret, long proofTtlS, int maxStreams,
-                             int userStartsPerMin, String redisUrl, String adminToken) {
+                             int userStartsPerMin, String redisUrl, String adminToken, int stallSegments,
+                             double stallMinSpeed, long stallSpeedWindowMs) {
 
   /**
    * The default of {@code IPTV_MAX_STREAMS} per core ({@link Config#MAX_STREAMS_PER_CORE}). Sized for
@@ -60,7 +64,30 @@ public record StreamSettings(Path hlsDir, Path ffmpegLogDir, String ffmpeg, Stri
       positive(Config.MAX_STREAMS, effectiveInt(config, Config.MAX_STREAMS)),
       notNegative(Config.USER_STARTS_PER_MIN, Config.integer(config, Config.USER_STARTS_PER_MIN)),
       Config.string(config, Config.REDIS_URL),
-      Config.string(config, Config.ADMIN_TOKEN));
+      Config.string(config, Config.ADMIN_TOKEN),
+      notNegative(Config.STALL_SEGMENTS, Config.integer(config, Config.STALL_SEGMENTS)),
+      speed(Config.decimal(config, Config.STALL_MIN_SPEED)),
+      window(positive(config, Config.STALL_SPEED_WINDOW_S)) * 1000L);
+  }
+
+  /** How old the newest segment of a stalled stream is, in ms (0: never). */
+  public long stallAfterMs() {
+    return stallSegments * hlsTimeS * 1000L;
+  }
+
+  /** FFmpeg reports its progress once a second and {@link FfmpegLog} keeps {@link FfmpegLog#MAX_PROGRESS} reports. */
+  private static int window(int s) {
+    if (s > FfmpegLog.MAX_PROGRESS) {
+      throw new IllegalArgumentException(Config.STALL_SPEED_WINDOW_S + " must be at most " + FfmpegLog.MAX_PROGRESS + ", got " + s);
+    }
+    return s;
+  }
+
+  private static double speed(double v) {
+    if (v < 0 || v >= 10) {
+      throw new IllegalArgumentException(Config.STALL_MIN_SPEED + " must be 0 (off) or a speed below 10, such as 0.8, got " + v);
+    }
+    return v;
   }
 
   /** The playlist FFmpeg writes for a channel. */

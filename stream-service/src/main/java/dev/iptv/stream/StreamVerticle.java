@@ -72,6 +72,8 @@ public class StreamVerticle extends ServiceVerticle {
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.START, admin::onStartRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.STOP, admin::onStopRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.stopAddress(instance), admin::onStopRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.switchAddress(instance), admin::onSwitchRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.logAddress(instance), admin::onLogRequest));
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     ready.add(player.ready());

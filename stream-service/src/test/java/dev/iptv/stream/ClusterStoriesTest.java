@@ -87,4 +87,27 @@ class ClusterStoriesTest {
     eventually(Duration.ofSeconds(5), "401 stopped", () -> fx.ffmpegPids("401").isEmpty()
       && fx.get(StreamContract.ownerKey("401")) == null && fx.channelFiles("401").isEmpty());
   }
+
+  @Test
+  @DisplayName("a force switch and the FFmpeg log asked of the instance that does not run the channel are answered by its owner")
+  void switchAndLogReachTheOwner() {
+    fx.channel("402", source.url("p402"), source.url("b402"));
+    assertEquals(200, fx.getText(fx.playlistUrl("402", fx.token())).statusCode());
+    String owner = fx.get(StreamContract.ownerKey("402"));
+    int other = owner.equals(fx.verticle.instanceId()) ? secondPort : fx.port;
+    HttpResponse<String> log = AdminClient.plain(other).call("GET", "/api/streams/402/log?lines=50", null);
+    assertEquals(200, log.statusCode(), log.body());
+    assertTrue(log.body().contains("Input #0"), log.body());
+    HttpResponse<String> switched = AdminClient.plain(other).call("POST", "/api/stream/switch",
+      new JsonObject().put("channel_id", "402"));
+    assertEquals(200, switched.statusCode(), switched.body());
+    assertTrue(new JsonObject(switched.body()).getString("to").endsWith("b402.ts"), switched.body());
+    assertEquals(source.url("b402"), fx.get(StreamContract.resolvedSourceKey("402")));
+    assertEquals(1, fx.ffmpegPids("402").size());
+    assertEquals(404, AdminClient.plain(other).call("GET", "/api/streams/499/log", null).statusCode());
+    assertEquals(404, AdminClient.plain(other).call("POST", "/api/stream/switch",
+      new JsonObject().put("channel_id", "499")).statusCode());
+    assertEquals(200, AdminClient.plain(other).call("POST", "/api/stream/stop",
+      new JsonObject().put("channel_id", "402")).statusCode());
+  }
 }

@@ -60,7 +60,7 @@ class FfmpegCommandTest {
     assertEquals("4", after(a, "-hls_time"));
     assertEquals("1", after(a, "-hls_init_time"));
     assertEquals("6", after(a, "-hls_list_size"));
-    assertEquals("delete_segments+independent_segments+temp_file", after(a, "-hls_flags"));
+    assertEquals("delete_segments+independent_segments+temp_file+omit_endlist", after(a, "-hls_flags"));
     assertEquals("3", after(a, "-hls_delete_threshold"), "a segment outlives its place in the playlist");
     assertEquals("17000000000", after(a, "-start_number"));
     assertEquals("/var/hls/stream_48681_%05d.ts", after(a, "-hls_segment_filename"));
@@ -69,6 +69,20 @@ class FfmpegCommandTest {
     assertFalse(a.contains("-headers"));
     assertEquals("48681", FfmpegCommand.channelOf(a, Path.of("/var/hls")));
     assertNull(FfmpegCommand.channelOf(a, Path.of("/var/other")));
+  }
+
+  @Test
+  @DisplayName("an FFmpeg that replaces another goes on with its playlist (append_list, its media sequence), and each reports its progress")
+  void appendAndProgress() {
+    ChannelSpec ch = channel(new JsonObject());
+    List<String> a = FfmpegCommand.build(settings(4), ch, ch.sources().get(0), Mode.COPY, Quality.MEDIUM, Probe.QUICK, 0,
+      17_000_000_123L, true);
+    assertEquals("delete_segments+independent_segments+temp_file+omit_endlist+append_list", after(a, "-hls_flags"));
+    assertEquals("17000000123", after(a, "-start_number"));
+    assertNull(after(a, "-hls_init_time"), "FFmpeg ignores it when appending");
+    assertEquals("pipe:2", after(a, "-progress"));
+    assertEquals("1", after(a, "-stats_period"));
+    assertTrue(a.contains("-nostats"), "the progress goes to the log, not the stats line");
   }
 
   @Test

@@ -161,4 +161,28 @@ class FfmpegLogTest {
     assertEquals(1, told.get(), "told once");
     log.onProblem(null);
   }
+
+  @Test
+  @DisplayName("FFmpeg's progress is read for its speed over a window, and kept out of the lines an operator reads")
+  void progressAndSpeed() {
+    FfmpegLog log = feed("Input #0, mpegts, from 'http://x/a.ts':", "frame=25", "fps=25.00", "stream_0_0_q=-1.0",
+      "out_time_us=1000000", "out_time_ms=1000000", "out_time=00:00:01.000000", "dup_frames=0", "speed=1.01x",
+      "progress=continue", "out_time_us=N/A");
+    assertEquals(1, log.tail(50).size(), "only FFmpeg's words: " + log.tail(50));
+    FfmpegLog real = new FfmpegLog();
+    FfmpegLog slow = new FfmpegLog();
+    for (int s = 0; s <= 30; s++) {
+      real.progressAt(100_000 + s * 1000L, s * 1_000_000L);
+      // Real time for 20 s, then half of it.
+      double out = s <= 20 ? s : 20 + (s - 20) / 2.0;
+      slow.progressAt(100_000 + s * 1000L, (long) (out * 1_000_000));
+    }
+    long now = 130_500;
+    assertEquals(1.0, real.speedOver(10_000, now), 0.001);
+    assertEquals(0.5, slow.speedOver(10_000, now), 0.001);
+    assertEquals(0.75, slow.speedOver(20_000, now), 0.001, "half the window slow");
+    assertTrue(Double.isNaN(real.speedOver(60_000, now)), "the reports span less than the window");
+    assertEquals(0.0, real.speedOver(10_000, now + 20_000), "nothing reported for a whole window");
+    assertTrue(Double.isNaN(new FfmpegLog().speedOver(10_000, now)), "no progress at all (an FFmpeg without -progress)");
+  }
 }

@@ -49,7 +49,7 @@ record HistoryFilter(int limit, int offset, OffsetDateTime from, OffsetDateTime 
       text(params, "channel", CHANNEL, "digits"),
       text(params, "user", USER, "a username (" + USER.pattern() + ")"),
       text(params, "node", WORD, "a node name"),
-      text(params, "kind", WORD, "an event kind such as started, stopped, failed, restarted, limit_hit"),
+      text(params, "kind", WORD, "an event kind such as started, stopped, failed, restarted, stalled, switched, limit_hit"),
       text(params, "ip", IP, "an IP address"));
   }
 

@@ -65,6 +65,8 @@ class MetricsTest {
     vertx.eventBus().publish(StreamContract.EVENTS, started);
     vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "restarted"));
     vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "failed"));
+    vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "stalled"));
+    vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "switched"));
     vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u")
       .put("channel_id", "48681").put("ts", now));
 
@@ -88,6 +90,8 @@ class MetricsTest {
     assertTrue(text.contains("iptv_stream_starts_total{mode=\"copy\",node=\"n1\"} 1.0"), text);
     assertTrue(text.contains("iptv_stream_restarts_total{node=\"n1\"} 1.0"));
     assertTrue(text.contains("iptv_stream_failures_total{node=\"n1\"} 1.0"));
+    assertTrue(text.contains("iptv_stream_stalls_total{node=\"n1\"} 1.0"), "stalls counted");
+    assertTrue(text.contains("iptv_stream_switches_total{node=\"n1\"} 1.0"), "switches counted");
     assertTrue(text.contains("iptv_channel_viewers{channel=\"48681\"} 2.0"));
     assertTrue(text.contains("jvm_memory_used_bytes"), "JVM meters too");
     assertTrue(!text.contains(TestEnv.ADMIN_TOKEN), "no secret in the scrape");

@@ -109,6 +109,37 @@ class HistoryTest {
   }
 
   @Test
+  @DisplayName("a stall and a switch of source are event rows of their own, and the stall's restart counts on the session")
+  void stallsAndSwitches(Vertx vertx) {
+    String schema = SCHEMA + "_stall";
+    TestPg.dropSchema(vertx, schema);
+    try {
+      int port = TestEnv.freePort();
+      Support.deploy(vertx, Support.withPg(Support.config(port), schema));
+      double t0 = System.currentTimeMillis() / 1000.0 - 60;
+      vertx.eventBus().publish(StreamContract.EVENTS, event("started", "48681", t0));
+      vertx.eventBus().publish(StreamContract.EVENTS, event("stalled", "48681", t0 + 10)
+        .put("reason", "no new segment for 12.3 s"));
+      vertx.eventBus().publish(StreamContract.EVENTS, event("restarted", "48681", t0 + 15)
+        .put("reason", "stalled: no new segment for 12.3 s"));
+      vertx.eventBus().publish(StreamContract.EVENTS, event("switched", "48681", t0 + 15)
+        .put("reason", "from http://a.example/…/1.ts to http://b.example/…/1.ts: stalled"));
+      eventually(Duration.ofSeconds(10), "the stalled and switched rows", () ->
+        get(vertx, port, "/api/history/events?kind=stalled").bodyAsJsonObject().getInteger("count") == 1
+          && get(vertx, port, "/api/history/events?kind=switched").bodyAsJsonObject().getInteger("count") == 1);
+      JsonObject stalled = get(vertx, port, "/api/history/events?kind=stalled").bodyAsJsonObject()
+        .getJsonArray("events").getJsonObject(0);
+      assertEquals("48681", stalled.getString("channel_id"));
+      assertEquals("no new segment for 12.3 s", stalled.getJsonObject("detail").getString("reason"));
+      eventually(Duration.ofSeconds(10), "the restart on the session", () -> get(vertx, port,
+        "/api/history/streams?channel=48681").bodyAsJsonObject().getJsonArray("streams").getJsonObject(0)
+        .getInteger("restarts") == 1);
+    } finally {
+      TestPg.dropSchema(vertx, schema);
+    }
+  }
+
+  @Test
   @DisplayName("segments served make viewer sessions with their user, client and bytes")
   void viewers(Vertx vertx) {
     int port = TestEnv.freePort();

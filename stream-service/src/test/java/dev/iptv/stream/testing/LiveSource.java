@@ -36,8 +36,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       later;</li>
  *   <li>{@link #notFoundUrl()}: {@code /missing.ts}, answers 404;</li>
  *   <li>{@link #silentUrl()}: {@code /silent.ts}, answers 200 and never sends a byte;</li>
- *   <li>{@link #refusedUrl()}: a loopback port nobody listens on.</li>
+ *   <li>{@link #refusedUrl()}: a loopback port nobody listens on;</li>
+ *   <li>{@link #url(String)}: {@code /feed/{name}.ts}, the same stream under another name, with a
+ *       {@link Mode} of its own (so one encoder serves a channel's primary and its backup).</li>
  * </ul>
+ *
+ * <p>Each feed ({@code /live.ts} is the feed {@code live}) can be switched at runtime, for every
+ * client connected and to come, as real sources misbehave ({@link #mode(String, Mode)}):
+ * {@link Mode#STALL} keeps the connections open and sends nothing, {@link Mode#SLOW} sends at
+ * {@link #SLOW_SPEED} times real time, {@link Mode#DIE} closes every connection and every new one,
+ * and {@link Mode#NORMAL} (or {@link #comeBack}) makes it live again: clients that waited get the
+ * live stream from where it is now, as a source that comes back does.
  *
  * <p>{@link Flavor#MPEG2} carries MPEG-2 video and MP2 audio: valid MPEG-TS that HLS players cannot
  * decode, so copying it into HLS is useless and stream-service must transcode it.
@@ -49,13 +58,52 @@ public final class LiveSource implements AutoCloseable {
 
   public enum Flavor { H264, MPEG2 }
 
+  /** How a feed behaves: as a good source, or as a failing one. */
+  public enum Mode {
+    NORMAL,
+    /** The connection stays open, nothing is sent (a frozen upstream). */
+    STALL,
+    /** Sent at {@link #SLOW_SPEED} times real time (an upstream that cannot keep up). */
+    SLOW,
+    /** Every connection is closed, and every new one at once (a dead upstream). */
+    DIE
+  }
+
+  /** The pace of a {@link Mode#SLOW} feed, as a fraction of real time. */
+  public static final double SLOW_SPEED = 0.5;
+  /** The feed of {@link #url()}. */
+  public static final String LIVE = "live";
+  /** What a slow client may have waiting at most; past it, newer data is dropped. */
+  private static final int MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+
   /** How long a client of {@link #lateAudioUrl()} or {@link #latePmtUrl()} waits for the audio. */
   public static final long LATE_MS = 3_000;
 
   /** What a client gets before {@link #LATE_MS}: everything, no audio packet, or no audio in the PMT either. */
   private enum Late { NONE, AUDIO, PMT }
 
-  private record Client(Late late, long joinedNanos) {
+  /** One connected client: its feed, and what a slow feed still owes it. */
+  private static final class Client {
+    final Late late;
+    final long joinedNanos;
+    final String feed;
+    final java.util.ArrayDeque<Buffer> backlog = new java.util.ArrayDeque<>();
+    int backlogBytes;
+    double credit;
+
+    Client(Late late, long joinedNanos, String feed) {
+      this.late = late;
+      this.joinedNanos = joinedNanos;
+      this.feed = feed;
+    }
+
+    Late late() {
+      return late;
+    }
+
+    long joinedNanos() {
+      return joinedNanos;
+    }
   }
 
   private static final int TS = 188;
@@ -71,6 +119,7 @@ public final class LiveSource implements AutoCloseable {
   private final Process encoder;
   private final HttpServer server;
   private final Map<HttpServerResponse, Client> clients = new ConcurrentHashMap<>();
+  private final Map<String, Mode> modes = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final Thread reader;
   private byte[] pat;
@@ -84,6 +133,17 @@ public final class LiveSource implements AutoCloseable {
     this.context = vertx.getOrCreateContext();
     this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
       .requestHandler(req -> {
+        String feed = feedOf(req.path());
+        if (feed != null && mode(feed) == Mode.DIE) {
+          req.connection().close();
+          return;
+        }
+        if (feed != null && req.path().startsWith("/feed/")) {
+          HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "video/mp2t");
+          connections.incrementAndGet();
+          context.runOnContext(v -> join(resp, new Client(Late.NONE, System.nanoTime(), feed)));
+          return;
+        }
         switch (req.path()) {
           case "/live.ts", "/late-audio.ts", "/late-pmt.ts" -> {
             HttpServerResponse resp = req.response().setChunked(true).putHeader("Content-Type", "video/mp2t");
@@ -93,7 +153,7 @@ public final class LiveSource implements AutoCloseable {
               case "/late-pmt.ts" -> Late.PMT;
               default -> Late.NONE;
             };
-            context.runOnContext(v -> join(resp, new Client(late, System.nanoTime())));
+            context.runOnContext(v -> join(resp, new Client(late, System.nanoTime(), LIVE)));
           }
           case "/silent.ts" -> req.response().setChunked(true).putHeader("Content-Type", "video/mp2t")
             .write(Buffer.buffer());
@@ -181,7 +241,71 @@ public final class LiveSource implements AutoCloseable {
     return "http://127.0.0.1:" + port + "/dead.ts";
   }
 
-  /** Clients that connected to {@code /live.ts} so far. */
+  /** The stream as the feed {@code name} ({@code [a-z0-9-]{1,32}}), with a {@link Mode} of its own. */
+  public String url(String name) {
+    if (!name.matches("[a-z0-9-]{1,32}")) {
+      throw new IllegalArgumentException("a feed name is [a-z0-9-]{1,32}: " + name);
+    }
+    return "http://127.0.0.1:" + port() + "/feed/" + name + ".ts";
+  }
+
+  /** The feed a path serves, or null: {@code /live.ts} and the late variants are {@link #LIVE}. */
+  private static String feedOf(String path) {
+    if (path.equals("/live.ts") || path.equals("/late-audio.ts") || path.equals("/late-pmt.ts")) {
+      return LIVE;
+    }
+    if (path.startsWith("/feed/") && path.endsWith(".ts")) {
+      String name = path.substring("/feed/".length(), path.length() - 3);
+      return name.matches("[a-z0-9-]{1,32}") ? name : null;
+    }
+    return null;
+  }
+
+  /** What the feed {@code name} does now. */
+  public Mode mode(String name) {
+    return modes.getOrDefault(name, Mode.NORMAL);
+  }
+
+  /** Switches {@link #url()}'s feed. */
+  public void mode(Mode mode) {
+    mode(LIVE, mode);
+  }
+
+  /**
+   * Switches the feed {@code name}, for its clients connected and to come: {@link Mode#DIE} closes
+   * the connected ones; any other mode drops what a slow feed still owed them (back to live).
+   */
+  public void mode(String name, Mode mode) {
+    modes.put(name, mode);
+    context.runOnContext(v -> clients.forEach((r, c) -> {
+      if (!c.feed.equals(name)) {
+        return;
+      }
+      c.backlog.clear();
+      c.backlogBytes = 0;
+      c.credit = 0;
+      if (mode == Mode.DIE) {
+        clients.remove(r);
+        try {
+          r.reset();
+        } catch (RuntimeException e) {
+          // Already gone.
+        }
+      }
+    }));
+  }
+
+  /** {@link Mode#NORMAL} again for {@link #url()}'s feed: the source is back. */
+  public void comeBack() {
+    mode(LIVE, Mode.NORMAL);
+  }
+
+  /** {@link Mode#NORMAL} again for the feed {@code name}. */
+  public void comeBack(String name) {
+    mode(name, Mode.NORMAL);
+  }
+
+  /** Clients that connected to a stream path ({@code /live.ts}, its late variants, feeds) so far. */
   public int connections() {
     return connections.get();
   }
@@ -192,12 +316,14 @@ public final class LiveSource implements AutoCloseable {
   }
 
   private void join(HttpServerResponse resp, Client client) {
+    // The answer's head goes at once, whatever the feed does next.
+    resp.write(Buffer.buffer());
     if (pat != null && pmt != null) {
-      resp.write(Buffer.buffer(pat));
-      resp.write(Buffer.buffer(client.late() == Late.PMT ? withoutStream(pmt, AUDIO_PID) : pmt));
+      send(resp, client, Buffer.buffer(pat));
+      send(resp, client, Buffer.buffer(client.late() == Late.PMT ? withoutStream(pmt, AUDIO_PID) : pmt));
       if (gop.size() > 0) {
         byte[] g = gop.toByteArray();
-        resp.write(Buffer.buffer(client.late() == Late.NONE ? g : held(g, client.late())));
+        send(resp, client, Buffer.buffer(client.late() == Late.NONE ? g : held(g, client.late())));
       }
     }
     clients.put(resp, client);
@@ -341,11 +467,39 @@ public final class LiveSource implements AutoCloseable {
         if (heldBack[k] == null) {
           heldBack[k] = Buffer.buffer(held(chunk, c.late()));
         }
-        r.write(heldBack[k]);
+        send(r, c, heldBack[k]);
       } else {
-        r.write(b);
+        send(r, c, b);
       }
     }
+  }
+
+  /** {@code data} to a client as its feed's mode says: now, never (stalled), or at the slow pace. */
+  private static void send(HttpServerResponse r, Client c, Buffer data, Mode mode) {
+    switch (mode) {
+      case NORMAL -> r.write(data);
+      case STALL, DIE -> {
+        // Nothing: a frozen or dead source.
+      }
+      case SLOW -> {
+        if (c.backlogBytes + data.length() <= MAX_BACKLOG_BYTES) {
+          c.backlog.addLast(data);
+          c.backlogBytes += data.length();
+        }
+        // Each byte that arrives pays for SLOW_SPEED bytes sent: the client gets the stream at that pace.
+        c.credit += data.length() * SLOW_SPEED;
+        while (!c.backlog.isEmpty() && c.backlog.peekFirst().length() <= c.credit) {
+          Buffer next = c.backlog.removeFirst();
+          c.backlogBytes -= next.length();
+          c.credit -= next.length();
+          r.write(next);
+        }
+      }
+    }
+  }
+
+  private void send(HttpServerResponse r, Client c, Buffer data) {
+    send(r, c, data, mode(c.feed));
   }
 
   private static byte[] slice(byte[] chunk, int off) {

@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.Redact;
 import dev.iptv.stream.FfmpegCommand.Mode;
 import dev.iptv.stream.FfmpegLog.Failure;
 import dev.iptv.stream.ProbePolicy.Probe;

@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.Redact;
 import dev.iptv.common.ApiException;
 import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;

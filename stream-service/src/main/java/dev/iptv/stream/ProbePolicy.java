@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.Redact;
 import dev.iptv.contract.StreamContract;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -6,6 +6,7 @@ import dev.iptv.contract.ChannelSchema;
 import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.common.OnContext;
+import dev.iptv.common.Redact;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -41,14 +42,18 @@ public final class StreamCensus {
 
   static final long BANDWIDTH_WINDOW_MS = 10_000;
 
-  /** One running stream. */
+  /**
+   * One running stream; {@code source} is the URL it plays now, redacted ({@link Redact#url}: scheme,
+   * host, last path element), or null while unknown.
+   */
   public record Stream(String channelId, String name, Long pid, Double started, String node, String mode,
-                       int viewers, long bytes, double bandwidth, long restarts) {
+                       int viewers, long bytes, double bandwidth, long restarts, String source) {
 
     public JsonObject toJson() {
       return new JsonObject().put("channel_id", channelId).put("name", name).put("pid", pid)
         .put("started", started).put("node", node).put("mode", mode).put("viewers", viewers)
-        .put("bytes", bytes).put("bandwidth_bps", Math.round(bandwidth)).put("restarts", restarts);
+        .put("bytes", bytes).put("bandwidth_bps", Math.round(bandwidth)).put("restarts", restarts)
+        .put("source", source);
     }
   }
 
@@ -78,7 +83,7 @@ public final class StreamCensus {
     }
   }
 
-  private static final int FIELDS = 8;
+  private static final int FIELDS = 9;
 
   private final Context owner;
   private final Redis redis;
@@ -174,6 +179,7 @@ public final class StreamCensus {
       keys.add(MonitorContract.bandwidthKey(id));
       keys.add(ChannelContract.channelKey(id));
       keys.add(StreamContract.restartsKey(id));
+      keys.add(StreamContract.sourceKey(id));
     }
     String min = Long.toString(now / 1000 - StreamContract.VIEWER_WINDOW_S);
     List<Request> counts = new ArrayList<>(ids.size());
@@ -201,7 +207,8 @@ public final class StreamCensus {
         }
         streams.add(new Stream(id, channelName(values.get(o + 6)), RedisReads.parseLong(values.get(o)),
           RedisReads.parseDouble(values.get(o + 1)), values.get(o + 2), values.get(o + 3),
-          (int) RedisReads.longOr(viewerCounts.get(i), 0), bytes, bandwidth, nonNegative(RedisReads.parseLong(values.get(o + 7)))));
+          (int) RedisReads.longOr(viewerCounts.get(i), 0), bytes, bandwidth, nonNegative(RedisReads.parseLong(values.get(o + 7))),
+          values.get(o + 8) == null ? null : Redact.url(values.get(o + 8))));
       }
       byteSamples.keySet().retainAll(ids);
       streams.sort(Comparator.comparing(Stream::channelId, StreamCensus::compareIds));

@@ -54,7 +54,9 @@ class DashboardTest {
     await(redis.mset(List.of(StreamContract.pidKey(id), "31" + id, StreamContract.startedKey(id), (now - 4000) + ".250",
       StreamContract.nodeKey(id), Support.NODE, StreamContract.modeKey(id), mode,
       MonitorContract.bytesKey(id), "7340032000",
-      ChannelContract.channelKey(id), new JsonObject().put("channel_id", id).put("name", name).encode())));
+      ChannelContract.channelKey(id), new JsonObject().put("channel_id", id).put("name", name).encode(),
+      StreamContract.sourceKey(id), "http://user:s3cret@upstream.example.com:8080/live/u/p/" + id + ".ts?token=abc",
+      StreamContract.restartsKey(id), "2")));
     for (int i = 0; i < viewers; i++) {
       await(redis.zadd(List.of(StreamContract.viewersKey(id), Long.toString(now - i), "session-" + i)));
     }
@@ -88,6 +90,19 @@ class DashboardTest {
       assertEquals("4", chrome.eval("document.getElementById('c-viewers').textContent"));
       assertEquals("2", chrome.eval("document.getElementById('c-streams').textContent"));
       assertEquals(Boolean.TRUE, chrome.eval("!!document.querySelector('#nodes tr[data-node=\"" + Support.NODE + "\"]')"));
+      assertEquals("http://upstream.example.com:8080/…/48681.ts",
+        chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] .source').textContent"),
+        "the source it plays, without its credentials");
+      assertEquals("2", chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] .restarts').textContent"));
+      assertEquals("4", String.valueOf(chrome.eval("document.querySelectorAll('#streams tr[data-channel=\"48681\"] button[data-action]').length")),
+        "log, switch, restart and stop");
+      // The stream API is stream-service's, not deployed here: the page reports the answer it got.
+      chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] button[data-action=\"log\"]').click(); true");
+      chrome.await(Duration.ofSeconds(10), "document.getElementById('log-text').textContent.startsWith('cannot read the log')");
+      assertEquals("48681", chrome.eval("document.getElementById('log-channel').textContent"));
+      chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] button[data-action=\"switch\"]').click(); true");
+      chrome.await(Duration.ofSeconds(10), "document.getElementById('action-status').className === 'bad'");
+      assertTrue(((String) chrome.eval("document.getElementById('action-status').textContent")).startsWith("switch 48681: "));
 
       // live: a new viewer, a stream event and a limit hit reach the open page without a reload
       await(redis.zadd(List.of(StreamContract.viewersKey("48681"), Long.toString(now), "session-new")));

@@ -1,4 +1,4 @@
-package dev.iptv.stream;
+package dev.iptv.common;
 
 import java.net.URI;
 import java.util.List;
@@ -6,9 +6,10 @@ import java.util.regex.Pattern;
 
 /**
  * Source URLs fit for logs and events: upstream URLs often carry credentials (user and password,
- * a token in the path or the query), and FFmpeg quotes its input URL in what it says.
+ * a token in the path or the query), and FFmpeg quotes its input URL in what it says. Used by
+ * stream-service (logs, events, the log API) and the monitor's dashboard (each stream's source).
  */
-final class Redact {
+public final class Redact {
 
   /** The user info of a URL: {@code scheme://user:pass@}. */
   private static final Pattern USER_INFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/\\s@'\"]+@");
@@ -24,7 +25,7 @@ final class Redact {
    * the values of query parameters named like secrets. For what FFmpeg says of URLs that are not
    * the channel's own (a redirect's target, an HLS source's nested URIs), after {@link #sources}.
    */
-  static String credentials(String text) {
+  public static String credentials(String text) {
     if (text == null) {
       return null;
     }
@@ -32,7 +33,7 @@ final class Redact {
   }
 
   /** A source URL fit for logs: scheme, host and the last path element, no credentials. */
-  static String url(String url) {
+  public static String url(String url) {
     if (url == null) {
       return "null";
     }
@@ -49,7 +50,7 @@ final class Redact {
   }
 
   /** {@code text} (FFmpeg's words) with every one of {@code sources} replaced by its redacted form. */
-  static String sources(String text, List<String> sources) {
+  public static String sources(String text, List<String> sources) {
     if (text == null) {
       return null;
     }

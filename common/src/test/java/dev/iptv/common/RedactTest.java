@@ -1,4 +1,4 @@
-package dev.iptv.stream;
+package dev.iptv.common;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

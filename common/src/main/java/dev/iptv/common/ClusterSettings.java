@@ -10,12 +10,13 @@ import io.vertx.core.json.JsonObject;
  * @param port    {@code IPTV_CLUSTER_PORT}: the first Hazelcast port
  * @param members {@code IPTV_CLUSTER_MEMBERS}: comma-separated {@code host[:port]} to join
  * @param name    {@code IPTV_CLUSTER_NAME}
+ * @param busPort {@code IPTV_CLUSTER_BUS_PORT}: the event bus's port, 0 for a free one
  * @param secret  {@code IPTV_CLUSTER_SECRET}, or null
  * @param cert    {@code IPTV_CLUSTER_CERT}, or null (then {@code key} and {@code ca} are null too)
  * @param key     {@code IPTV_CLUSTER_KEY}, or null
  * @param ca      {@code IPTV_CLUSTER_CA}, or null
  */
-public record ClusterSettings(String host, int port, String members, String name,
+public record ClusterSettings(String host, int port, String members, String name, int busPort,
                               String secret, String cert, String key, String ca) {
 
   /** The shortest {@code IPTV_CLUSTER_SECRET} accepted. */
@@ -43,7 +44,7 @@ public record ClusterSettings(String host, int port, String members, String name
       require(ca, Config.CLUSTER_CA + " (with " + Config.CLUSTER_CERT + ")");
     }
     return new ClusterSettings(host.trim(), HttpSettings.port(config, Config.CLUSTER_PORT), members.trim(), name.trim(),
-      secret, cert, key, ca);
+      HttpSettings.port(config, Config.CLUSTER_BUS_PORT), secret, cert, key, ca);
   }
 
   /** True when the event bus runs over mutual TLS (a secret or certificate files). */
@@ -69,7 +70,7 @@ public record ClusterSettings(String host, int port, String members, String name
 
   @Override
   public String toString() {
-    return "ClusterSettings[host=" + host + ", port=" + port + ", members=" + members + ", name=" + name
+    return "ClusterSettings[host=" + host + ", port=" + port + ", members=" + members + ", name=" + name + ", busPort=" + busPort
       + ", secret=" + (secret == null ? "unset" : "set") + ", cert=" + cert + ", key=" + key + ", ca=" + ca + "]";
   }
 }

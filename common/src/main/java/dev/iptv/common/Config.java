@@ -201,6 +201,8 @@ public final class Config {
     "comma-separated host[:port] of members to join");
   public static final String CLUSTER_NAME = declare("IPTV_CLUSTER_NAME", Type.TEXT, "iptv", CLUSTER,
     "Hazelcast cluster name (separates suites on one network)");
+  public static final String CLUSTER_BUS_PORT = declare("IPTV_CLUSTER_BUS_PORT", Type.PORT, "0", CLUSTER,
+    "the event bus's port on IPTV_CLUSTER_HOST (0: a free one)");
   public static final String CLUSTER_SECRET = declare("IPTV_CLUSTER_SECRET", Type.SECRET, null, null, CLUSTER,
     "shared by every member (16 characters or more): the event bus runs over mutual TLS with a CA derived from it, and Hazelcast's cluster name carries a value derived from it");
   public static final String CLUSTER_CERT = declare("IPTV_CLUSTER_CERT", Type.PATH, null, null, CLUSTER,

@@ -37,7 +37,7 @@ public final class ClusterPeer {
     while ((line = in.readLine()) != null) {
       if (line.startsWith("SEND ")) {
         try {
-          Object body = vertx.eventBus().request(line.substring(5).trim(), name, new DeliveryOptions().setSendTimeout(3000))
+          Object body = vertx.eventBus().request(line.substring(5).trim(), name, new DeliveryOptions().setSendTimeout(2000))
             .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
           say("REPLY " + body);
         } catch (Exception e) {

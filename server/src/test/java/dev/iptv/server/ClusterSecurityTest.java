@@ -87,7 +87,7 @@ class ClusterSecurityTest {
     fileE = start("e", files);
     otherSecret = start("c", with(base, "IPTV_CLUSTER_SECRET", "another-secret-" + UUID.randomUUID()));
     String sniffed = dev.iptv.server.cluster.ClusterSecurity.hazelcastName(
-      new dev.iptv.common.ClusterSettings("127.0.0.1", hz, "", name, SECRET, null, null, null));
+      new dev.iptv.common.ClusterSettings("127.0.0.1", hz, "", name, 0, SECRET, null, null, null));
     plain = start("f", with(base, "IPTV_CLUSTER_NAME", sniffed));
     for (Peer p : peers) {
       p.awaitReady();

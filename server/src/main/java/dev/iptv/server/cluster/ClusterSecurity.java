@@ -40,7 +40,8 @@ public final class ClusterSecurity {
     String host = cluster.host();
     // The event bus listens and advertises on the cluster host, as Hazelcast does: left to itself
     // Vert.x binds the machine's first address while peers are told another, and sends fail.
-    EventBusOptions options = new EventBusOptions().setHost(host).setClusterPublicHost(host);
+    EventBusOptions options = new EventBusOptions().setHost(host).setClusterPublicHost(host)
+      .setPort(cluster.busPort());
     if (!cluster.tls()) {
       if (!loopback(host)) {
         log.warn("\n\n  THE CLUSTER IS OPEN: {} is {}, not loopback, and neither {} nor {} is set.\n"

@@ -69,9 +69,9 @@ class ClusterCertificatesTest {
   @Test
   @DisplayName("the Hazelcast name carries a value derived from the secret, never the secret itself")
   void hazelcastName() {
-    var with = new dev.iptv.common.ClusterSettings("127.0.0.1", 5701, "127.0.0.1", "iptv", SECRET, null, null, null);
-    var other = new dev.iptv.common.ClusterSettings("127.0.0.1", 5701, "127.0.0.1", "iptv", SECRET + "x", null, null, null);
-    var without = new dev.iptv.common.ClusterSettings("127.0.0.1", 5701, "127.0.0.1", "iptv", null, null, null, null);
+    var with = new dev.iptv.common.ClusterSettings("127.0.0.1", 5701, "127.0.0.1", "iptv", 0, SECRET, null, null, null);
+    var other = new dev.iptv.common.ClusterSettings("127.0.0.1", 5701, "127.0.0.1", "iptv", 0, SECRET + "x", null, null, null);
+    var without = new dev.iptv.common.ClusterSettings("127.0.0.1", 5701, "127.0.0.1", "iptv", 0, null, null, null, null);
     String name = ClusterSecurity.hazelcastName(with);
     assertTrue(name.matches("iptv-[0-9a-f]{32}"), name);
     assertFalse(name.contains(SECRET));

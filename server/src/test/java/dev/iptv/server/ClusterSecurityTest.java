@@ -97,6 +97,7 @@ class ClusterSecurityTest {
   @AfterAll
   void stop() {
     peers.forEach(Peer::close);
+    TestEnv.deleteTree(dir);
   }
 
   @Test

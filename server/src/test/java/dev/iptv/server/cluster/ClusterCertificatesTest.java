@@ -62,7 +62,9 @@ class ClusterCertificatesTest {
     Process p = new ProcessBuilder("openssl", "verify", "-purpose", "sslclient", "-CAfile", ca.toString(), member.toString())
       .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
+    int exit = p.waitFor();
+    dev.iptv.testing.TestEnv.deleteTree(dir);
+    assertEquals(0, exit, out);
     assertTrue(out.contains(": OK"), out);
   }
 

@@ -201,6 +201,16 @@ public final class Config {
     "comma-separated host[:port] of members to join");
   public static final String CLUSTER_NAME = declare("IPTV_CLUSTER_NAME", Type.TEXT, "iptv", CLUSTER,
     "Hazelcast cluster name (separates suites on one network)");
+  public static final String CLUSTER_BUS_PORT = declare("IPTV_CLUSTER_BUS_PORT", Type.PORT, "0", CLUSTER,
+    "the event bus's port on IPTV_CLUSTER_HOST (0: a free one)");
+  public static final String CLUSTER_SECRET = declare("IPTV_CLUSTER_SECRET", Type.SECRET, null, null, CLUSTER,
+    "shared by every member (16 characters or more): the event bus runs over mutual TLS with a CA derived from it, and Hazelcast's cluster name carries a value derived from it");
+  public static final String CLUSTER_CERT = declare("IPTV_CLUSTER_CERT", Type.PATH, null, null, CLUSTER,
+    "this member's certificate (PEM) for the event bus's mutual TLS; with IPTV_CLUSTER_KEY and IPTV_CLUSTER_CA, instead of the derived ones");
+  public static final String CLUSTER_KEY = declare("IPTV_CLUSTER_KEY", Type.PATH, null, null, CLUSTER,
+    "this member's private key (PEM, PKCS#8 or PKCS#1)");
+  public static final String CLUSTER_CA = declare("IPTV_CLUSTER_CA", Type.PATH, null, null, CLUSTER,
+    "the CA certificates (PEM) the event bus trusts, and only those");
   /** nginx front: its {@code listen} value (default: IPTV_HTTP_PORT). */
   public static final String NGINX_LISTEN = declare("IPTV_NGINX_LISTEN", Type.TEXT, null, HTTP_PORT, NGINX,
     "nginx's listen value; unset: IPTV_HTTP_PORT");

@@ -6,11 +6,11 @@ import dev.iptv.common.HttpGuard;
 import dev.iptv.common.HttpSettings;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.monitor.Metrics;
+import dev.iptv.server.cluster.ClusterSecurity;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -103,19 +103,33 @@ public final class Launch {
 
   /** The named services in this JVM, joined to the Hazelcast cluster, each on its own port. */
   public static Future<Launch> clustered(JsonObject config, List<String> names) {
-    ClusterSettings cluster = ClusterSettings.from(config);
-    clusterProperties(cluster);
-    HazelcastClusterManager manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
-    // The event bus listens and advertises on the cluster host, as Hazelcast does: left to itself
-    // Vert.x binds the machine's first address while peers are told another, and sends fail.
-    String host = cluster.host();
-    VertxOptions options = Metrics.vertxOptions()
-      .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
+    return join(config).compose(joined -> start(joined.vertx(), config, names, joined.manager())
+      .map(services -> new Launch(joined.vertx(), services, -1))
+      .recover(err -> joined.vertx().close().transform(ignored -> Future.failedFuture(err))));
+  }
+
+  /** A clustered Vert.x and its cluster manager. */
+  record Joined(Vertx vertx, HazelcastClusterManager manager) {
+  }
+
+  /**
+   * A Vert.x instance joined to the Hazelcast cluster of {@code config}, its event bus secured as
+   * the settings say ({@link ClusterSecurity}).
+   */
+  static Future<Joined> join(JsonObject config) {
+    HazelcastClusterManager manager;
+    VertxOptions options;
+    try {
+      ClusterSettings cluster = ClusterSettings.from(config);
+      clusterProperties(cluster);
+      manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
+      options = Metrics.vertxOptions().setEventBusOptions(ClusterSecurity.eventBus(cluster));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     return Vertx.builder().with(options).withMetrics(Metrics.factory())
       .withClusterManager(manager).buildClustered()
-      .compose(vertx -> start(vertx, config, names, manager)
-        .map(services -> new Launch(vertx, services, -1))
-        .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
+      .map(vertx -> new Joined(vertx, manager));
   }
 
   /** Fills the ${...} of cluster.xml from the suite's configuration. */
@@ -123,7 +137,7 @@ public final class Launch {
     System.setProperty("iptv.cluster.host", cluster.host());
     System.setProperty("iptv.cluster.port", Integer.toString(cluster.port()));
     System.setProperty("iptv.cluster.members", cluster.members());
-    System.setProperty("iptv.cluster.name", cluster.name());
+    System.setProperty("iptv.cluster.name", ClusterSecurity.hazelcastName(cluster));
   }
 
   /** {@code cluster}: the cluster joined (each service on its own port), or null (embedded). */

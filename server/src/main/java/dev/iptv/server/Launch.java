@@ -78,7 +78,9 @@ public final class Launch {
 
   /** The five services in one JVM, behind one router on IPTV_HTTP_PORT. */
   public static Future<Launch> embedded(JsonObject config) {
-    Vertx vertx = Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory()).build();
+    Vertx vertx = Vertx.builder().with(Metrics.vertxOptions().setPreferNativeTransport(true)).withMetrics(Metrics.factory())
+      .build();
+    logTransport(vertx);
     return start(vertx, config, List.of("auth", "playlist", "stream", "monitor", "mirror"), null)
       .compose(services -> {
         HttpSettings http = HttpSettings.from(config);
@@ -109,13 +111,24 @@ public final class Launch {
     // The event bus listens and advertises on the cluster host, as Hazelcast does: left to itself
     // Vert.x binds the machine's first address while peers are told another, and sends fail.
     String host = cluster.host();
-    VertxOptions options = Metrics.vertxOptions()
+    VertxOptions options = Metrics.vertxOptions().setPreferNativeTransport(true)
       .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
     return Vertx.builder().with(options).withMetrics(Metrics.factory())
       .withClusterManager(manager).buildClustered()
+      .onSuccess(Launch::logTransport)
       .compose(vertx -> start(vertx, config, names, manager)
         .map(services -> new Launch(vertx, services, -1))
         .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
+  }
+
+  /** Says which network transport this JVM runs on: epoll on Linux, NIO when the native one cannot load. */
+  private static void logTransport(Vertx vertx) {
+    if (vertx.isNativeTransportEnabled()) {
+      log.info("network transport: native (epoll)");
+    } else {
+      log.warn("network transport: NIO (the native epoll transport is unavailable: {})",
+        String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
   }
 
   /** Fills the ${...} of cluster.xml from the suite's configuration. */

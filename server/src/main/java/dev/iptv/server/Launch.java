@@ -78,7 +78,9 @@ public final class Launch {
 
   /** The five services in one JVM, behind one router on IPTV_HTTP_PORT. */
   public static Future<Launch> embedded(JsonObject config) {
-    Vertx vertx = Vertx.builder().with(Metrics.vertxOptions()).withMetrics(Metrics.factory()).build();
+    Vertx vertx = Vertx.builder().with(Metrics.vertxOptions().setPreferNativeTransport(true)).withMetrics(Metrics.factory())
+      .build();
+    logTransport(vertx);
     return start(vertx, config, List.of("auth", "playlist", "stream", "monitor", "mirror"), null)
       .compose(services -> {
         HttpSettings http = HttpSettings.from(config);
@@ -123,13 +125,24 @@ public final class Launch {
       ClusterSettings cluster = ClusterSettings.from(config);
       clusterProperties(cluster);
       manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
-      options = Metrics.vertxOptions().setEventBusOptions(ClusterSecurity.eventBus(cluster));
+      options = Metrics.vertxOptions().setPreferNativeTransport(true).setEventBusOptions(ClusterSecurity.eventBus(cluster));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     return Vertx.builder().with(options).withMetrics(Metrics.factory())
       .withClusterManager(manager).buildClustered()
+      .onSuccess(Launch::logTransport)
       .map(vertx -> new Joined(vertx, manager));
+  }
+
+  /** Says which network transport this JVM runs on: epoll on Linux, NIO when the native one cannot load. */
+  private static void logTransport(Vertx vertx) {
+    if (vertx.isNativeTransportEnabled()) {
+      log.info("network transport: native (epoll)");
+    } else {
+      log.warn("network transport: NIO (the native epoll transport is unavailable: {})",
+        String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
   }
 
   /** Fills the ${...} of cluster.xml from the suite's configuration. */

@@ -49,6 +49,31 @@ public final class MonitorContract {
     return StreamContract.key(id, "bandwidth");
   }
 
+  /** The names of the operator's webhooks (a set). */
+  public static final String WEBHOOKS_ALL = "webhooks:all";
+
+  /** One webhook: {@code {"name", "url", "events", "secret", "enabled"}} (JSON). */
+  public static String webhookKey(String name) {
+    return "webhook:" + name;
+  }
+
+  /** A webhook's newest deliveries, newest first (a list of JSON, capped). */
+  public static String webhookDeliveriesKey(String name) {
+    return "webhook:" + name + ":deliveries";
+  }
+
+  /** Taken (SET NX, one hour) by the monitor that delivers one event to one webhook: one delivery however many monitors run. */
+  public static String webhookClaimKey(String name, String eventId) {
+    return "webhook:" + name + ":claim:" + eventId;
+  }
+
+  // --- event names of the monitor's own -------------------------------------------------------------
+
+  /** A node's stats stopped arriving (webhooks): {@code {"event": "node_offline", "node", "last_seen", "ts"}}. */
+  public static final String NODE_OFFLINE = "node_offline";
+  /** A node that was offline reports again (webhooks). */
+  public static final String NODE_ONLINE = "node_online";
+
   // --- messages ------------------------------------------------------------------------------------
 
   /**

@@ -117,6 +117,9 @@ class ContractsReadmeTest {
           // Keys of a guide generation: (generation) or (generation, epg_channel_id).
           Object key = m.getParameterCount() == 1 ? m.invoke(null, 0L) : m.invoke(null, 0L, "{epg_channel_id}");
           declared.add(((String) key).replace(":0:", ":{generation}:").replaceAll(":0$", ":{generation}"));
+        } else if (Modifier.isStatic(m.getModifiers()) && m.getName().endsWith("Key") && m.getReturnType() == String.class
+          && m.getParameterCount() == 2 && m.getParameterTypes()[0] == String.class && m.getParameterTypes()[1] == String.class) {
+          declared.add((String) m.invoke(null, placeholder(c, m.getName()), "{id}")); // (owner, id): webhook claims
         }
       }
     }
@@ -144,7 +147,7 @@ class ContractsReadmeTest {
     if (contract == EpgContract.class) {
       return "{name}";
     }
-    if (contract == MonitorContract.class && method.startsWith("node")) {
+    if (contract == MonitorContract.class && (method.startsWith("node") || method.startsWith("webhook"))) {
       return "{name}";
     }
     return "{id}";

@@ -9,6 +9,7 @@ import dev.iptv.monitor.dashboard.DashboardVerticle;
 import dev.iptv.monitor.health.HealthStatsVerticle;
 import dev.iptv.monitor.history.HistoryVerticle;
 import dev.iptv.monitor.segments.SegmentAccountingVerticle;
+import dev.iptv.monitor.webhooks.WebhookVerticle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link HealthStatsVerticle} ({@code health}, with {@code nodes}): {@code GET /api/health}
  *       (open), {@code GET /api/stats}, {@code GET /metrics} (admin bearer unless
  *       {@code IPTV_METRICS_PUBLIC=true}), the node report and the stream census;</li>
+ *   <li>{@link WebhookVerticle} ({@code webhooks}): {@code /api/webhooks} and the signed POSTs of
+ *       every event to the operator's receivers;</li>
  *   <li>{@link DashboardVerticle} ({@code dashboard}): {@code GET /dashboard} (the page; it asks for
  *       the admin token) and {@code GET /api/events/stream} (its server-sent events).</li>
  * </ul>
@@ -57,6 +60,7 @@ public class MonitorVerticle extends ServiceVerticle {
   private HealthStatsVerticle health;
   private DashboardVerticle dashboard;
   private HistoryVerticle history;
+  private WebhookVerticle webhooks;
 
   /** A monitor in a standalone Vert.x. */
   public MonitorVerticle() {
@@ -97,6 +101,10 @@ public class MonitorVerticle extends ServiceVerticle {
           dashboard = new DashboardVerticle(node, health.census(), health.nodes(), history);
           return deploy(dashboard);
         })
+        .compose(v -> {
+          webhooks = new WebhookVerticle(redis, health.nodes());
+          return deploy(webhooks);
+        })
         .onSuccess(v -> log.info("monitor-service ready on node {} (history {}, metrics registry {})", node,
           history.on() ? "on: " + history.db().where() : history.db() != null ? "waiting for PostgreSQL" : "off",
           ownRegistry ? "standalone" : Metrics.REGISTRY));
@@ -109,6 +117,7 @@ public class MonitorVerticle extends ServiceVerticle {
     health.routes(router, admin);
     dashboard.routes(router, admin);
     history.routes(router, admin);
+    webhooks.routes(router, admin);
   }
 
   /** A part, deployed from here: Vert.x undeploys it with this verticle (or when this one fails to start). */

@@ -89,7 +89,10 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     if (headers != null) {
       o.put(HEADERS, new JsonObject(new LinkedHashMap<>(headers)));
     }
-    o.put(TRANSCODE_PROFILE, transcodeProfile).put(ChannelSchema.DIRECT, direct);
+    o.put(TRANSCODE_PROFILE, transcodeProfile);
+    if (direct) {
+      o.put(ChannelSchema.DIRECT, true); // absent means false: records without it stay as they were
+    }
     if (epgChannelId != null) {
       o.put(ChannelSchema.EPG_CHANNEL_ID, epgChannelId);
     }

@@ -328,6 +328,26 @@ class XtreamApiTest {
   }
 
   @Test
+  @DisplayName("the panel sets direct and epg_channel_id; wrong types and unsafe ids are 400 naming the field")
+  void channelFields(Vertx vertx) {
+    PlaylistFixture fx = new PlaylistFixture(vertx);
+    fx.createChannel(news("1", "One", "News", 1, "one.example").put("direct", true));
+    JsonObject stored = json(fx.admin(HttpMethod.GET, "/api/channels/1", null));
+    assertEquals(true, stored.getValue("direct"));
+    assertEquals("one.example", stored.getValue("epg_channel_id"));
+    for (Object[] bad : new Object[][] {{"direct", "yes"}, {"epg_channel_id", 5}, {"epg_channel_id", "a\"b"},
+      {"epg_channel_id", "a\nb"}, {"epg_channel_id", "x".repeat(300)}, {"epg_channel_id", " "}}) {
+      HttpResponse<Buffer> r = fx.admin(HttpMethod.PUT, "/api/channels/1", new JsonObject().put((String) bad[0], bad[1]));
+      assertEquals(400, r.statusCode(), r.bodyAsString());
+      assertTrue(r.bodyAsJsonObject().getString("error").contains((String) bad[0]), r.bodyAsString());
+    }
+    JsonObject cleared = json(fx.admin(HttpMethod.PUT, "/api/channels/1",
+      new JsonObject().putNull("epg_channel_id").put("direct", false)));
+    assertFalse(cleared.containsKey("epg_channel_id"));
+    assertFalse(cleared.containsKey("direct"));
+  }
+
+  @Test
   @DisplayName("hostile input: bad usernames, huge parameters and bad ids get a refusal or a 4xx, never a 5xx")
   void hostile(Vertx vertx) {
     PlaylistFixture fx = new PlaylistFixture(vertx);

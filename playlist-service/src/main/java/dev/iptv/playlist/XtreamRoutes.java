@@ -203,8 +203,8 @@ final class XtreamRoutes {
   }
 
   /**
-   * The plain-text refusal of get.php, xmltv.php and the stream paths, or null when the user may go
-   * on (401 wrong, 403 disabled or expired, 429 throttled).
+   * Sends the plain-text refusal of get.php, xmltv.php and the stream paths (401 wrong, 403 disabled
+   * or expired, 429 throttled) and answers true; false when the user may go on.
    */
   private static boolean refused(RoutingContext ctx, PasswordCheck check) {
     switch (check.status()) {

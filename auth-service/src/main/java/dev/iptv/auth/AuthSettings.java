@@ -11,8 +11,11 @@ import io.vertx.core.json.JsonObject;
  * @param hashIterations  {@code IPTV_PASSWORD_HASH_ITERATIONS}
  * @param tokenGraceMs    {@code IPTV_TOKEN_GRACE_S}: a token key outlives {@code expires_at} by this much
  * @param sessionWindowS  {@code IPTV_SESSION_WINDOW_S}: 5 to {@value #MAX_SESSION_WINDOW_S}
+ * @param loginCacheSize  {@code IPTV_LOGIN_CACHE_SIZE}: verified username/password pairs remembered
+ * @param loginFailuresPerMin {@code IPTV_LOGIN_FAILURES_PER_MIN}: failed logins per client address and minute
  */
-record AuthSettings(String adminToken, String redisUrl, int hashIterations, long tokenGraceMs, int sessionWindowS) {
+record AuthSettings(String adminToken, String redisUrl, int hashIterations, long tokenGraceMs, int sessionWindowS,
+                    int loginCacheSize, int loginFailuresPerMin) {
 
   /** A viewer session holds its slot at most this long after its last poll (SPEC section 2). */
   static final int MAX_SESSION_WINDOW_S = 60;
@@ -29,6 +32,14 @@ record AuthSettings(String adminToken, String redisUrl, int hashIterations, long
     }
     return new AuthSettings(adminToken, Config.string(config, Config.REDIS_URL),
       Config.integer(config, Config.PASSWORD_HASH_ITERATIONS), Config.integer(config, Config.TOKEN_GRACE_S) * 1000L,
-      sessionWindowS);
+      sessionWindowS, positive(config, Config.LOGIN_CACHE_SIZE), positive(config, Config.LOGIN_FAILURES_PER_MIN));
+  }
+
+  private static int positive(JsonObject config, String setting) {
+    int v = Config.integer(config, setting);
+    if (v < 1) {
+      throw new IllegalArgumentException(setting + " must be at least 1, not " + v);
+    }
+    return v;
   }
 }

@@ -48,6 +48,8 @@ import java.util.List;
  *       session is admitted within {@code max_connections} (sessions live
  *       {@code IPTV_SESSION_WINDOW_S}, 60 s by default, after their last poll); {@code "hold": false}
  *       checks the limit without taking a slot (playlist downloads).</li>
+ *   <li>{@link AuthContract#PASSWORD}: {@link AuthContract.PasswordRequest} → {@link AuthContract.PasswordCheck}
+ *       (the Xtream API's username and password), PBKDF2 once, then from memory ({@link PasswordLogins}).</li>
  *   <li>{@link AuthContract#USERS_CHANGED} is published after every write: {@link UserChanged}.</li>
  * </ul>
  *
@@ -74,6 +76,7 @@ public class AuthVerticle extends ServiceVerticle {
   private MirrorContract.Probe sentinel;
   private boolean bridgeLogged;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private PasswordLogins logins;
 
   @Override
   public String name() {
@@ -95,6 +98,8 @@ public class AuthVerticle extends ServiceVerticle {
     client = RedisSupport.client(vertx, settings.redisUrl());
     store = new UserStore(RedisAPI.api(client));
 
+    logins = new PasswordLogins(vertx, store, settings.loginCacheSize(), settings.loginFailuresPerMin());
+    consumers.add(vertx.eventBus().consumer(AuthContract.PASSWORD, this::onPassword));
     consumers.add(vertx.eventBus().consumer(AuthContract.VALIDATE, this::onValidate));
     consumers.add(vertx.eventBus().consumer(AuthContract.SESSION, this::onSession));
     consumers.add(vertx.eventBus().<JsonObject>consumer(AuthContract.USERS_CHANGED, this::onUserChanged));
@@ -281,6 +286,7 @@ public class AuthVerticle extends ServiceVerticle {
       log.debug("ignored a user change: {}", e.getMessage());
       return;
     }
+    logins.forget(change.username());
     long now = System.currentTimeMillis();
     if (change.action() == ChangeAction.CREATED) {
       bridge.forget(change.token());
@@ -288,6 +294,20 @@ public class AuthVerticle extends ServiceVerticle {
       bridge.changed(change.token(), now);
     }
     bridge.changed(change.oldToken(), now);
+  }
+
+  private void onPassword(Message<Object> msg) {
+    AuthContract.PasswordRequest request;
+    try {
+      request = AuthContract.PasswordRequest.fromJson(msg.body());
+    } catch (BadMessage e) {
+      request = new AuthContract.PasswordRequest(null, null, null);
+    }
+    String username = request.username();
+    logins.check(username, request.password(), request.ip()).onSuccess(c -> msg.reply(c.toJson())).onFailure(err -> {
+      log.warn("password check for {} failed: {}", username, err.toString());
+      msg.fail(503, "user store unavailable");
+    });
   }
 
   private void onValidate(Message<Object> msg) {

@@ -99,6 +99,10 @@ public final class Config {
     "a viewer session holds its max_connections slot this long after its last poll (5-60)");
   public static final String PASSWORD_HASH_ITERATIONS = declare("IPTV_PASSWORD_HASH_ITERATIONS", Type.INT, "120000",
     AUTH, "PBKDF2-SHA256 iterations for stored password hashes");
+  public static final String LOGIN_FAILURES_PER_MIN = declare("IPTV_LOGIN_FAILURES_PER_MIN", Type.INT, "10", AUTH,
+    "failed username/password logins (Xtream API) one client address may make per minute; beyond: refused unchecked");
+  public static final String LOGIN_CACHE_SIZE = declare("IPTV_LOGIN_CACHE_SIZE", Type.INT, "100000", AUTH,
+    "verified username/password pairs remembered (as keyed hashes) so a request skips PBKDF2");
   public static final String PLAYLIST_CACHE_S = declare("IPTV_PLAYLIST_CACHE_S", Type.INT, "30", PLAYLIST,
     "the rendered channel list is also rebuilt when older than this");
   // EPG (playlist-service, SPEC section 10): guide sources imported from XMLTV URLs.

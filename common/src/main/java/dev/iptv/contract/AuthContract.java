@@ -46,6 +46,15 @@ public final class AuthContract {
    */
   public static final String SESSION_TOUCHES = "iptv.auth.session.touches";
 
+  /**
+   * Request/reply: {@link PasswordRequest} → {@link PasswordCheck}: a username and password (the
+   * Xtream API's credentials) checked against the user's PBKDF2 hash, once; the same pair is then
+   * recognised from memory (a keyed hash, never the password) until the user changes. Failed
+   * attempts are limited per client address ({@code IPTV_LOGIN_FAILURES_PER_MIN}): beyond, the
+   * answer is {@code throttled} without any check.
+   */
+  public static final String PASSWORD = "iptv.auth.password";
+
   // --- id formats ----------------------------------------------------------------------------------
 
   /** Usernames (SPEC section 3). */
@@ -327,6 +336,77 @@ public final class AuthContract {
         throw new BadMessage(F_ACTION, "must be created, updated or deleted");
       }
       return new UserChanged(action, Wire.text(o, F_USERNAME), Wire.text(o, F_TOKEN), Wire.text(o, F_OLD_TOKEN));
+    }
+  }
+
+  /** {@link #PASSWORD}'s request: {@code {"username", "password", "ip"}}. */
+  public record PasswordRequest(String username, String password, String ip) {
+
+    private static final String F_PASSWORD = "password";
+
+    public JsonObject toJson() {
+      return new JsonObject().put(F_USERNAME, username).put(F_PASSWORD, password).put(F_IP, ip);
+    }
+
+    /** Fails naming {@code username} or {@code password} when either is not a string. */
+    public static PasswordRequest fromJson(Object body) {
+      JsonObject o = Wire.object(body, "body");
+      if (!(o.getValue(F_USERNAME) instanceof String u)) {
+        throw new BadMessage(F_USERNAME, "must be a string");
+      }
+      if (!(o.getValue(F_PASSWORD) instanceof String p)) {
+        throw new BadMessage(F_PASSWORD, "must be a string");
+      }
+      return new PasswordRequest(u, p, Wire.lenientText(o.getValue(F_IP)));
+    }
+  }
+
+  /**
+   * {@link #PASSWORD}'s answer: {@code {"status": "valid|wrong|disabled|expired|throttled",
+   * "username", "token", "max_connections", "expires_at"}}; the user's fields only for valid,
+   * disabled and expired (the password was right).
+   */
+  public record PasswordCheck(Status status, String username, String token, int maxConnections, String expiresAt) {
+
+    public enum Status {
+      VALID, WRONG, DISABLED, EXPIRED, THROTTLED;
+
+      public String wire() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+
+      /** Anything unreadable is {@code wrong}: a bad answer never admits anyone. */
+      public static Status fromWire(String s) {
+        for (Status v : values()) {
+          if (v.wire().equals(s)) {
+            return v;
+          }
+        }
+        return WRONG;
+      }
+    }
+
+    public static PasswordCheck of(Status status) {
+      return new PasswordCheck(status, null, null, 0, null);
+    }
+
+    /** The password was right (the user may still be disabled or expired). */
+    public boolean known() {
+      return status == Status.VALID || status == Status.DISABLED || status == Status.EXPIRED;
+    }
+
+    public JsonObject toJson() {
+      JsonObject o = new JsonObject().put(F_STATUS, status.wire());
+      if (username != null) {
+        o.put(F_USERNAME, username).put(F_TOKEN, token).put(F_MAX_CONNECTIONS, maxConnections).put(F_EXPIRES_AT, expiresAt);
+      }
+      return o;
+    }
+
+    public static PasswordCheck fromJson(JsonObject o) {
+      Object max = o.getValue(F_MAX_CONNECTIONS);
+      return new PasswordCheck(Status.fromWire(Wire.text(o, F_STATUS)), Wire.text(o, F_USERNAME), Wire.text(o, F_TOKEN),
+        max instanceof Number n ? n.intValue() : 1, Wire.text(o, F_EXPIRES_AT));
     }
   }
 

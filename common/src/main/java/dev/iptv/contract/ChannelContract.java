@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  *
  * <p>Redis (SPEC section 5 and the README): {@code channel:{id}} (channel JSON),
  * {@code channels:all} (set of ids), {@code channels:by_id} (its sorted index: score the id's digit
- * count, member {@code digits:id}).
+ * count, member {@code digits:id}), {@code categories:ids} (hash: category name → its stable
+ * numeric id, the Xtream API's {@code category_id}), {@code categories:seq} (the last id given).
  */
 public final class ChannelContract {
 
@@ -61,6 +62,11 @@ public final class ChannelContract {
   public static final String CHANNELS_BY_ID = "channels:by_id";
   /** SCAN pattern of the channel keys (it also matches other keys: check with {@link #isChannelKey}). */
   public static final String CHANNEL_SCAN = CHANNEL_PREFIX + "*";
+
+  /** Hash: category name (as the channels carry it) → its numeric id, given once and never changed. */
+  public static final String CATEGORY_IDS = "categories:ids";
+  /** The last category id given ({@code INCR}). */
+  public static final String CATEGORY_SEQ = "categories:seq";
 
   public static String channelKey(String id) {
     return CHANNEL_PREFIX + id;

@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  *   <li>{@code headers}: at most {@value #MAX_HEADERS}; names HTTP tokens, values at most
  *       {@value #MAX_TEXT} characters, no control character</li>
  *   <li>{@code transcode_profile}: {@link #PROFILES}, default {@value #DEFAULT_PROFILE}</li>
+ *   <li>{@code direct}: boolean, default false: players get {@code 302} to {@code source_url}, no FFmpeg</li>
+ *   <li>{@code epg_channel_id}: the XMLTV channel id (also the playlists' {@code tvg-id}), 1 to
+ *       {@value #MAX_EPG_ID} characters, no control character, no {@code "}</li>
  * </ul>
  */
 public final class ChannelSchema {
@@ -51,6 +54,9 @@ public final class ChannelSchema {
   public static final String USER_AGENT = "user_agent";
   public static final String HEADERS = "headers";
   public static final String TRANSCODE_PROFILE = "transcode_profile";
+  public static final String DIRECT = "direct";
+  public static final String EPG_CHANNEL_ID = "epg_channel_id";
+  public static final int MAX_EPG_ID = 255;
 
   public static final String DEFAULT_QUALITY = "medium";
   public static final String DEFAULT_PROFILE = "auto";
@@ -180,6 +186,28 @@ public final class ChannelSchema {
       throw new BadMessage(IS_ACTIVE, "must be true or false");
     }
     return b;
+  }
+
+  public static boolean direct(Object v) {
+    if (!(v instanceof Boolean b)) {
+      throw new BadMessage(DIRECT, "must be true or false");
+    }
+    return b;
+  }
+
+  /** {@code epg_channel_id}: the XMLTV id, trimmed; at most {@value #MAX_EPG_ID} characters, no control character or {@code "}. */
+  public static String epgChannelId(Object v) {
+    String s = v instanceof String t ? t.strip() : null;
+    if (s == null || s.isEmpty() || s.length() > MAX_EPG_ID || s.indexOf('"') >= 0 || !headerValue(s) || s.indexOf('\t') >= 0) {
+      throw new BadMessage(EPG_CHANNEL_ID, "must be a non-empty string of at most " + MAX_EPG_ID
+        + " characters without quotes, tabs, line breaks or control characters");
+    }
+    return s;
+  }
+
+  /** True for a stored {@code direct} that is the boolean true (anything else is not direct). */
+  public static boolean isDirect(Object v) {
+    return Boolean.TRUE.equals(v);
   }
 
   /** A source URL ({@link #validSourceUrl}) in {@code field}. */

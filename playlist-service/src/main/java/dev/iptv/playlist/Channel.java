@@ -47,10 +47,12 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param userAgent        sent to the source; null when none
  * @param headers          sent to the source; null when none
  * @param transcodeProfile auto, copy, low, medium or high
+ * @param direct           true: players are sent to the source itself (302), no FFmpeg
+ * @param epgChannelId     the XMLTV channel id, or null (then the channel id stands for it)
  */
 record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
                long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
-               Map<String, String> headers, String transcodeProfile) {
+               Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId) {
 
   /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
   static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
@@ -87,7 +89,19 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     if (headers != null) {
       o.put(HEADERS, new JsonObject(new LinkedHashMap<>(headers)));
     }
-    return o.put(TRANSCODE_PROFILE, transcodeProfile);
+    o.put(TRANSCODE_PROFILE, transcodeProfile);
+    if (direct) {
+      o.put(ChannelSchema.DIRECT, true); // absent means false: records without it stay as they were
+    }
+    if (epgChannelId != null) {
+      o.put(ChannelSchema.EPG_CHANNEL_ID, epgChannelId);
+    }
+    return o;
+  }
+
+  /** The id the guide files this channel under: {@code epg_channel_id}, else the channel id. */
+  String guideId() {
+    return epgChannelId != null ? epgChannelId : id;
   }
 
   /**
@@ -123,7 +137,17 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
       quality == null || quality.isBlank() ? DEFAULT_QUALITY : quality.trim().toLowerCase(Locale.ROOT),
       number(o.getValue(ORDER)), number(o.getValue(CATEGORY_ORDER)), ChannelSchema.active(active),
       backups, text(o.getValue(USER_AGENT)), headers,
-      profile == null || profile.isBlank() ? DEFAULT_PROFILE : profile.trim().toLowerCase(Locale.ROOT));
+      profile == null || profile.isBlank() ? DEFAULT_PROFILE : profile.trim().toLowerCase(Locale.ROOT),
+      ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)), epgId(o.getValue(ChannelSchema.EPG_CHANNEL_ID)));
+  }
+
+  /** A stored epg_channel_id that passes the rule, trimmed; null otherwise. */
+  private static String epgId(Object v) {
+    try {
+      return v == null ? null : ChannelSchema.epgChannelId(v);
+    } catch (dev.iptv.contract.BadMessage e) {
+      return null;
+    }
   }
 
   private static String orEmpty(String s) {

@@ -30,7 +30,7 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * naming it before anything is written. Everything that later reaches FFmpeg's command line (URLs,
  * user agent, headers) is checked here first, by the rules stream-service reads them with. Unknown
  * fields are ignored; a JSON {@code null} counts as absent, except for the optional
- * {@code backup_urls}, {@code user_agent} and {@code headers}, where it removes them.
+ * {@code backup_urls}, {@code user_agent}, {@code headers} and {@code epg_channel_id}, where it removes them.
  */
 final class ChannelPatch {
 
@@ -62,7 +62,8 @@ final class ChannelPatch {
     for (String field : body.fieldNames()) {
       Object v = body.getValue(field);
       if (v == null) {
-        if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)) {
+        if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)
+          || field.equals(ChannelSchema.EPG_CHANNEL_ID)) {
           p.cleared.add(field);
         }
         continue;
@@ -79,6 +80,8 @@ final class ChannelPatch {
         case BACKUP_URLS -> p.given.put(field, ChannelSchema.backupUrls(v));
         case USER_AGENT -> p.given.put(field, ChannelSchema.userAgent(v));
         case HEADERS -> p.given.put(field, ChannelSchema.headers(v));
+        case ChannelSchema.DIRECT -> p.given.put(field, ChannelSchema.direct(v));
+        case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ChannelSchema.epgChannelId(v));
         default -> {
           // unknown fields are ignored
         }
@@ -95,7 +98,7 @@ final class ChannelPatch {
       }
     }
     return apply(new Channel((String) given.get(CHANNEL_ID), "", "", "", "", ChannelSchema.DEFAULT_QUALITY, 0, 0, true,
-      null, null, null, ChannelSchema.DEFAULT_PROFILE));
+      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null));
   }
 
   /** The stored channel with this patch applied (PUT); the path names the channel. */
@@ -128,6 +131,9 @@ final class ChannelPatch {
       cleared.contains(BACKUP_URLS) ? null : (List<String>) given.getOrDefault(BACKUP_URLS, c.backupUrls()),
       cleared.contains(USER_AGENT) ? null : (String) given.getOrDefault(USER_AGENT, c.userAgent()),
       cleared.contains(HEADERS) ? null : (Map<String, String>) given.getOrDefault(HEADERS, c.headers()),
-      (String) given.getOrDefault(TRANSCODE_PROFILE, c.transcodeProfile()));
+      (String) given.getOrDefault(TRANSCODE_PROFILE, c.transcodeProfile()),
+      (Boolean) given.getOrDefault(ChannelSchema.DIRECT, c.direct()),
+      cleared.contains(ChannelSchema.EPG_CHANNEL_ID) ? null
+        : (String) given.getOrDefault(ChannelSchema.EPG_CHANNEL_ID, c.epgChannelId()));
   }
 }

@@ -31,7 +31,7 @@ final class M3u {
     if (name.isEmpty()) {
       name = "Channel " + c.id();
     }
-    return "#EXTINF:-1 tvg-id=\"" + c.id() + "\" tvg-name=\"" + attribute(name) + "\" tvg-logo=\"" + attribute(c.logo())
+    return "#EXTINF:-1 tvg-id=\"" + attribute(c.guideId()) + "\" tvg-name=\"" + attribute(name) + "\" tvg-logo=\"" + attribute(c.logo())
       + "\" group-title=\"" + attribute(c.category()) + "\"," + name + "\n"
       + base + "/live/stream_" + c.id() + ".m3u8?token=";
   }

@@ -17,8 +17,10 @@ final class Playlist {
   private final int[] ends;
   private final long builtAtNanos;
   private final long generation;
+  private final XtreamLineup xtream;
 
-  private Playlist(byte[] entries, int[] ends, long builtAtNanos, long generation) {
+  private Playlist(byte[] entries, int[] ends, long builtAtNanos, long generation, XtreamLineup xtream) {
+    this.xtream = xtream;
     this.entries = entries;
     this.ends = ends;
     this.builtAtNanos = builtAtNanos;
@@ -27,6 +29,12 @@ final class Playlist {
 
   /** Renders the active channels of {@code channels}, in playlist order, for {@code base}. */
   static Playlist render(List<Channel> channels, String base, long builtAtNanos, long generation) {
+    return render(channels, base, builtAtNanos, generation, java.util.Map.of());
+  }
+
+  /** As above, with the Xtream API's view of the same list ({@link XtreamLineup}) and its category ids. */
+  static Playlist render(List<Channel> channels, String base, long builtAtNanos, long generation,
+                         java.util.Map<String, Long> categoryIds) {
     List<Channel> shown = channels.stream().filter(Channel::active).sorted(Channel.PLAYLIST_ORDER).toList();
     byte[][] parts = new byte[shown.size()][];
     int total = 0;
@@ -42,7 +50,12 @@ final class Playlist {
       at += parts[i].length;
       ends[i] = at;
     }
-    return new Playlist(packed, ends, builtAtNanos, generation);
+    return new Playlist(packed, ends, builtAtNanos, generation, XtreamLineup.render(shown, categoryIds));
+  }
+
+  /** The same channels for the Xtream Codes API. */
+  XtreamLineup xtream() {
+    return xtream;
   }
 
   int size() {

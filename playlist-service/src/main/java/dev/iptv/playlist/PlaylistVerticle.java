@@ -73,6 +73,8 @@ public class PlaylistVerticle extends ServiceVerticle {
   private MessageConsumer<Object> restored;
   private MirrorContract.Probe sentinel;
   private Epg epg;
+  private CategoryIds categories;
+  private XtreamRoutes xtream;
 
   @Override
   public String name() {
@@ -94,8 +96,11 @@ public class PlaylistVerticle extends ServiceVerticle {
     store = new ChannelStore(RedisAPI.api(client));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
     cache = new PlaylistCache(context, this::buildPlaylist, maxAge);
+    categories = new CategoryIds(RedisAPI.api(client));
 
     epg = Epg.start(vertx, client, config()); // imports on schedule, the guide
+    xtream = new XtreamRoutes(vertx, cache, epg.store(), RedisAPI.api(client), publicUrl,
+      dev.iptv.common.Config.integer(config(), dev.iptv.common.Config.SESSION_WINDOW_S), this::clientIp);
 
     changes = vertx.eventBus().consumer(ChannelContract.CHANNELS_CHANGED, this::onChannelsChanged);
     // Redis lost its data and monitor-service put it back: the list read meanwhile may be empty.
@@ -127,6 +132,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(this::playlistByPath);
     epg.mount(router, admin, body); // /api/epg/sources
+    xtream.mount(router); // player_api.php, get.php, xmltv.php, /live/U/P/{id}
   }
 
   @Override
@@ -223,23 +229,32 @@ public class PlaylistVerticle extends ServiceVerticle {
       : "ERROR: Playlist unavailable, retry later");
   }
 
-  /** Reads every channel, then parses, sorts and renders them on a worker thread. */
+  /**
+   * Reads every channel, parses them on a worker thread, gives their categories ids
+   * ({@link CategoryIds}), then sorts and renders them (M3U and Xtream) on a worker thread.
+   */
   private Future<Playlist> buildPlaylist(long generation) {
     long started = System.nanoTime();
     return store.all().compose(raws -> raws.isEmpty() ? notLost().map(raws) : Future.succeededFuture(raws))
       .compose(raws -> vertx.executeBlocking(() -> {
-      List<Channel> channels = new ArrayList<>(raws.size());
-      for (Raw raw : raws) {
-        if (raw.readable()) {
-          channels.add(raw.channel());
-        } else {
-          log.warn("{} does not hold a JSON object: left out of playlists", ChannelContract.channelKey(raw.id()));
+        List<Channel> channels = new ArrayList<>(raws.size());
+        for (Raw raw : raws) {
+          if (raw.readable()) {
+            channels.add(raw.channel());
+          } else {
+            log.warn("{} does not hold a JSON object: left out of playlists", ChannelContract.channelKey(raw.id()));
+          }
         }
-      }
-      Playlist p = Playlist.render(channels, publicUrl, started, generation);
-      log.debug("playlist built: {} of {} channels in {} ms", p.size(), raws.size(), (System.nanoTime() - started) / 1_000_000);
-      return p;
-    }, false));
+        return channels;
+      }, false))
+      .compose(channels -> categories.of(channels.stream().filter(Channel::active).map(XtreamLineup::categoryName)
+          .collect(java.util.stream.Collectors.toSet()))
+        .compose(ids -> vertx.executeBlocking(() -> {
+          Playlist p = Playlist.render(channels, publicUrl, started, generation, ids);
+          log.debug("playlist built: {} of {} channels in {} ms", p.size(), channels.size(),
+            (System.nanoTime() - started) / 1_000_000);
+          return p;
+        }, false)));
   }
 
   /**

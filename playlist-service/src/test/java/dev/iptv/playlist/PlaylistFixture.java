@@ -50,9 +50,27 @@ final class PlaylistFixture {
     this.vertx = vertx;
     this.redis = TestEnv.flushedRedis(vertx, DB);
     this.authPort = TestEnv.freePort();
-    await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(TestEnv.config(DB, authPort))));
+    await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(with(TestEnv.config(DB, authPort),
+      authSettings(settings)))));
     this.port = TestEnv.freePort();
-    JsonObject config = TestEnv.config(DB, port);
+    JsonObject config = with(TestEnv.config(DB, port), settings);
+    await(vertx.deployVerticle(new PlaylistVerticle(), new DeploymentOptions().setConfig(config)));
+    this.web = WebClient.create(vertx);
+  }
+
+  /** The settings auth-service reads of its own (logins, password hashing); the others are playlist-service's. */
+  private static Map<String, String> authSettings(Map<String, String> settings) {
+    Map<String, String> out = new java.util.HashMap<>();
+    settings.forEach((k, v) -> {
+      if (k.startsWith("IPTV_LOGIN_") || k.startsWith("IPTV_PASSWORD_")) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  /** {@code config} with the settings (env names; null removes one) applied. */
+  private static JsonObject with(JsonObject config, Map<String, String> settings) {
     settings.forEach((k, v) -> {
       if (v == null) {
         config.remove(Config.key(k));
@@ -60,8 +78,7 @@ final class PlaylistFixture {
         config.put(Config.key(k), v);
       }
     });
-    await(vertx.deployVerticle(new PlaylistVerticle(), new DeploymentOptions().setConfig(config)));
-    this.web = WebClient.create(vertx);
+    return config;
   }
 
   String base() {

@@ -24,7 +24,17 @@ final class ChannelGate {
   static final long FRESH_MS = 3_000;
   static final int MAX_ENTRIES = 10_000;
 
-  private record Entry(Future<Boolean> active, long atMs) {
+  /**
+   * A channel's state for players.
+   *
+   * @param active  exists and is active
+   * @param direct  the source URL players are sent to when the channel is direct, else null
+   */
+  record State(boolean active, String direct) {
+    static final State CLOSED = new State(false, null);
+  }
+
+  private record Entry(Future<State> state, long atMs) {
   }
 
   private final StreamStore store;
@@ -38,10 +48,15 @@ final class ChannelGate {
 
   /** True when the channel exists and is active, as Redis said at most {@link #FRESH_MS} ago. */
   Future<Boolean> open(String id) {
+    return state(id).map(State::active);
+  }
+
+  /** The channel's state ({@link #open} with the direct source), as Redis said at most {@link #FRESH_MS} ago. */
+  Future<State> state(String id) {
     long now = System.currentTimeMillis();
     Entry known = entries.get(id);
     if (known != null && now - known.atMs() < FRESH_MS) {
-      return known.active();
+      return known.state();
     }
     if (entries.size() >= MAX_ENTRIES) {
       entries.values().removeIf(e -> now - e.atMs() >= FRESH_MS);
@@ -49,14 +64,14 @@ final class ChannelGate {
         entries.clear();
       }
     }
-    Entry fresh = new Entry(store.channelActive(id).compose(active -> active != null ? Future.succeededFuture(active)
-      : sentinel.lost().map(lost -> lost && known != null && known.active().succeeded() && known.active().result())), now);
+    Entry fresh = new Entry(store.channelState(id).compose(state -> state != null ? Future.succeededFuture(state)
+      : sentinel.lost().map(lost -> lost && known != null && known.state().succeeded() ? known.state().result() : State.CLOSED)), now);
     entries.put(id, fresh);
-    return fresh.active().recover(err -> {
+    return fresh.state().recover(err -> {
       entries.remove(id, fresh);
-      if (known != null && known.active().succeeded()) {
+      if (known != null && known.state().succeeded()) {
         entries.putIfAbsent(id, known);
-        return known.active();
+        return known.state();
       }
       return Future.failedFuture(err);
     });

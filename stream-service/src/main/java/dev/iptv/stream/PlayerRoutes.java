@@ -82,6 +82,9 @@ final class PlayerRoutes {
   private static final int SERVED_BATCH_MAX = 20_000;
   /** Players retry a channel that could not start after this many seconds. */
   static final String RETRY_AFTER_S = "5";
+  /** Not a failure: a direct channel's redirect was sent (ends the chain without a playlist). */
+  private static final Exception DIRECT_SENT = new Exception("direct channel redirected", null, false, false) {
+  };
 
   private final Vertx vertx;
   private final StreamSettings settings;
@@ -165,6 +168,16 @@ final class PlayerRoutes {
     admit(viewer, id)
       .compose(check -> check.valid() ? watchable(id).map(check.username())
         : Future.failedFuture(new ApiException(403, check.status().playerError())))
+      .compose(username -> gate.state(id).compose(state -> {
+        if (state.direct() == null) {
+          return Future.succeededFuture(username);
+        }
+        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
+        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
+        touch(viewer, id, username);
+        return Future.<String>failedFuture(DIRECT_SENT);
+      }))
       .compose(username -> playable(id, username)
         .onSuccess(text -> {
           String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
@@ -369,6 +382,9 @@ final class PlayerRoutes {
 
   /** The one error mapping of the player side: SPEC texts, 503 with Retry-After. */
   private void playerError(RoutingContext ctx, Throwable err) {
+    if (err == DIRECT_SENT) {
+      return;
+    }
     int status = err instanceof ApiException api ? api.status() : 500;
     if (err instanceof StartRefused refused) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refused.retryAfterS()))

@@ -259,11 +259,11 @@ final class StreamManager {
       if (run.stopping()) {
         continue;
       }
-      parts.store().channelActive(run.id())
-        .compose(active -> active != null ? Future.succeededFuture(active) : sentinel.lost())
+      parts.store().channelState(run.id())
+        .compose(state -> state != null ? Future.succeededFuture(state.active() && state.direct() == null) : sentinel.lost())
         .onSuccess(keep -> {
           if (!keep && !run.stopping() && registry.run(run.id()) == run) {
-            log.warn("channel {}: deleted or deactivated without an event: stopping its stream", run.id());
+            log.warn("channel {}: deleted, deactivated or made direct without an event: stopping its stream", run.id());
             run.stop("channel deleted or deactivated", true);
           }
         });

@@ -94,18 +94,22 @@ final class StreamStore {
   }
 
   /**
-   * Whether the channel is active, without reading the rest of it (no warnings about its sources):
-   * null when Redis has no such channel, false when inactive or unreadable.
+   * Whether the channel is active, and its source when it is a direct channel (SPEC section 10:
+   * {@code direct: true} with a valid source URL), without reading the rest of it (no warnings
+   * about its sources): null when Redis has no such channel; inactive when unreadable.
    */
-  Future<Boolean> channelActive(String id) {
+  Future<ChannelGate.State> channelState(String id) {
     return api.get(ChannelContract.channelKey(id)).map(r -> {
       if (r == null) {
         return null;
       }
       try {
-        return ChannelSchema.active(new JsonObject(r.toString()).getValue(ChannelSchema.IS_ACTIVE));
+        JsonObject o = new JsonObject(r.toString());
+        boolean active = ChannelSchema.active(o.getValue(ChannelSchema.IS_ACTIVE));
+        String source = o.getValue(ChannelSchema.SOURCE_URL) instanceof String s && ChannelSchema.validSourceUrl(s) ? s : null;
+        return new ChannelGate.State(active, ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)) ? source : null);
       } catch (RuntimeException e) {
-        return false;
+        return ChannelGate.State.CLOSED;
       }
     });
   }

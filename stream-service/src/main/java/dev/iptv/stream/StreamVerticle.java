@@ -146,6 +146,11 @@ public class StreamVerticle extends ServiceVerticle {
       .onFailure(err -> log.warn("channel {}: cannot follow its change: {}", change.channelId(), err.toString()));
   }
 
+  /** For tests: the SSH servers this instance drives. */
+  Servers servers() {
+    return servers;
+  }
+
   /** For tests: the manager's instance id (the value of stream:{id}:owner). */
   String instanceId() {
     return manager.instance();

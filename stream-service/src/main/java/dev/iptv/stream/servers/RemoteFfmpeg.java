@@ -20,10 +20,10 @@ import java.util.List;
  * {@code graceMs} for it to end, then SIGKILL if it is still ours; then the channel's files are
  * removed. The check and the kill run in one script on the server, fed on standard input.
  */
-final class RemoteFfmpeg {
+public final class RemoteFfmpeg {
 
   /** An FFmpeg started on a server. */
-  record Started(String channelId, long pid, String output, double started) {
+  public record Started(String channelId, long pid, String output, double started) {
 
     JsonObject toJson() {
       return new JsonObject().put("pid", pid).put("output", output).put("started", started);
@@ -35,18 +35,18 @@ final class RemoteFfmpeg {
   }
 
   /** How a stop ended. */
-  enum Stopped { TERMINATED, KILLED, GONE, NOT_OURS }
+  public enum Stopped { TERMINATED, KILLED, GONE, NOT_OURS }
 
   private RemoteFfmpeg() {
   }
 
   /** The channel's playlist on the server: FFmpeg's output, by which its process is known. */
-  static String output(ServerSpec spec, String channelId) {
+  public static String output(ServerSpec spec, String channelId) {
     return spec.hlsDir() + "/stream_" + channelId + ".m3u8";
   }
 
   /** The channel's segment pattern on the server, for {@code -hls_segment_filename}. */
-  static String segments(ServerSpec spec, String channelId) {
+  public static String segments(ServerSpec spec, String channelId) {
     return spec.hlsDir() + "/stream_" + channelId + "_%d.ts";
   }
 

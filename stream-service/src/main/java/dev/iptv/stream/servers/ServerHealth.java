@@ -88,7 +88,7 @@ final class ServerHealth {
       .put("memory_total_gb", Math.round(memTotal / 1048576.0 * 100) / 100.0)
       .put("load_1m", load.length > 0 && load[0].matches("[0-9.]+") ? Double.parseDouble(load[0]) : 0.0)
       .put("disk_percent", round1(disk))
-      .put("ffmpeg", pids.size())
+      .put("ffmpeg_running", pids.size())
       .put("ffmpeg_pids", pids);
   }
 

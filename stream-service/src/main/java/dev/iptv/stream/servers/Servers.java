@@ -275,7 +275,7 @@ public final class Servers {
     JsonObject h = health == null ? new JsonObject() : health;
     JsonObject o = spec.toJson().put("status", status).put("cpu_percent", h.getValue("cpu_percent"))
       .put("memory_percent", h.getValue("memory_percent")).put("load_1m", h.getValue("load_1m"))
-      .put("disk_percent", h.getValue("disk_percent")).put("ffmpeg", h.getValue("ffmpeg"))
+      .put("disk_percent", h.getValue("disk_percent")).put("ffmpeg_running", h.getValue("ffmpeg_running"))
       .put("streams", streams).put("viewers", viewers).put("last_seen", h.getValue("last_seen"));
     if (h.getString("error") != null && !ServerContract.ONLINE.equals(status)) {
       o.put("error", h.getString("error"));

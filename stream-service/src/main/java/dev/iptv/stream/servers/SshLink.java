@@ -177,6 +177,11 @@ final class SshLink implements AutoCloseable {
           Thread.sleep(10);
         }
       }
+      if (ch.getExitStatus() == -1 && !s.isConnected()) {
+        dropIfDead(s);
+        throw new SshFailure(ServerSpec.SSH_HOST + ": the connection to " + spec.sshHost() + ":" + spec.sshPort()
+          + " was lost");
+      }
       return new Result(ch.getExitStatus(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } catch (JSchException | IOException ex) {
       dropIfDead(s);

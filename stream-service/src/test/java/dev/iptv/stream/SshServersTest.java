@@ -53,8 +53,17 @@ class SshServersTest {
   private static StreamFixture f;
   private static Path remoteHls;
 
+  private static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> LOGS =
+    new ch.qos.logback.core.read.ListAppender<>();
+
   @BeforeAll
   static void up() throws Exception {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+      org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.iptv.stream.servers"))
+      .setLevel(ch.qos.logback.classic.Level.DEBUG);
+    LOGS.start();
+    root.addAppender(LOGS);
     sshd = new LoopbackSshd();
     sshd.startNginx();
     remoteHls = TestEnv.tempDir("iptv-remote-hls");
@@ -293,6 +302,22 @@ class SshServersTest {
 
   @Test
   @Order(6)
+  @DisplayName("an FFmpeg of ours that nothing records (its instance died) is stopped on the server")
+  void orphanIsStopped() throws Exception {
+    String out = remoteHls + "/stream_4444.m3u8";
+    List<String> args = List.of("-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "sine=frequency=440",
+      "-c:a", "aac", "-f", "hls", "-hls_time", "1", "-hls_segment_filename", remoteHls + "/stream_4444_%d.ts", out);
+    RemoteFfmpeg.Started started = await(f.verticle.servers().startFfmpeg("edge1", "4444", args));
+    assertTrue(running(started.pid()));
+    long t0 = System.nanoTime();
+    await(f.redis.hdel(List.of(ServerContract.ffmpegKey("edge1"), "4444")));
+    Eventually.eventually(Duration.ofSeconds(30), "the unrecorded FFmpeg stopped", () -> !running(started.pid()));
+    System.out.printf("unrecorded FFmpeg on the SSH server stopped %d ms after its record went (grace 2 x timeout + 2 x health = 12 s)%n",
+      (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  @Test
+  @Order(7)
   @DisplayName("sshd gone: the server is offline within seconds, and online again when it is back")
   void offlineWhenSshdStops() throws Exception {
     Eventually.eventually(Duration.ofSeconds(10), "online", () -> "online".equals(listed("edge1").getString("status")));
@@ -309,7 +334,7 @@ class SshServersTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   @DisplayName("a changed host key is refused: the registered server goes offline saying so, a new registration is 400")
   void changedHostKeyRefused() throws Exception {
     sshd.stop();
@@ -335,7 +360,7 @@ class SshServersTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   @DisplayName("disable and delete: disabled in the list, then gone with its nginx site")
   void disableAndDelete() throws Exception {
     HttpResponse<String> r = call("POST", "/api/servers", server("edge3"));
@@ -352,5 +377,17 @@ class SshServersTest {
     assertEquals(404, call("GET", "/api/servers/edge3", null).statusCode());
     assertFalse(Files.exists(sshd.sites.resolve("iptv-edge3.conf")));
     assertEquals(null, f.get(ServerContract.credentialsKey("edge3")));
+  }
+
+  @Test
+  @Order(10)
+  @DisplayName("no log line of the whole story holds a private key or a password")
+  void secretsNeverLogged() throws Exception {
+    String keyBody = sshd.userPrivateKey().split("\n")[1];
+    assertFalse(LOGS.list.isEmpty(), "the servers' logs were captured");
+    for (var e : LOGS.list) {
+      String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
+      assertFalse(line.contains(keyBody) || line.contains("PRIVATE KEY") || line.contains("not-the-password"), line);
+    }
   }
 }

@@ -107,18 +107,45 @@ public final class RemoteFfmpeg {
   /** Stops the recorded FFmpeg if it is still ours, then removes the channel's files. */
   static Stopped stop(SshLink link, Started proc, long graceMs) {
     ServerSpec spec = link.spec();
+    String script = oursFunction(spec, proc.pid(), proc.output()) + killIfOurs(graceMs)
+      + "rm -f " + ShellQuote.quote(proc.output()) + " " + ShellQuote.quote(spec.hlsDir()) + "/stream_" + proc.channelId()
+      + "_*.ts " + ShellQuote.quote(log(spec, proc.channelId())) + "\n";
+    return stopped(link, proc.pid(), script);
+  }
+
+  /**
+   * Stops an FFmpeg of ours that nothing records (left by an instance that died): ours while its
+   * command line starts with the server's ffmpeg and names a channel file of its HLS folder.
+   */
+  static Stopped stopOrphan(SshLink link, long pid, long graceMs) {
+    ServerSpec spec = link.spec();
+    String script = "pid=" + pid + "\n"
+      + "bin=" + ShellQuote.quote(spec.ffmpeg()) + "\n"
+      + "mark=" + ShellQuote.quote(spec.hlsDir() + "/stream_") + "\n"
+      + "ours() {\n"
+      + "  c=$(tr '\\000' '\\n' < /proc/$pid/cmdline 2>/dev/null) || return 1\n"
+      + "  [ \"$(printf '%s\\n' \"$c\" | head -n 1)\" = \"$bin\" ] || return 1\n"
+      + "  case \"$c\" in *\"$mark\"*) return 0;; esac\n"
+      + "  return 1\n"
+      + "}\n" + killIfOurs(graceMs);
+    return stopped(link, pid, script);
+  }
+
+  /** SIGTERM while {@code ours}, up to the grace, then SIGKILL if still ours; prints the result. */
+  private static String killIfOurs(long graceMs) {
     long rounds = Math.max(1, graceMs / 100);
-    String script = oursFunction(spec, proc.pid(), proc.output())
-      + "if ! ours; then\n"
+    return "if ! ours; then\n"
       + "  if [ -e /proc/$pid ]; then echo result=not_ours; else echo result=gone; fi\n"
       + "else\n"
       + "  kill -TERM $pid 2>/dev/null\n"
       + "  i=0\n"
       + "  while [ $i -lt " + rounds + " ] && ours; do sleep 0.1; i=$((i+1)); done\n"
       + "  if ours; then kill -KILL $pid 2>/dev/null; echo result=killed; else echo result=terminated; fi\n"
-      + "fi\n"
-      + "rm -f " + ShellQuote.quote(proc.output()) + " " + ShellQuote.quote(spec.hlsDir()) + "/stream_" + proc.channelId()
-      + "_*.ts " + ShellQuote.quote(log(spec, proc.channelId())) + "\n";
+      + "fi\n";
+  }
+
+  private static Stopped stopped(SshLink link, long pid, String script) {
+    ServerSpec spec = link.spec();
     SshLink.Result r = link.exec("sh -s", script);
     String out = r.out();
     if (out.contains("result=killed")) {
@@ -130,6 +157,6 @@ public final class RemoteFfmpeg {
     } else if (out.contains("result=gone")) {
       return Stopped.GONE;
     }
-    throw new SshFailure("stopping FFmpeg " + proc.pid() + " on " + spec.sshHost() + " failed: " + r.tail());
+    throw new SshFailure("stopping FFmpeg " + pid + " on " + spec.sshHost() + " failed: " + r.tail());
   }
 }

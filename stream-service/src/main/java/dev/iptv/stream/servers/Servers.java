@@ -6,10 +6,12 @@ import dev.iptv.contract.ServerContract;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,8 @@ public final class Servers {
   private final WorkerExecutor ssh;
   private final Map<String, SshLink> links = new ConcurrentHashMap<>();
   private final Set<String> polling = new HashSet<>();
+  /** server/pid of our FFmpeg processes seen without a record → when first seen so. */
+  private final Map<String, Long> unrecorded = new HashMap<>();
   private long timer = -1;
 
   public Servers(Vertx vertx, ServerStore store, String instance, String segmentSecret, long timeoutMs, long healthMs,
@@ -232,10 +236,50 @@ public final class Servers {
     }
     store.spec(name).compose(spec -> spec == null || !spec.enabled() ? Future.succeededFuture()
         : store.watchLease(name, instance, 3 * healthMs).compose(mine -> !mine ? Future.succeededFuture()
-          : store.credentials(name).compose(c -> read(link(spec, c)))
-            .compose(health -> store.putHealth(name, health))))
+          : store.credentials(name).map(c -> link(spec, c)).compose(link -> read(link)
+            .compose(health -> store.putHealth(name, health).compose(v -> reap(link, health))))))
       .onFailure(err -> log.debug("server {}: health not recorded: {}", name, err.toString()))
       .onComplete(v -> polling.remove(name));
+  }
+
+  /**
+   * Stops our FFmpeg processes the server runs without a record (left by an instance that died, or
+   * by this one before a restart): each is stopped once it has gone unrecorded for longer than a
+   * start takes to be recorded. Never an orphan on a server.
+   */
+  private Future<Void> reap(SshLink link, JsonObject health) {
+    String name = link.spec().name();
+    JsonArray pids = health.getJsonArray("ffmpeg_pids");
+    if (pids == null) {
+      return Future.succeededFuture();
+    }
+    return store.ffmpegs(name).compose(recorded -> {
+      Set<Long> known = new HashSet<>();
+      recorded.forEach(p -> known.add(p.pid()));
+      long now = System.currentTimeMillis();
+      Set<String> current = new HashSet<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (Object o : pids) {
+        long pid = ((Number) o).longValue();
+        if (known.contains(pid)) {
+          continue;
+        }
+        String key = name + "/" + pid;
+        current.add(key);
+        long first = unrecorded.computeIfAbsent(key, k -> now);
+        if (now - first > orphanGraceMs()) {
+          chain = chain.compose(v -> blocking(() -> RemoteFfmpeg.stopOrphan(link, pid, stopGraceMs))
+            .onSuccess(how -> log.warn("server {}: FFmpeg {} ran there without a record: {}", name, pid, how))
+            .<Void>mapEmpty().otherwiseEmpty());
+        }
+      }
+      unrecorded.keySet().removeIf(k -> k.startsWith(name + "/") && !current.contains(k));
+      return chain;
+    });
+  }
+
+  private long orphanGraceMs() {
+    return 2 * timeoutMs + 2 * healthMs;
   }
 
   /** One health reading; a server that cannot be read is offline, with the reason. */

@@ -160,6 +160,12 @@ public final class Config {
   /** The window over which FFmpeg's speed is measured, in seconds. */
   public static final String STALL_SPEED_WINDOW_S = declare("IPTV_STALL_SPEED_WINDOW_S", Type.INT, "20", STREAM,
     "the window over which FFmpeg's speed is measured");
+  /** How often the health of each SSH server is read over SSH (SPEC section 9). */
+  public static final String SSH_HEALTH_S = declare("IPTV_SSH_HEALTH_S", Type.INT, "3", STREAM,
+    "how often each SSH server's health is read over SSH; a server that cannot be read is offline");
+  /** Connect and command timeout of SSH work. */
+  public static final String SSH_TIMEOUT_S = declare("IPTV_SSH_TIMEOUT_S", Type.INT, "10", STREAM,
+    "connect timeout and longest command of SSH work on a server");
   /** Where FFmpeg stderr logs go; default {@code {tmp}/iptv-ffmpeg-logs/{hash of the HLS dir}}. */
   public static final String FFMPEG_LOG_DIR = declare("IPTV_FFMPEG_LOG_DIR", Type.PATH, null,
     "{tmp}/iptv-ffmpeg-logs/...", STREAM, "FFmpeg's stderr files (outside the HLS folder)");

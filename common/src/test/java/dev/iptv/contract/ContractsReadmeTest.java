@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ContractsReadmeTest {
 
   private static final List<Class<?>> CONTRACTS = List.of(AuthContract.class, ChannelContract.class,
-    StreamContract.class, MonitorContract.class, MirrorContract.class, EpgContract.class);
+    StreamContract.class, MonitorContract.class, MirrorContract.class, EpgContract.class, ServerContract.class);
   private static final Pattern CODE = Pattern.compile("`([^`]+)`");
 
   /** The table rows (cells) after a heading, up to the first line that is not a row. */
@@ -144,7 +144,7 @@ class ContractsReadmeTest {
     if (method.startsWith("token")) {
       return "{token}";
     }
-    if (contract == EpgContract.class) {
+    if (contract == EpgContract.class || contract == ServerContract.class) {
       return "{name}";
     }
     if (contract == MonitorContract.class && (method.startsWith("node") || method.startsWith("webhook"))) {

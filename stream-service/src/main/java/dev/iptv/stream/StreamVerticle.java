@@ -7,6 +7,9 @@ import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelContract.ChannelChanged;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.common.Config;
+import dev.iptv.stream.servers.Servers;
+import dev.iptv.stream.servers.ServersApi;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -37,6 +40,8 @@ public class StreamVerticle extends ServiceVerticle {
   private PlayerRoutes player;
   private ChannelGate gate;
   private StreamAdminApi admin;
+  private Servers servers;
+  private ServersApi serversApi;
   private MirrorContract.Probe sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -64,6 +69,14 @@ public class StreamVerticle extends ServiceVerticle {
     gate = new ChannelGate(store, sentinel);
     player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp);
     admin = new StreamAdminApi(vertx, settings, store, manager);
+    try {
+      servers = new Servers(vertx, new dev.iptv.stream.servers.ServerStore(RedisAPI.api(redis)), instance,
+        settings.segmentSecret(), 1000L * positive(Config.SSH_TIMEOUT_S), 1000L * positive(Config.SSH_HEALTH_S),
+        settings.stopGraceMs());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    serversApi = new ServersApi(servers, settings.adminToken());
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
@@ -78,7 +91,8 @@ public class StreamVerticle extends ServiceVerticle {
     consumers.forEach(c -> ready.add(c.completion()));
     ready.add(player.ready());
     return Future.all(ready)
-      .compose(v -> manager.start());
+      .compose(v -> manager.start())
+      .onSuccess(v -> servers.start());
   }
 
   @Override
@@ -87,6 +101,15 @@ public class StreamVerticle extends ServiceVerticle {
     // everyone and has no nginx in front of it.
     player.mount(router, config().getInteger(SERVE_PORT, 0) > 0);
     admin.mount(router);
+    serversApi.mount(router);
+  }
+
+  private int positive(String env) {
+    int v = Config.integer(config(), env);
+    if (v < 1) {
+      throw new IllegalArgumentException(env + " must be at least 1, got " + v);
+    }
+    return v;
   }
 
   @Override
@@ -94,7 +117,8 @@ public class StreamVerticle extends ServiceVerticle {
     if (sentinel != null) {
       sentinel.stop(vertx);
     }
-    Future<Void> closing = (player == null ? Future.<Void>succeededFuture() : player.close().otherwiseEmpty())
+    Future<Void> closing = (servers == null ? Future.<Void>succeededFuture() : servers.close().otherwiseEmpty())
+      .compose(v -> player == null ? Future.<Void>succeededFuture() : player.close().otherwiseEmpty())
       .compose(v -> manager == null ? Future.succeededFuture() : manager.close());
     return closing.eventually(() -> {
       List<Future<Void>> unregistered = new ArrayList<>();
@@ -120,6 +144,11 @@ public class StreamVerticle extends ServiceVerticle {
     gate.forget(change.channelId());
     manager.channelChanged(change.channelId(), change.action(), change.active())
       .onFailure(err -> log.warn("channel {}: cannot follow its change: {}", change.channelId(), err.toString()));
+  }
+
+  /** For tests: the SSH servers this instance drives. */
+  Servers servers() {
+    return servers;
   }
 
   /** For tests: the manager's instance id (the value of stream:{id}:owner). */

@@ -1,0 +1,257 @@
+package dev.iptv.stream.servers;
+
+import dev.iptv.common.ApiException;
+import dev.iptv.contract.ServerContract;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * An SSH server as registered through {@code /api/servers} (SPEC section 9), without its secret
+ * ({@link Credentials}). Every value that reaches the remote shell or the nginx site is checked
+ * here: paths are absolute and made of {@code [A-Za-z0-9_./+-]} only, so they need no escaping in
+ * nginx and are quoted anyway for the shell.
+ *
+ * @param hostKey   the pinned host key, {@code "type base64"}, or null until the first contact
+ * @param nginxSite the site file written over SFTP (it must be included by the server's nginx)
+ * @param nginxConf the main nginx.conf given to {@code nginx -c} for test and reload, or null: nginx's own
+ * @param nginxPort the port the site listens on: {@code public_url}'s, 80 when it names none
+ */
+public record ServerSpec(String name, String publicUrl, String sshHost, int sshPort, String sshUser, String hostKey,
+                         String hlsDir, int maxStreams, boolean enabled, String ffmpeg, String nginx, String nginxSite,
+                         String nginxConf, int nginxPort, String auth, double createdAt) {
+
+  public static final String NAME = "name";
+  public static final String PUBLIC_URL = "public_url";
+  public static final String SSH_HOST = "ssh_host";
+  public static final String SSH_PORT = "ssh_port";
+  public static final String SSH_USER = "ssh_user";
+  public static final String SSH_HOST_KEY = "ssh_host_key";
+  public static final String SSH_PRIVATE_KEY = "ssh_private_key";
+  public static final String SSH_PASSWORD = "ssh_password";
+  public static final String HLS_DIR = "hls_dir";
+  public static final String MAX_STREAMS = "max_streams";
+  public static final String ENABLED = "enabled";
+  public static final String FFMPEG = "ffmpeg";
+  public static final String NGINX = "nginx";
+  public static final String NGINX_SITE = "nginx_site";
+  public static final String NGINX_CONF = "nginx_conf";
+  public static final String NGINX_PORT = "nginx_port";
+  public static final String AUTH = "auth";
+  public static final String CREATED_AT = "created_at";
+
+  public static final String DEFAULT_HLS_DIR = "/var/lib/iptv/hls";
+  public static final int DEFAULT_MAX_STREAMS = 10;
+
+  private static final Set<String> WRITABLE = Set.of(NAME, PUBLIC_URL, SSH_HOST, SSH_PORT, SSH_USER, SSH_HOST_KEY,
+    SSH_PRIVATE_KEY, SSH_PASSWORD, HLS_DIR, MAX_STREAMS, ENABLED, FFMPEG, NGINX, NGINX_SITE, NGINX_CONF, NGINX_PORT);
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}");
+  private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
+  private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9_./+-]{0,1023}");
+  private static final Pattern COMMAND = Pattern.compile("[A-Za-z0-9_.+-]{1,64}|/[A-Za-z0-9_./+-]{0,1023}");
+  private static final int MAX_SECRET = 16 * 1024;
+
+  /** The secret half of a registration: never returned, never logged. */
+  public record Credentials(String privateKey, String password) {
+
+    public JsonObject toJson() {
+      return privateKey != null ? new JsonObject().put(SSH_PRIVATE_KEY, privateKey)
+        : new JsonObject().put(SSH_PASSWORD, password);
+    }
+
+    public static Credentials fromJson(JsonObject o) {
+      return new Credentials(o.getString(SSH_PRIVATE_KEY), o.getString(SSH_PASSWORD));
+    }
+
+    @Override
+    public String toString() {
+      return privateKey != null ? "Credentials[private key]" : "Credentials[password]";
+    }
+  }
+
+  /** What a POST or PUT body says: the merged spec, and new credentials when it gives some. */
+  public record Registration(ServerSpec spec, Credentials credentials) {
+  }
+
+  /** The stored and returned shape: no secret. */
+  public JsonObject toJson() {
+    return new JsonObject().put(NAME, name).put("kind", ServerContract.KIND_SSH).put(PUBLIC_URL, publicUrl)
+      .put(SSH_HOST, sshHost).put(SSH_PORT, sshPort).put(SSH_USER, sshUser).put(SSH_HOST_KEY, hostKey)
+      .put(HLS_DIR, hlsDir).put(MAX_STREAMS, maxStreams).put(ENABLED, enabled).put(FFMPEG, ffmpeg).put(NGINX, nginx)
+      .put(NGINX_SITE, nginxSite).put(NGINX_CONF, nginxConf).put(NGINX_PORT, nginxPort).put(AUTH, auth)
+      .put(CREATED_AT, createdAt);
+  }
+
+  /** A stored server (written by {@link #toJson}). */
+  public static ServerSpec fromStored(JsonObject o) {
+    return new ServerSpec(o.getString(NAME), o.getString(PUBLIC_URL), o.getString(SSH_HOST), o.getInteger(SSH_PORT, 22),
+      o.getString(SSH_USER), o.getString(SSH_HOST_KEY), o.getString(HLS_DIR), o.getInteger(MAX_STREAMS, DEFAULT_MAX_STREAMS),
+      o.getBoolean(ENABLED, true), o.getString(FFMPEG, "ffmpeg"), o.getString(NGINX, "nginx"), o.getString(NGINX_SITE),
+      o.getString(NGINX_CONF), o.getInteger(NGINX_PORT, 80), o.getString(AUTH), o.getDouble(CREATED_AT, 0.0));
+  }
+
+  public ServerSpec withHostKey(String key) {
+    return new ServerSpec(name, publicUrl, sshHost, sshPort, sshUser, key, hlsDir, maxStreams, enabled, ffmpeg, nginx,
+      nginxSite, nginxConf, nginxPort, auth, createdAt);
+  }
+
+  /** True when {@code other} differs in something the server's connection or provisioning depends on. */
+  public boolean needsProvisioning(ServerSpec other) {
+    return !(publicUrl.equals(other.publicUrl) && sshHost.equals(other.sshHost) && sshPort == other.sshPort
+      && sshUser.equals(other.sshUser) && java.util.Objects.equals(hostKey, other.hostKey) && hlsDir.equals(other.hlsDir)
+      && ffmpeg.equals(other.ffmpeg) && nginx.equals(other.nginx) && nginxSite.equals(other.nginxSite)
+      && java.util.Objects.equals(nginxConf, other.nginxConf) && nginxPort == other.nginxPort);
+  }
+
+  // -- reading a request --------------------------------------------------------------------------
+
+  /** A POST body: every required field present and valid, or a 400 naming the first that is not. */
+  public static Registration create(JsonObject body, double now) {
+    unknownFields(body);
+    String name = required(body, NAME);
+    if (!ServerContract.isName(name)) {
+      throw bad(NAME, "must be 1-64 characters of letters, digits, '_', '.', '-', starting with a letter or digit");
+    }
+    return read(body, name, null, now);
+  }
+
+  /** A PUT body merged onto the stored server: any subset of the fields. */
+  public static Registration update(JsonObject body, ServerSpec stored) {
+    unknownFields(body);
+    if (body.containsKey(NAME) && !stored.name.equals(body.getValue(NAME))) {
+      throw bad(NAME, "cannot be changed (it is the server's path)");
+    }
+    return read(body, stored.name, stored, stored.createdAt);
+  }
+
+  private static Registration read(JsonObject b, String name, ServerSpec old, double createdAt) {
+    String publicUrl = b.containsKey(PUBLIC_URL) || old == null ? publicUrl(required(b, PUBLIC_URL)) : old.publicUrl;
+    String host = b.containsKey(SSH_HOST) || old == null ? matching(required(b, SSH_HOST), SSH_HOST, HOST,
+      "must be a host name or an IP address") : old.sshHost;
+    int port = b.containsKey(SSH_PORT) ? integer(b, SSH_PORT, 1, 65535) : old == null ? 22 : old.sshPort;
+    String user = b.containsKey(SSH_USER) || old == null ? matching(required(b, SSH_USER), SSH_USER, USER,
+      "must be a user name of letters, digits, '_', '.', '-'") : old.sshUser;
+    String hostKey = b.containsKey(SSH_HOST_KEY) ? (b.getValue(SSH_HOST_KEY) == null ? null
+      : HostKeys.normalize(text(b, SSH_HOST_KEY, 8192))) : old == null ? null : old.hostKey;
+    String hls = b.containsKey(HLS_DIR) ? path(b, HLS_DIR) : old == null ? DEFAULT_HLS_DIR : old.hlsDir;
+    int max = b.containsKey(MAX_STREAMS) ? integer(b, MAX_STREAMS, 1, 100_000) : old == null ? DEFAULT_MAX_STREAMS
+      : old.maxStreams;
+    boolean enabled = b.containsKey(ENABLED) ? bool(b, ENABLED) : old == null || old.enabled;
+    String ffmpeg = b.containsKey(FFMPEG) ? command(b, FFMPEG) : old == null ? "ffmpeg" : old.ffmpeg;
+    String nginx = b.containsKey(NGINX) ? command(b, NGINX) : old == null ? "nginx" : old.nginx;
+    String site = b.containsKey(NGINX_SITE) ? path(b, NGINX_SITE) : old == null ? "/etc/nginx/conf.d/iptv-" + name + ".conf"
+      : old.nginxSite;
+    if (!site.endsWith(".conf")) {
+      throw bad(NGINX_SITE, "must be a file name ending in .conf");
+    }
+    String conf = b.containsKey(NGINX_CONF) ? (b.getValue(NGINX_CONF) == null ? null : path(b, NGINX_CONF))
+      : old == null ? null : old.nginxConf;
+    int nginxPort = b.containsKey(NGINX_PORT) ? integer(b, NGINX_PORT, 1, 65535)
+      : old != null && !b.containsKey(PUBLIC_URL) ? old.nginxPort : portOf(publicUrl);
+
+    String key = b.containsKey(SSH_PRIVATE_KEY) ? text(b, SSH_PRIVATE_KEY, MAX_SECRET) : null;
+    String password = b.containsKey(SSH_PASSWORD) ? text(b, SSH_PASSWORD, MAX_SECRET) : null;
+    if (key != null && password != null) {
+      throw bad(SSH_PRIVATE_KEY, "give ssh_private_key or ssh_password, not both");
+    }
+    if (key != null && !key.contains("PRIVATE KEY")) {
+      throw bad(SSH_PRIVATE_KEY, "must be a private key in PEM or OpenSSH format (-----BEGIN ... PRIVATE KEY-----)");
+    }
+    Credentials credentials = key != null || password != null ? new Credentials(key, password) : null;
+    if (old == null && credentials == null) {
+      throw bad(SSH_PRIVATE_KEY, "is required (or ssh_password)");
+    }
+    String auth = credentials == null ? old.auth : key != null ? "key" : "password";
+    return new Registration(new ServerSpec(name, publicUrl, host, port, user, hostKey, hls, max, enabled, ffmpeg, nginx,
+      site, conf, nginxPort, auth, createdAt), credentials);
+  }
+
+  private static void unknownFields(JsonObject body) {
+    for (String f : body.fieldNames()) {
+      if (!WRITABLE.contains(f)) {
+        throw bad(f, "is not a server field");
+      }
+    }
+  }
+
+  private static String publicUrl(String s) {
+    try {
+      URI u = new URI(s);
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+        || u.getRawUserInfo() != null || u.getRawQuery() != null || u.getRawFragment() != null) {
+        throw bad(PUBLIC_URL, "must be an http(s) URL with a host, without user, query or fragment");
+      }
+    } catch (URISyntaxException e) {
+      throw bad(PUBLIC_URL, "is not a URL");
+    }
+    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private static int portOf(String publicUrl) {
+    int p = URI.create(publicUrl).getPort();
+    return p > 0 ? p : 80;
+  }
+
+  private static String required(JsonObject b, String field) {
+    if (b.getValue(field) == null) {
+      throw bad(field, "is required");
+    }
+    return text(b, field, 2048);
+  }
+
+  private static String text(JsonObject b, String field, int max) {
+    if (!(b.getValue(field) instanceof String s) || s.isBlank()) {
+      throw bad(field, "must be a non-empty string");
+    }
+    if (s.length() > max) {
+      throw bad(field, "is longer than " + max + " characters");
+    }
+    return s;
+  }
+
+  private static String matching(String s, String field, Pattern p, String rule) {
+    if (!p.matcher(s).matches()) {
+      throw bad(field, rule);
+    }
+    return s;
+  }
+
+  private static String path(JsonObject b, String field) {
+    String s = text(b, field, 1024);
+    if (!PATH.matcher(s).matches() || s.contains("..") || s.contains("//")) {
+      throw bad(field, "must be an absolute path of letters, digits and '_', '.', '/', '+', '-' (no '..')");
+    }
+    return s.length() > 1 && s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private static String command(JsonObject b, String field) {
+    String s = text(b, field, 1024);
+    if (!COMMAND.matcher(s).matches() || s.contains("..")) {
+      throw bad(field, "must be a command name or an absolute path of letters, digits and '_', '.', '/', '+', '-'");
+    }
+    return s;
+  }
+
+  private static int integer(JsonObject b, String field, int min, int max) {
+    Object v = b.getValue(field);
+    if (!(v instanceof Number n) || n.doubleValue() != Math.floor(n.doubleValue()) || n.longValue() < min
+      || n.longValue() > max) {
+      throw bad(field, "must be a whole number from " + min + " to " + max);
+    }
+    return n.intValue();
+  }
+
+  private static boolean bool(JsonObject b, String field) {
+    if (!(b.getValue(field) instanceof Boolean v)) {
+      throw bad(field, "must be true or false");
+    }
+    return v;
+  }
+
+  static ApiException bad(String field, String rule) {
+    return ApiException.badRequest(field + ": " + rule);
+  }
+}

@@ -52,6 +52,8 @@ import java.util.function.Function;
  *   <li>{@code GET /live/stream_{id}.m3u8?token=T}: the viewer's session admitted by auth-service,
  *       the channel checked ({@link ChannelGate}), started on demand, and its playlist with every
  *       segment URI carrying a proof;</li>
+ *   <li>{@code GET /live/stream_{id}.ts?token=T}: the same admission, then the channel's continuous
+ *       MPEG-TS ({@link TsFanout}, SPEC section 10);</li>
  *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&n=&t=&s=}: the segment, when its proof holds (nginx
  *       checks proofs itself; this is the all-in-one server's equivalent);</li>
  *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}, 204 with
@@ -68,6 +70,7 @@ final class PlayerRoutes {
   private static final Logger log = LoggerFactory.getLogger(PlayerRoutes.class);
 
   static final String PLAYLIST_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")\\.m3u8";
+  static final String TS_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")\\.ts";
   static final String SEGMENT_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")_(?<n>\\d{1,20})\\.ts";
   static final String PROOF_HEADER = "X-Segment-Proof";
   static final String MPEGURL = "application/vnd.apple.mpegurl";
@@ -92,6 +95,7 @@ final class PlayerRoutes {
   private final StreamManager manager;
   private final HlsFolder hls;
   private final ChannelGate gate;
+  private final TsFanout ts;
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
@@ -115,6 +119,7 @@ final class PlayerRoutes {
     this.manager = manager;
     this.hls = hls;
     this.gate = gate;
+    this.ts = new TsFanout(vertx, settings, hls);
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
   }
@@ -126,6 +131,7 @@ final class PlayerRoutes {
   void mount(Router router, boolean withFrontAuth) {
     router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).handler(this::segment);
+    router.getWithRegex(TS_PATH).handler(this::tsStream);
     if (withFrontAuth) {
       router.get("/internal/auth").handler(this::internalAuth);
     }
@@ -150,6 +156,7 @@ final class PlayerRoutes {
 
   /** Stops batching and sends what is left. */
   Future<Void> close() {
+    ts.close();
     vertx.cancelTimer(servedTimer);
     vertx.cancelTimer(touchTimer);
     sendServed();
@@ -165,19 +172,7 @@ final class PlayerRoutes {
   private void playlist(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
-    admit(viewer, id)
-      .compose(check -> check.valid() ? watchable(id).map(check.username())
-        : Future.failedFuture(new ApiException(403, check.status().playerError())))
-      .compose(username -> gate.state(id).compose(state -> {
-        if (state.direct() == null) {
-          return Future.succeededFuture(username);
-        }
-        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
-        touch(viewer, id, username);
-        return Future.<String>failedFuture(DIRECT_SENT);
-      }))
+    admitted(ctx, viewer, id)
       .compose(username -> playable(id, username)
         .onSuccess(text -> {
           String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
@@ -189,6 +184,60 @@ final class PlayerRoutes {
           touch(viewer, id, username);
         }))
       .onFailure(err -> playerError(ctx, err));
+  }
+
+  /**
+   * {@code GET /live/stream_{id}.ts?token=T} (SPEC section 10): admitted exactly like a playlist
+   * poll, started on demand, then the channel's continuous MPEG-TS ({@link TsFanout}) for as long as
+   * the viewer reads; touched like a polling player while connected, counted per segment written.
+   */
+  private void tsStream(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
+    admitted(ctx, viewer, id)
+      .compose(username -> playable(id, username).map(username))
+      .onSuccess(username -> {
+        touch(viewer, id, username);
+        ts.join(id, ctx.response(), new TsFanout.Hooks() {
+          @Override
+          public void touch() {
+            PlayerRoutes.this.touch(viewer, id, username);
+          }
+
+          @Override
+          public Future<Boolean> stillAdmitted() {
+            // Unavailable auth or channel state keeps the viewer; a refusal or a gone channel does not.
+            return watchable(id).compose(v -> admit(viewer, id)).map(TokenCheck::valid)
+              .recover(err -> Future.succeededFuture(!(err instanceof ApiException api && api.status() == 404)));
+          }
+
+          @Override
+          public void served(long bytes) {
+            served.add(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
+          }
+        });
+      })
+      .onFailure(err -> playerError(ctx, err));
+  }
+
+  /**
+   * The viewer's username once their session is admitted and the channel is active; a direct
+   * channel's redirect is sent here (the chain then ends with {@link #DIRECT_SENT}).
+   */
+  private Future<String> admitted(RoutingContext ctx, Viewer viewer, String id) {
+    return admit(viewer, id)
+      .compose(check -> check.valid() ? watchable(id).map(check.username())
+        : Future.failedFuture(new ApiException(403, check.status().playerError())))
+      .compose(username -> gate.state(id).compose(state -> {
+        if (state.direct() == null) {
+          return Future.succeededFuture(username);
+        }
+        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
+        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
+        touch(viewer, id, username);
+        return Future.<String>failedFuture(DIRECT_SENT);
+      }));
   }
 
   private Viewer viewer(HttpServerRequest req, String token) {

@@ -164,6 +164,11 @@ final class PlayerRoutes {
     return revocations == null ? Future.succeededFuture() : revocations.unregister();
   }
 
+  /** Channels with TS viewers on this instance, and how many. */
+  Map<String, Integer> tsViewers() {
+    return ts.viewers();
+  }
+
   /** Ready once the revocation consumer is registered (across the cluster). */
   Future<Void> ready() {
     return revocations == null ? Future.succeededFuture() : revocations.completion();
@@ -198,7 +203,7 @@ final class PlayerRoutes {
       .compose(username -> playable(id, username).map(username))
       .onSuccess(username -> {
         touch(viewer, id, username);
-        ts.join(id, ctx.response(), new TsFanout.Hooks() {
+        ts.join(id, ctx.request(), new TsFanout.Hooks() {
           @Override
           public void touch() {
             PlayerRoutes.this.touch(viewer, id, username);

@@ -4,7 +4,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.netty.channel.ChannelOption;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +27,8 @@ import java.util.regex.Pattern;
  * FFmpeg rewrites it ({@link HlsFolder#watch}, and every second as well), reads each new segment
  * once into memory and hands the same buffer to every viewer. A viewer starts with the newest
  * segment (a key frame, PAT and PMT: {@code independent_segments}) and follows. Each viewer has its
- * own bounded queue ({@value #MAX_QUEUED_BYTES} bytes not yet taken by its socket): a viewer that
+ * own bounded queue (at most {@value #MAX_QUEUED_SEGMENTS} segments, {@value #MAX_QUEUED_BYTES} bytes,
+ * not yet taken by its socket, on top of one segment in the connection's buffer): a viewer that
  * reads slower than the channel plays fills it and is dropped; the others never wait for it.
  *
  * <p>A feed's state lives on its own context; a viewer's on its connection's. The map of feeds is
@@ -35,8 +39,16 @@ final class TsFanout {
 
   private static final Logger log = LoggerFactory.getLogger(TsFanout.class);
 
-  /** Bytes a viewer may have queued and not yet taken before it is dropped (a few segments). */
+  /** Bytes a viewer may have queued and not yet taken by its socket before it is dropped. */
   static final long MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+  /** Segments a viewer may have queued (that many segment durations behind) before it is dropped. */
+  static final int MAX_QUEUED_SEGMENTS = 4;
+  /**
+   * The kernel's send buffer of a TS connection (Linux doubles it): without a bound it grows to
+   * {@code tcp_wmem}'s maximum (4 MiB), tens of seconds of a stuck viewer's video before its
+   * queue here even starts to fill. 512 KiB in flight still carries 40 Mbit/s at 100 ms.
+   */
+  static final int SEND_BUFFER_BYTES = 256 * 1024;
   /** The playlist is read this often even without a file event; viewers are touched this often. */
   static final long TICK_MS = 1_000;
   /** A viewer's right to watch (token, session, channel active) is asked again this often. */
@@ -78,7 +90,9 @@ final class TsFanout {
    * Answers {@code response} (called on its connection's context, once the channel plays) with the
    * channel's continuous MPEG-TS, until the viewer goes, reads too slowly or may watch no more.
    */
-  void join(String id, HttpServerResponse response, Hooks hooks) {
+  void join(String id, HttpServerRequest request, Hooks hooks) {
+    HttpServerResponse response = request.response();
+    boundSendBuffer(request.connection());
     response.setChunked(true)
       .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
       .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
@@ -101,6 +115,17 @@ final class TsFanout {
     }
     feed.context.runOnContext(v -> feed.add(viewer));
     viewer.start();
+  }
+
+  /** Caps the connection's kernel send buffer (see {@link #SEND_BUFFER_BYTES}); Vert.x has no public API for one connection. */
+  private static void boundSendBuffer(HttpConnection connection) {
+    try {
+      if (connection instanceof io.vertx.core.net.impl.ConnectionBase c) {
+        c.channel().config().setOption(ChannelOption.SO_SNDBUF, SEND_BUFFER_BYTES);
+      }
+    } catch (RuntimeException e) {
+      log.debug("cannot bound a TS connection's send buffer: {}", e.toString());
+    }
   }
 
   /** A viewer left (on any context): the feed forgets it, and closes when it was the last. */
@@ -311,8 +336,8 @@ final class TsFanout {
       if (closed) {
         return;
       }
-      if (queued + segment.length() > MAX_QUEUED_BYTES) {
-        drop("slow reader: " + queued + " bytes queued");
+      if (queue.size() >= MAX_QUEUED_SEGMENTS || queued + segment.length() > MAX_QUEUED_BYTES) {
+        drop("slow reader: " + queue.size() + " segments, " + queued + " bytes queued");
         return;
       }
       queue.add(segment);

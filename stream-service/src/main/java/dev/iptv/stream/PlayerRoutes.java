@@ -8,12 +8,7 @@ import dev.iptv.contract.AuthContract.SessionRequest;
 import dev.iptv.contract.AuthContract.TokenCheck;
 import dev.iptv.contract.AuthContract.TokenRequest;
 import dev.iptv.contract.ChannelContract;
-import dev.iptv.contract.MonitorContract;
-import dev.iptv.contract.MonitorContract.SegmentBatch;
 import dev.iptv.contract.MonitorContract.SegmentServed;
-import dev.iptv.contract.StreamContract;
-import dev.iptv.contract.StreamContract.ViewerPoll;
-import dev.iptv.contract.StreamContract.ViewerPollBatch;
 import dev.iptv.contract.AuthContract.UserChanged;
 import dev.iptv.contract.BadMessage;
 import dev.iptv.stream.viewers.AdmittedSessions;
@@ -35,13 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -62,7 +51,7 @@ import java.util.function.Function;
  * </ul>
  *
  * <p>Safe on any event loop (the all-in-one front serves the router from several): the handlers
- * keep no state of their own but the queue of served segments, and reach channel state only
+ * keep no state of their own but the batches of served segments and touches, and reach channel state only
  * through {@link StreamManager} and {@link ChannelGate}, which are.
  */
 final class PlayerRoutes {
@@ -80,9 +69,6 @@ final class PlayerRoutes {
   /** Admitted sessions and pending touches kept at most (a flood of sessions only costs re-asking). */
   static final int MAX_SESSIONS = 200_000;
   /** Touches of admitted sessions go to Redis (and the monitor) in one batch this often. */
-  static final long TOUCH_BATCH_MS = 1_000;
-  static final long SERVED_BATCH_MS = 500;
-  private static final int SERVED_BATCH_MAX = 20_000;
   /** Players retry a channel that could not start after this many seconds. */
   static final String RETRY_AFTER_S = "5";
   /** Not a failure: a direct channel's redirect was sent (ends the chain without a playlist). */
@@ -99,12 +85,8 @@ final class PlayerRoutes {
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
-  /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
-  private final ConcurrentLinkedQueue<SegmentServed> served = new ConcurrentLinkedQueue<>();
-  private long servedTimer = -1;
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
-  private final ViewerTouches touches = new ViewerTouches(MAX_SESSIONS);
-  private long touchTimer = -1;
+  private final ViewerBatches batches;
   private MessageConsumer<JsonObject> revocations;
 
   /** The viewer of a request, worked out once: its token, address, player and session id. */
@@ -120,6 +102,7 @@ final class PlayerRoutes {
     this.hls = hls;
     this.gate = gate;
     this.ts = new TsFanout(vertx, settings, hls);
+    this.batches = new ViewerBatches(vertx, store, MAX_SESSIONS);
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
   }
@@ -139,8 +122,7 @@ final class PlayerRoutes {
 
   /** Starts the batches (segments served, viewer touches) and the revocation consumer; once. */
   void start() {
-    servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
-    touchTimer = vertx.setPeriodic(TOUCH_BATCH_MS, t -> sendTouches());
+    batches.start();
     // A token changed, deleted or disabled through the API is asked again at its next poll.
     revocations = vertx.eventBus().consumer(AuthContract.USERS_CHANGED, m -> {
       try {
@@ -157,10 +139,7 @@ final class PlayerRoutes {
   /** Stops batching and sends what is left. */
   Future<Void> close() {
     ts.close();
-    vertx.cancelTimer(servedTimer);
-    vertx.cancelTimer(touchTimer);
-    sendServed();
-    sendTouches();
+    batches.close();
     return revocations == null ? Future.succeededFuture() : revocations.unregister();
   }
 
@@ -218,7 +197,7 @@ final class PlayerRoutes {
 
           @Override
           public void served(long bytes) {
-            served.add(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
+            batches.served(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
           }
         });
       })
@@ -329,7 +308,7 @@ final class PlayerRoutes {
       .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
-      .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
+      .onSuccess(v -> batches.served(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
         null, req.getHeader(HttpHeaders.USER_AGENT))))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
@@ -339,22 +318,6 @@ final class PlayerRoutes {
           ctx.response().reset();
         }
       });
-  }
-
-  /**
-   * The segments served since the last call, to monitor-service in one message: one event-bus
-   * delivery per {@value #SERVED_BATCH_MS} ms instead of one per segment, which cost this server a
-   * third of its segment throughput.
-   */
-  private void sendServed() {
-    List<SegmentServed> batch = new ArrayList<>();
-    SegmentServed r;
-    while (batch.size() < SERVED_BATCH_MAX && (r = served.poll()) != null) {
-      batch.add(r);
-    }
-    if (!batch.isEmpty()) {
-      vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentBatch.of(batch).toJson());
-    }
   }
 
   /**
@@ -396,37 +359,14 @@ final class PlayerRoutes {
   }
 
   /**
-   * A viewer poll, remembered for the next batch ({@link #sendTouches}): the session's slot, the
+   * A viewer poll, remembered for the next batch ({@link ViewerBatches}): the session's slot, the
    * channel's viewers and last access, and who polls (the monitor names nginx's segment records by it).
    */
   private void touch(Viewer viewer, String id, String username) {
     if (username != null && viewer.sessionId() != null) {
-      touches.record(new ViewerTouches.Touch(viewer.sessionId(), username, id, viewer.ip(), viewer.userAgent(),
+      batches.touched(new ViewerTouches.Touch(viewer.sessionId(), username, id, viewer.ip(), viewer.userAgent(),
         System.currentTimeMillis()));
     }
-  }
-
-  /**
-   * The polls since the last batch, written once: one Redis pipeline for the channels' viewers and
-   * last access, one message to auth-service for the sessions' slots, one to the monitor for the
-   * polls. Per poll this was an event-bus request, a Lua script and a pipeline.
-   */
-  private void sendTouches() {
-    List<ViewerTouches.Touch> batch = touches.drain();
-    if (batch.isEmpty()) {
-      return;
-    }
-    Map<String, Set<String>> byChannel = new HashMap<>();
-    Map<String, AuthContract.SessionTouches.Touched> slots = new HashMap<>();
-    List<ViewerPoll> polls = new ArrayList<>(batch.size());
-    for (ViewerTouches.Touch t : batch) {
-      byChannel.computeIfAbsent(t.channelId(), k -> new HashSet<>()).add(t.sessionId());
-      slots.putIfAbsent(t.sessionId(), new AuthContract.SessionTouches.Touched(t.username(), t.sessionId()));
-      polls.add(new ViewerPoll(t.username(), t.channelId(), t.ip(), t.userAgent(), t.atMs() / 1000.0));
-    }
-    store.touchAll(byChannel).onFailure(err -> log.debug("cannot record {} polls: {}", batch.size(), err.toString()));
-    vertx.eventBus().send(AuthContract.SESSION_TOUCHES, new AuthContract.SessionTouches(new ArrayList<>(slots.values())).toJson());
-    vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPollBatch(polls).toJson());
   }
 
   /** The segment proof for this poll: bound to the channel and to the viewer's session. */

@@ -194,7 +194,7 @@ final class TsFanout {
     final String id;
     final Context context;
     /** Viewers joined and not yet left: changed inside {@code feeds.compute} only. */
-    int members;
+    volatile int members;
     final List<Viewer> viewers = new ArrayList<>();
     Buffer latest;
     long lastSent = -1;
@@ -319,6 +319,9 @@ final class TsFanout {
       response.closeHandler(v -> left());
       response.exceptionHandler(err -> left());
       timer = vertx.setPeriodic(TICK_MS, t -> tick());
+      if (response.closed()) {
+        left();   // gone before the handlers were set: no close event will come
+      }
     }
 
     /** From the feed's context: a segment for this viewer (null: close it). */
@@ -349,7 +352,11 @@ final class TsFanout {
       while (!closed && !queue.isEmpty() && !response.writeQueueFull()) {
         Buffer b = queue.poll();
         queued -= b.length();
-        response.write(b).onSuccess(v -> hooks.served(b.length()));
+        try {
+          response.write(b).onSuccess(v -> hooks.served(b.length()));
+        } catch (IllegalStateException e) {
+          left();   // the response ended under us (the connection closed)
+        }
       }
       if (!closed && !queue.isEmpty()) {
         response.drainHandler(v -> pump());

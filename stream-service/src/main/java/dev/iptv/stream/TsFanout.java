@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * once into memory and hands the same buffer to every viewer. A viewer starts with the newest
  * segment (a key frame, PAT and PMT: {@code independent_segments}) and follows. Each viewer has its
  * own bounded queue (at most {@value #MAX_QUEUED_SEGMENTS} segments, {@value #MAX_QUEUED_BYTES} bytes,
- * not yet taken by its socket, on top of one segment in the connection's buffer): a viewer that
+ * on top of one segment being written and the kernel's send buffer): a viewer that
  * reads slower than the channel plays fills it and is dropped; the others never wait for it.
  *
  * <p>A feed's state lives on its own context; a viewer's on its connection's. The map of feeds is
@@ -304,6 +304,7 @@ final class TsFanout {
     Feed feed;
     long queued;
     boolean closed;
+    boolean writing;
     long timer = -1;
     long checkedMs = System.currentTimeMillis();
 
@@ -348,18 +349,34 @@ final class TsFanout {
       pump();
     }
 
+    /**
+     * Writes the next segment once the previous one is in the kernel (its write completed) and
+     * the connection takes more: one segment at most in the connection's own buffer, the rest
+     * counted in {@link #queue} (Vert.x's {@code writeQueueFull} alone let megabytes pile up there).
+     */
     private void pump() {
-      while (!closed && !queue.isEmpty() && !response.writeQueueFull()) {
-        Buffer b = queue.poll();
-        queued -= b.length();
-        try {
-          response.write(b).onSuccess(v -> hooks.served(b.length()));
-        } catch (IllegalStateException e) {
-          left();   // the response ended under us (the connection closed)
-        }
+      if (closed || writing || queue.isEmpty()) {
+        return;
       }
-      if (!closed && !queue.isEmpty()) {
+      if (response.writeQueueFull()) {
         response.drainHandler(v -> pump());
+        return;
+      }
+      Buffer b = queue.poll();
+      queued -= b.length();
+      writing = true;
+      try {
+        response.write(b).onComplete(ar -> {
+          writing = false;
+          if (ar.succeeded()) {
+            hooks.served(b.length());
+            pump();
+          } else {
+            left();
+          }
+        });
+      } catch (IllegalStateException e) {
+        left();   // the response ended under us (the connection closed)
       }
     }
 

@@ -39,7 +39,8 @@ import java.util.function.Function;
  *   <li>{@code GET|POST /get.php}: the M3U with {@code /live/U/P/{id}.ts|.m3u8} URLs;</li>
  *   <li>{@code GET /xmltv.php}: the guide of the active channels;</li>
  *   <li>{@code GET /live/U/P/{id}[.ts|.m3u8]} and {@code /U/P/{id}[.ts|.m3u8]}: {@code 302} to the
- *       channel's token URL ({@code /live/stream_{id}.m3u8?token=}, SPEC section 2), which checks
+ *       channel's token URL ({@code /live/stream_{id}.m3u8?token=} for {@code .m3u8}, the MPEG-TS
+ *       {@code /live/stream_{id}.ts?token=} otherwise; SPEC sections 2 and 10), which checks
  *       the session, starts the channel (or sends a direct channel to its source) and counts the
  *       viewer. Until MPEG-TS output exists, {@code .ts} and extension-less URLs go there too.</li>
  * </ul>
@@ -323,8 +324,10 @@ final class XtreamRoutes {
           Http.sendText(ctx, 404, "ERROR: Channel not found");
           return;
         }
+        // .m3u8: the HLS playlist; .ts and no extension: the continuous MPEG-TS stream.
+        String ext = "m3u8".equals(ctx.pathParam("ext")) ? ".m3u8" : ".ts";
         ctx.response().setStatusCode(302)
-          .putHeader(HttpHeaders.LOCATION, publicUrl + "/live/stream_" + c.id() + ".m3u8?token=" + check.token())
+          .putHeader(HttpHeaders.LOCATION, publicUrl + "/live/stream_" + c.id() + ext + "?token=" + check.token())
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
           .putHeader("Access-Control-Allow-Origin", "*")
           .end();

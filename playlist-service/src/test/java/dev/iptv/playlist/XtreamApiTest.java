@@ -191,13 +191,20 @@ class XtreamApiTest {
     String hls = fx.get("/get.php?username=dave&password=pw&type=m3u&output=hls").bodyAsString();
     assertTrue(hls.contains("#EXTINF:-1,BBC\n" + base + "/live/dave/pw/10.m3u8\n"), hls);
     assertEquals(400, fx.get("/get.php?username=dave&password=pw&output=flv").statusCode());
-    // The URL the app builds answers 302 to the token URL (SPEC section 2).
+    // The URL the app builds answers 302 to the token URL (SPEC section 2): .ts and no extension
+    // to the continuous MPEG-TS stream, .m3u8 to the HLS playlist.
     HttpResponse<Buffer> live = await(fx.request(HttpMethod.GET, "/live/dave/pw/10.ts").followRedirects(false).send());
     assertEquals(302, live.statusCode());
-    assertTrue(live.getHeader("Location").matches("\\Q" + base + "/live/stream_10.m3u8?token=\\E[0-9a-f]{32,}"),
+    assertTrue(live.getHeader("Location").matches("\\Q" + base + "/live/stream_10.ts?token=\\E[0-9a-f]{32,}"),
       live.getHeader("Location"));
+    HttpResponse<Buffer> hlsForm = await(fx.request(HttpMethod.GET, "/live/dave/pw/10.m3u8").followRedirects(false).send());
+    assertTrue(hlsForm.getHeader("Location").matches("\\Q" + base + "/live/stream_10.m3u8?token=\\E[0-9a-f]{32,}"),
+      hlsForm.getHeader("Location"));
     HttpResponse<Buffer> shortForm = await(fx.request(HttpMethod.GET, "/dave/pw/20").followRedirects(false).send());
     assertEquals(302, shortForm.statusCode());
+    assertTrue(shortForm.getHeader("Location").startsWith(base + "/live/stream_20.ts?token="), shortForm.getHeader("Location"));
+    HttpResponse<Buffer> longBare = await(fx.request(HttpMethod.GET, "/live/dave/pw/20").followRedirects(false).send());
+    assertTrue(longBare.getHeader("Location").startsWith(base + "/live/stream_20.ts?token="), longBare.getHeader("Location"));
     assertEquals(404, await(fx.request(HttpMethod.GET, "/live/dave/pw/99.m3u8").followRedirects(false).send()).statusCode());
   }
 

@@ -195,6 +195,73 @@ class NginxConfigTest {
     }
   }
 
+  @Test
+  @DisplayName("through a real nginx, the MPEG-TS URL reaches stream-service with its token and the client's address, unbuffered")
+  void tsThroughNginx() throws Exception {
+    Path run = runDir("nginx-ts");
+    Path hls = run.resolve("hls");
+    Files.createDirectories(hls);
+    new ProcessBuilder("chmod", "-R", "a+rX", run.toString()).start().waitFor();
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    // stream-service's place: a plain HTTP server that sends one TS packet, waits, then another.
+    com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
+      new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.concurrent.BlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+    upstream.createContext("/live/", ex -> {
+      seen.add(ex.getRequestURI().toString() + " " + ex.getRequestHeaders().getFirst("X-Real-IP"));
+      ex.getResponseHeaders().set("Content-Type", "video/mp2t");
+      ex.sendResponseHeaders(200, 0);
+      byte[] packet = new byte[188];
+      packet[0] = 0x47;
+      try (java.io.OutputStream out = ex.getResponseBody()) {
+        out.write(packet);
+        out.flush();
+        Thread.sleep(3_000);   // the stream goes on; nginx must not wait for more before passing the first packet
+        out.write(packet);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    upstream.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    upstream.start();
+    JsonObject config = config(Map.of(Config.HLS_DIR, hls.toString(), Config.NGINX_LISTEN, "127.0.0.1:" + port,
+      Config.STREAM_PORT, Integer.toString(upstream.getAddress().getPort())));
+    nginxTest(run, NginxConfig.render(config, run, false));
+    Process nginx = new ProcessBuilder("nginx", "-p", run.toString(), "-c", run.resolve("nginx.conf").toString())
+      .redirectErrorStream(true).redirectOutput(run.resolve("nginx.out").toFile()).start();
+    try {
+      String url = "http://127.0.0.1:" + port + "/live/stream_12.ts?token=abc123";
+      eventually(Duration.ofSeconds(10), "nginx answers", () -> {
+        try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+          return true;
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      });
+      java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+      try {
+        long t0 = System.currentTimeMillis();
+        assertEquals(200, c.getResponseCode());
+        assertEquals("video/mp2t", c.getContentType());
+        byte[] first = c.getInputStream().readNBytes(188);
+        long firstMs = System.currentTimeMillis() - t0;
+        assertEquals(0x47, first[0]);
+        assertTrue(firstMs < 2_000, "the first packet took " + firstMs + " ms: buffered by nginx?");
+        assertEquals(188, c.getInputStream().readAllBytes().length, "the second packet follows");
+      } finally {
+        c.disconnect();
+      }
+      assertEquals("/live/stream_12.ts?token=abc123 127.0.0.1", seen.poll(5, TimeUnit.SECONDS));
+    } finally {
+      nginx.destroy();
+      nginx.waitFor(10, TimeUnit.SECONDS);
+      upstream.stop(0);
+    }
+  }
+
   private static int status(String url) throws Exception {
     java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
     try {

@@ -8,12 +8,7 @@ import dev.iptv.contract.AuthContract.SessionRequest;
 import dev.iptv.contract.AuthContract.TokenCheck;
 import dev.iptv.contract.AuthContract.TokenRequest;
 import dev.iptv.contract.ChannelContract;
-import dev.iptv.contract.MonitorContract;
-import dev.iptv.contract.MonitorContract.SegmentBatch;
 import dev.iptv.contract.MonitorContract.SegmentServed;
-import dev.iptv.contract.StreamContract;
-import dev.iptv.contract.StreamContract.ViewerPoll;
-import dev.iptv.contract.StreamContract.ViewerPollBatch;
 import dev.iptv.contract.AuthContract.UserChanged;
 import dev.iptv.contract.BadMessage;
 import dev.iptv.stream.viewers.AdmittedSessions;
@@ -35,13 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -52,6 +41,8 @@ import java.util.function.Function;
  *   <li>{@code GET /live/stream_{id}.m3u8?token=T}: the viewer's session admitted by auth-service,
  *       the channel checked ({@link ChannelGate}), started on demand, and its playlist with every
  *       segment URI carrying a proof;</li>
+ *   <li>{@code GET /live/stream_{id}.ts?token=T}: the same admission, then the channel's continuous
+ *       MPEG-TS ({@link TsFanout}, SPEC section 10);</li>
  *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&n=&t=&s=}: the segment, when its proof holds (nginx
  *       checks proofs itself; this is the all-in-one server's equivalent);</li>
  *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}, 204 with
@@ -60,7 +51,7 @@ import java.util.function.Function;
  * </ul>
  *
  * <p>Safe on any event loop (the all-in-one front serves the router from several): the handlers
- * keep no state of their own but the queue of served segments, and reach channel state only
+ * keep no state of their own but the batches of served segments and touches, and reach channel state only
  * through {@link StreamManager} and {@link ChannelGate}, which are.
  */
 final class PlayerRoutes {
@@ -68,6 +59,7 @@ final class PlayerRoutes {
   private static final Logger log = LoggerFactory.getLogger(PlayerRoutes.class);
 
   static final String PLAYLIST_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")\\.m3u8";
+  static final String TS_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")\\.ts";
   static final String SEGMENT_PATH = "/live/stream_(?<id>" + ChannelContract.ID_REGEX + ")_(?<n>\\d{1,20})\\.ts";
   static final String PROOF_HEADER = "X-Segment-Proof";
   static final String MPEGURL = "application/vnd.apple.mpegurl";
@@ -77,9 +69,6 @@ final class PlayerRoutes {
   /** Admitted sessions and pending touches kept at most (a flood of sessions only costs re-asking). */
   static final int MAX_SESSIONS = 200_000;
   /** Touches of admitted sessions go to Redis (and the monitor) in one batch this often. */
-  static final long TOUCH_BATCH_MS = 1_000;
-  static final long SERVED_BATCH_MS = 500;
-  private static final int SERVED_BATCH_MAX = 20_000;
   /** Players retry a channel that could not start after this many seconds. */
   static final String RETRY_AFTER_S = "5";
   /** Not a failure: a direct channel's redirect was sent (ends the chain without a playlist). */
@@ -92,15 +81,12 @@ final class PlayerRoutes {
   private final StreamManager manager;
   private final HlsFolder hls;
   private final ChannelGate gate;
+  private final TsFanout ts;
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
-  /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
-  private final ConcurrentLinkedQueue<SegmentServed> served = new ConcurrentLinkedQueue<>();
-  private long servedTimer = -1;
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
-  private final ViewerTouches touches = new ViewerTouches(MAX_SESSIONS);
-  private long touchTimer = -1;
+  private final ViewerBatches batches;
   private MessageConsumer<JsonObject> revocations;
 
   /** The viewer of a request, worked out once: its token, address, player and session id. */
@@ -115,6 +101,8 @@ final class PlayerRoutes {
     this.manager = manager;
     this.hls = hls;
     this.gate = gate;
+    this.ts = new TsFanout(vertx, settings, hls);
+    this.batches = new ViewerBatches(vertx, store, MAX_SESSIONS);
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
   }
@@ -126,6 +114,7 @@ final class PlayerRoutes {
   void mount(Router router, boolean withFrontAuth) {
     router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).handler(this::segment);
+    router.getWithRegex(TS_PATH).handler(this::tsStream);
     if (withFrontAuth) {
       router.get("/internal/auth").handler(this::internalAuth);
     }
@@ -133,8 +122,7 @@ final class PlayerRoutes {
 
   /** Starts the batches (segments served, viewer touches) and the revocation consumer; once. */
   void start() {
-    servedTimer = vertx.setPeriodic(SERVED_BATCH_MS, t -> sendServed());
-    touchTimer = vertx.setPeriodic(TOUCH_BATCH_MS, t -> sendTouches());
+    batches.start();
     // A token changed, deleted or disabled through the API is asked again at its next poll.
     revocations = vertx.eventBus().consumer(AuthContract.USERS_CHANGED, m -> {
       try {
@@ -150,11 +138,14 @@ final class PlayerRoutes {
 
   /** Stops batching and sends what is left. */
   Future<Void> close() {
-    vertx.cancelTimer(servedTimer);
-    vertx.cancelTimer(touchTimer);
-    sendServed();
-    sendTouches();
+    ts.close();
+    batches.close();
     return revocations == null ? Future.succeededFuture() : revocations.unregister();
+  }
+
+  /** Channels with TS viewers on this instance, and how many. */
+  Map<String, Integer> tsViewers() {
+    return ts.viewers();
   }
 
   /** Ready once the revocation consumer is registered (across the cluster). */
@@ -165,19 +156,7 @@ final class PlayerRoutes {
   private void playlist(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
-    admit(viewer, id)
-      .compose(check -> check.valid() ? watchable(id).map(check.username())
-        : Future.failedFuture(new ApiException(403, check.status().playerError())))
-      .compose(username -> gate.state(id).compose(state -> {
-        if (state.direct() == null) {
-          return Future.succeededFuture(username);
-        }
-        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
-        touch(viewer, id, username);
-        return Future.<String>failedFuture(DIRECT_SENT);
-      }))
+    admitted(ctx, viewer, id)
       .compose(username -> playable(id, username)
         .onSuccess(text -> {
           String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
@@ -189,6 +168,60 @@ final class PlayerRoutes {
           touch(viewer, id, username);
         }))
       .onFailure(err -> playerError(ctx, err));
+  }
+
+  /**
+   * {@code GET /live/stream_{id}.ts?token=T} (SPEC section 10): admitted exactly like a playlist
+   * poll, started on demand, then the channel's continuous MPEG-TS ({@link TsFanout}) for as long as
+   * the viewer reads; touched like a polling player while connected, counted per segment written.
+   */
+  private void tsStream(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
+    admitted(ctx, viewer, id)
+      .compose(username -> playable(id, username).map(username))
+      .onSuccess(username -> {
+        touch(viewer, id, username);
+        ts.join(id, ctx.request(), new TsFanout.Hooks() {
+          @Override
+          public void touch() {
+            PlayerRoutes.this.touch(viewer, id, username);
+          }
+
+          @Override
+          public Future<Boolean> stillAdmitted() {
+            // Unavailable auth or channel state keeps the viewer; a refusal or a gone channel does not.
+            return watchable(id).compose(v -> admit(viewer, id)).map(TokenCheck::valid)
+              .recover(err -> Future.succeededFuture(!(err instanceof ApiException api && api.status() == 404)));
+          }
+
+          @Override
+          public void served(long bytes) {
+            batches.served(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
+          }
+        });
+      })
+      .onFailure(err -> playerError(ctx, err));
+  }
+
+  /**
+   * The viewer's username once their session is admitted and the channel is active; a direct
+   * channel's redirect is sent here (the chain then ends with {@link #DIRECT_SENT}).
+   */
+  private Future<String> admitted(RoutingContext ctx, Viewer viewer, String id) {
+    return admit(viewer, id)
+      .compose(check -> check.valid() ? watchable(id).map(check.username())
+        : Future.failedFuture(new ApiException(403, check.status().playerError())))
+      .compose(username -> gate.state(id).compose(state -> {
+        if (state.direct() == null) {
+          return Future.succeededFuture(username);
+        }
+        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
+        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
+        touch(viewer, id, username);
+        return Future.<String>failedFuture(DIRECT_SENT);
+      }));
   }
 
   private Viewer viewer(HttpServerRequest req, String token) {
@@ -275,7 +308,7 @@ final class PlayerRoutes {
       .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
-      .onSuccess(v -> served.add(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
+      .onSuccess(v -> batches.served(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
         null, req.getHeader(HttpHeaders.USER_AGENT))))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
@@ -285,22 +318,6 @@ final class PlayerRoutes {
           ctx.response().reset();
         }
       });
-  }
-
-  /**
-   * The segments served since the last call, to monitor-service in one message: one event-bus
-   * delivery per {@value #SERVED_BATCH_MS} ms instead of one per segment, which cost this server a
-   * third of its segment throughput.
-   */
-  private void sendServed() {
-    List<SegmentServed> batch = new ArrayList<>();
-    SegmentServed r;
-    while (batch.size() < SERVED_BATCH_MAX && (r = served.poll()) != null) {
-      batch.add(r);
-    }
-    if (!batch.isEmpty()) {
-      vertx.eventBus().send(MonitorContract.SEGMENTS_SERVED, SegmentBatch.of(batch).toJson());
-    }
   }
 
   /**
@@ -342,37 +359,14 @@ final class PlayerRoutes {
   }
 
   /**
-   * A viewer poll, remembered for the next batch ({@link #sendTouches}): the session's slot, the
+   * A viewer poll, remembered for the next batch ({@link ViewerBatches}): the session's slot, the
    * channel's viewers and last access, and who polls (the monitor names nginx's segment records by it).
    */
   private void touch(Viewer viewer, String id, String username) {
     if (username != null && viewer.sessionId() != null) {
-      touches.record(new ViewerTouches.Touch(viewer.sessionId(), username, id, viewer.ip(), viewer.userAgent(),
+      batches.touched(new ViewerTouches.Touch(viewer.sessionId(), username, id, viewer.ip(), viewer.userAgent(),
         System.currentTimeMillis()));
     }
-  }
-
-  /**
-   * The polls since the last batch, written once: one Redis pipeline for the channels' viewers and
-   * last access, one message to auth-service for the sessions' slots, one to the monitor for the
-   * polls. Per poll this was an event-bus request, a Lua script and a pipeline.
-   */
-  private void sendTouches() {
-    List<ViewerTouches.Touch> batch = touches.drain();
-    if (batch.isEmpty()) {
-      return;
-    }
-    Map<String, Set<String>> byChannel = new HashMap<>();
-    Map<String, AuthContract.SessionTouches.Touched> slots = new HashMap<>();
-    List<ViewerPoll> polls = new ArrayList<>(batch.size());
-    for (ViewerTouches.Touch t : batch) {
-      byChannel.computeIfAbsent(t.channelId(), k -> new HashSet<>()).add(t.sessionId());
-      slots.putIfAbsent(t.sessionId(), new AuthContract.SessionTouches.Touched(t.username(), t.sessionId()));
-      polls.add(new ViewerPoll(t.username(), t.channelId(), t.ip(), t.userAgent(), t.atMs() / 1000.0));
-    }
-    store.touchAll(byChannel).onFailure(err -> log.debug("cannot record {} polls: {}", batch.size(), err.toString()));
-    vertx.eventBus().send(AuthContract.SESSION_TOUCHES, new AuthContract.SessionTouches(new ArrayList<>(slots.values())).toJson());
-    vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPollBatch(polls).toJson());
   }
 
   /** The segment proof for this poll: bound to the channel and to the viewer's session. */

@@ -155,4 +155,9 @@ public class StreamVerticle extends ServiceVerticle {
   String instanceId() {
     return manager.instance();
   }
+
+  /** Channels with MPEG-TS viewers on this instance, and how many (empty before start). */
+  java.util.Map<String, Integer> tsViewers() {
+    return player == null ? java.util.Map.of() : player.tsViewers();
+  }
 }

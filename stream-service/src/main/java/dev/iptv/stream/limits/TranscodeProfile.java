@@ -166,7 +166,7 @@ public record TranscodeProfile(String name, String videoCodec, String audioCodec
     int h = 0;
     Object res = body.getValue(RESOLUTION);
     if (res != null) {
-      Matcher m = res instanceof String s ? RES.matcher(s.trim()) : null;
+      Matcher m = res instanceof String s ? RES.matcher(s) : null;
       if (m == null || !m.matches() || (w = Integer.parseInt(m.group(1))) < 64 || w > MAX_WIDTH
         || (h = Integer.parseInt(m.group(2))) < 64 || h > MAX_HEIGHT || w % 2 != 0 || h % 2 != 0) {
         throw ApiException.badRequest(RESOLUTION + ": must be WIDTHxHEIGHT, even numbers, width 64 to " + MAX_WIDTH
@@ -206,7 +206,7 @@ public record TranscodeProfile(String name, String videoCodec, String audioCodec
     if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 1e9) {
       k = n.longValue();
     } else if (v instanceof String s) {
-      Matcher m = RATE.matcher(s.trim());
+      Matcher m = RATE.matcher(s);
       if (m.matches()) {
         k = Long.parseLong(m.group(1)) * (m.group(2).equalsIgnoreCase("m") ? 1000 : 1);
       }

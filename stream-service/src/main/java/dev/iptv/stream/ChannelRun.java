@@ -261,21 +261,12 @@ final class ChannelRun {
     ready.tryComplete(status);
     p.exit().onComplete(x -> onExit(p));
     watch = StallWatch.start(parts, id, p, why -> switches.stalled(p, why));
-    autoRestart.schedule(spec.restartAfterMs(), () -> scheduledRestart(p));
+    autoRestart.schedule(spec.restartAfterMs(), () -> switches.scheduled(p));
     if (probe == Probe.QUICK && source != null) {
       // It plays with every stream its probe found; one that shows up later makes it probe fully.
       probes.learned(source, Probe.QUICK);
       p.log().onProblem(() -> parts.context().runOnContext(v -> missedWhilePlaying(p)));
       missedWhilePlaying(p);
-    }
-  }
-
-  /** {@code auto_restart_hours} of uptime: the same source again, its players carried on. */
-  private void scheduledRestart(FfmpegProcess p) {
-    if (plays(p)) {
-      log.info("channel {}: restarting FFmpeg after {} h of uptime (auto_restart_hours)", id, spec.restartAfterMs() / 3.6e6);
-      replace(source == null ? null : new Attempt(source, mode, spec.quality(), probes.forSource(source)),
-        Math.max(0, spec.sources().indexOf(source)), Occasion.SCHEDULED, Occasion.SCHEDULED.reason);
     }
   }
 

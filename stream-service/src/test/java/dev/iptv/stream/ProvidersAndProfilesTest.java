@@ -176,7 +176,7 @@ class ProvidersAndProfilesTest {
         HttpResponse<String> r = fx.getText(fx.playlistUrl(id, token));
         HlsFolder.Tail tail = r.statusCode() == 200 ? HlsFolder.tail(r.body()) : null;
         int seg = tail == null ? -1 : fx.getBytes(fx.base() + "/live/" + tail.lastSegment()).statusCode();
-        polls.add(new long[] {r.statusCode(), tail == null ? -1 : tail.mediaSequence(), seg});
+        polls.add(new long[] {r.statusCode(), tail == null ? -1 : tail.mediaSequence(), seg, System.currentTimeMillis()});
         TestEnv.pause(250); // a player's poll interval: time is the subject
       }
     }, "test-player-" + id);
@@ -198,12 +198,20 @@ class ProvidersAndProfilesTest {
       }
     }
     long sequence = -1;
+    long advancedAt = polls.get(0)[3];
+    long longestWait = 0;
     for (long[] p : polls) {
+      if (p[1] > sequence) {
+        longestWait = Math.max(longestWait, p[3] - advancedAt);
+        advancedAt = p[3];
+      }
       assertEquals(200, p[0], "a poll answered " + Arrays.toString(p));
       assertEquals(200, p[2], "a segment answered " + Arrays.toString(p));
       assertTrue(p[1] >= sequence, "the media sequence went back: " + Arrays.toString(p));
       sequence = p[1];
     }
+    System.out.printf("MEASURED scheduled restart: longest wait for a new segment %d ms over %d polls%n", longestWait,
+      polls.size());
     assertFalse(fx.ffmpegPids(id).contains(firstPid), "the first FFmpeg was replaced");
     assertEquals(1, fx.ffmpegPids(id).size());
     assertFalse(events.stream().anyMatch(e -> id.equals(e.getString("channel_id")) && "stopped".equals(e.getString("event"))));

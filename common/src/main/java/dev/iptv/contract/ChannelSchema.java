@@ -33,7 +33,12 @@ import java.util.regex.Pattern;
  *   <li>{@code user_agent}: at most {@value #MAX_USER_AGENT} characters, no control character</li>
  *   <li>{@code headers}: at most {@value #MAX_HEADERS}; names HTTP tokens, values at most
  *       {@value #MAX_TEXT} characters, no control character</li>
- *   <li>{@code transcode_profile}: {@link #PROFILES}, default {@value #DEFAULT_PROFILE}</li>
+ *   <li>{@code transcode_profile}: {@link #PROFILES}, default {@value #DEFAULT_PROFILE}, or the name of a
+ *       profile of {@code /api/transcode-profiles} ({@link ProviderContract#NAME})</li>
+ *   <li>{@code provider}: the provider of {@code source_url} ({@link ProviderContract#NAME}); backups
+ *       belong to the provider whose hosts hold their host</li>
+ *   <li>{@code auto_restart_hours}: a number of hours above 0, at most {@value #MAX_AUTO_RESTART_HOURS}
+ *       (decimals allowed): the running channel is restarted after that much uptime</li>
  *   <li>{@code direct}: boolean, default false: players get {@code 302} to {@code source_url}, no FFmpeg</li>
  *   <li>{@code epg_channel_id}: the XMLTV channel id (also the playlists' {@code tvg-id}), 1 to
  *       {@value #MAX_EPG_ID} characters, no control character, no {@code "}</li>
@@ -56,6 +61,9 @@ public final class ChannelSchema {
   public static final String TRANSCODE_PROFILE = "transcode_profile";
   public static final String DIRECT = "direct";
   public static final String EPG_CHANNEL_ID = "epg_channel_id";
+  public static final String PROVIDER = "provider";
+  public static final String AUTO_RESTART_HOURS = "auto_restart_hours";
+  public static final int MAX_AUTO_RESTART_HOURS = 8760;
   public static final int MAX_EPG_ID = 255;
 
   public static final String DEFAULT_QUALITY = "medium";
@@ -167,6 +175,45 @@ public final class ChannelSchema {
       throw new BadMessage(field, "must be one of " + allowed.stream().sorted().toList());
     }
     return s;
+  }
+
+  /** {@code transcode_profile}: a built-in ({@link #PROFILES}, lower case) or a profile's name. */
+  public static String transcodeProfile(Object v) {
+    String s = v instanceof String t ? t.trim() : null;
+    if (s != null && PROFILES.contains(s.toLowerCase(Locale.ROOT))) {
+      return s.toLowerCase(Locale.ROOT);
+    }
+    if (s == null || !ProviderContract.isName(s)) {
+      throw new BadMessage(TRANSCODE_PROFILE, "must be one of " + PROFILES.stream().sorted().toList()
+        + " or the name of a transcode profile (" + ProviderContract.NAME_RULE + ")");
+    }
+    return s;
+  }
+
+  /** {@code provider}: a provider's name. */
+  public static String provider(Object v) {
+    if (!(v instanceof String s) || !ProviderContract.isName(s)) {
+      throw new BadMessage(PROVIDER, "must be a provider name: " + ProviderContract.NAME_RULE);
+    }
+    return s;
+  }
+
+  /** {@code auto_restart_hours}: above 0, at most {@value #MAX_AUTO_RESTART_HOURS}. */
+  public static double autoRestartHours(Object v) {
+    double h = v instanceof Number n ? n.doubleValue() : Double.NaN;
+    if (!(h > 0 && h <= MAX_AUTO_RESTART_HOURS)) {
+      throw new BadMessage(AUTO_RESTART_HOURS, "must be a number of hours above 0 and at most " + MAX_AUTO_RESTART_HOURS);
+    }
+    return h;
+  }
+
+  /** A stored {@code auto_restart_hours}, or 0 (never) when absent or not valid. */
+  public static double restartHours(Object v) {
+    try {
+      return v == null ? 0 : autoRestartHours(v);
+    } catch (BadMessage e) {
+      return 0;
+    }
   }
 
   /** {@code order} or {@code category_order}. */

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ContractsReadmeTest {
 
   private static final List<Class<?>> CONTRACTS = List.of(AuthContract.class, ChannelContract.class,
-    StreamContract.class, MonitorContract.class, MirrorContract.class, EpgContract.class, ServerContract.class);
+    StreamContract.class, MonitorContract.class, MirrorContract.class, EpgContract.class, ServerContract.class,
+    ProviderContract.class);
   private static final Pattern CODE = Pattern.compile("`([^`]+)`");
 
   /** The table rows (cells) after a heading, up to the first line that is not a row. */
@@ -144,7 +145,7 @@ class ContractsReadmeTest {
     if (method.startsWith("token")) {
       return "{token}";
     }
-    if (contract == EpgContract.class || contract == ServerContract.class) {
+    if (contract == EpgContract.class || contract == ServerContract.class || contract == ProviderContract.class) {
       return "{name}";
     }
     if (contract == MonitorContract.class && (method.startsWith("node") || method.startsWith("webhook"))) {

@@ -46,13 +46,16 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param backupUrls       tried in order when the source fails; null when none
  * @param userAgent        sent to the source; null when none
  * @param headers          sent to the source; null when none
- * @param transcodeProfile auto, copy, low, medium or high
+ * @param transcodeProfile auto, copy, low, medium, high or the name of a profile of /api/transcode-profiles
  * @param direct           true: players are sent to the source itself (302), no FFmpeg
  * @param epgChannelId     the XMLTV channel id, or null (then the channel id stands for it)
+ * @param provider         the provider of the source URL (limits its concurrent streams), or null
+ * @param autoRestartHours hours of uptime after which the running channel is restarted, or null
  */
 record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
                long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
-               Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId) {
+               Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId,
+               String provider, Double autoRestartHours) {
 
   /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
   static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
@@ -96,6 +99,12 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     if (epgChannelId != null) {
       o.put(ChannelSchema.EPG_CHANNEL_ID, epgChannelId);
     }
+    if (provider != null) {
+      o.put(ChannelSchema.PROVIDER, provider);
+    }
+    if (autoRestartHours != null) {
+      o.put(ChannelSchema.AUTO_RESTART_HOURS, autoRestartHours);
+    }
     return o;
   }
 
@@ -137,8 +146,17 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
       quality == null || quality.isBlank() ? DEFAULT_QUALITY : quality.trim().toLowerCase(Locale.ROOT),
       number(o.getValue(ORDER)), number(o.getValue(CATEGORY_ORDER)), ChannelSchema.active(active),
       backups, text(o.getValue(USER_AGENT)), headers,
-      profile == null || profile.isBlank() ? DEFAULT_PROFILE : profile.trim().toLowerCase(Locale.ROOT),
-      ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)), epgId(o.getValue(ChannelSchema.EPG_CHANNEL_ID)));
+      profile == null || profile.isBlank() ? DEFAULT_PROFILE : profileName(profile.trim()),
+      ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)), epgId(o.getValue(ChannelSchema.EPG_CHANNEL_ID)),
+      o.getValue(ChannelSchema.PROVIDER) instanceof String p ? p : null,
+      ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) > 0
+        ? ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) : null);
+  }
+
+  /** A built-in profile in lower case; a named one as it is. */
+  private static String profileName(String s) {
+    String lower = s.toLowerCase(Locale.ROOT);
+    return ChannelSchema.PROFILES.contains(lower) ? lower : s;
   }
 
   /** A stored epg_channel_id that passes the rule, trimmed; null otherwise. */

@@ -63,7 +63,8 @@ final class ChannelPatch {
       Object v = body.getValue(field);
       if (v == null) {
         if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)
-          || field.equals(ChannelSchema.EPG_CHANNEL_ID)) {
+          || field.equals(ChannelSchema.EPG_CHANNEL_ID) || field.equals(ChannelSchema.PROVIDER)
+          || field.equals(ChannelSchema.AUTO_RESTART_HOURS)) {
           p.cleared.add(field);
         }
         continue;
@@ -74,7 +75,9 @@ final class ChannelPatch {
         case SOURCE_URL -> p.given.put(field, ChannelSchema.sourceUrl(v, SOURCE_URL));
         case LOGO, CATEGORY -> p.given.put(field, ChannelSchema.text(v, field));
         case QUALITY -> p.given.put(field, ChannelSchema.oneOf(v, field, ChannelSchema.QUALITIES));
-        case TRANSCODE_PROFILE -> p.given.put(field, ChannelSchema.oneOf(v, field, ChannelSchema.PROFILES));
+        case TRANSCODE_PROFILE -> p.given.put(field, ChannelSchema.transcodeProfile(v));
+        case ChannelSchema.PROVIDER -> p.given.put(field, ChannelSchema.provider(v));
+        case ChannelSchema.AUTO_RESTART_HOURS -> p.given.put(field, ChannelSchema.autoRestartHours(v));
         case ORDER, CATEGORY_ORDER -> p.given.put(field, ChannelSchema.integer(v, field));
         case IS_ACTIVE -> p.given.put(field, ChannelSchema.isActive(v));
         case BACKUP_URLS -> p.given.put(field, ChannelSchema.backupUrls(v));
@@ -98,7 +101,7 @@ final class ChannelPatch {
       }
     }
     return apply(new Channel((String) given.get(CHANNEL_ID), "", "", "", "", ChannelSchema.DEFAULT_QUALITY, 0, 0, true,
-      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null));
+      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null));
   }
 
   /** The stored channel with this patch applied (PUT); the path names the channel. */
@@ -134,6 +137,9 @@ final class ChannelPatch {
       (String) given.getOrDefault(TRANSCODE_PROFILE, c.transcodeProfile()),
       (Boolean) given.getOrDefault(ChannelSchema.DIRECT, c.direct()),
       cleared.contains(ChannelSchema.EPG_CHANNEL_ID) ? null
-        : (String) given.getOrDefault(ChannelSchema.EPG_CHANNEL_ID, c.epgChannelId()));
+        : (String) given.getOrDefault(ChannelSchema.EPG_CHANNEL_ID, c.epgChannelId()),
+      cleared.contains(ChannelSchema.PROVIDER) ? null : (String) given.getOrDefault(ChannelSchema.PROVIDER, c.provider()),
+      cleared.contains(ChannelSchema.AUTO_RESTART_HOURS) ? null
+        : (Double) given.getOrDefault(ChannelSchema.AUTO_RESTART_HOURS, c.autoRestartHours()));
   }
 }

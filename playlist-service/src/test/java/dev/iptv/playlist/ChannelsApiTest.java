@@ -69,23 +69,29 @@ class ChannelsApiTest {
   }
 
   @Test
-  @DisplayName("the optional fields for stream-service are stored as given: backup URLs, user agent, headers, transcode profile")
+  @DisplayName("the optional fields for stream-service are stored as given: backup URLs, user agent, headers, transcode profile (built-in or named), provider, auto_restart_hours")
   void optionalFields() {
     JsonObject body = channel("7", "Seven", 1, 1).put("quality", "HIGH")
       .put("backup_urls", new JsonArray().add("https://b1.example/7.m3u8").add("srt://b2.example:9000").add("udp://@239.0.0.1:1234"))
       .put("user_agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
       .put("headers", new JsonObject().put("Referer", "http://site.example/").put("Cookie", "a=b; c=d"))
-      .put("transcode_profile", "copy");
+      .put("transcode_profile", "copy").put("provider", "XCodes").put("auto_restart_hours", 0.5);
     JsonObject answer = json(fx.admin(HttpMethod.POST, "/api/channels", body));
     assertEquals("high", answer.getString("quality"));
     assertEquals(3, answer.getJsonArray("backup_urls").size());
     assertEquals("a=b; c=d", answer.getJsonObject("headers").getString("Cookie"));
     assertEquals("copy", answer.getString("transcode_profile"));
+    assertEquals("XCodes", answer.getString("provider"));
+    assertEquals(0.5, answer.getDouble("auto_restart_hours"));
     JsonObject stored = new JsonObject(fx.get(ChannelContract.channelKey("7"), true));
     assertEquals(answer, stored);
 
     JsonObject cleared = json(fx.admin(HttpMethod.PUT, "/api/channels/7",
-      new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent")));
+      new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent").putNull("provider")
+        .put("transcode_profile", "HD-720")));
+    assertEquals("HD-720", cleared.getString("transcode_profile"));
+    assertFalse(cleared.containsKey("provider"));
+    assertEquals(0.5, cleared.getDouble("auto_restart_hours"));
     assertFalse(cleared.containsKey("backup_urls"));
     assertFalse(cleared.containsKey("headers"));
     assertFalse(cleared.containsKey("user_agent"));
@@ -322,7 +328,14 @@ class ChannelsApiTest {
       Arguments.of("header value with CRLF", ok.copy().put("headers", new JsonObject().put("Referer", "a\r\nCookie: x")).toString(), "headers"),
       Arguments.of("header value with NUL", ok.copy().put("headers", new JsonObject().put("Referer", "a\u0000b")).toString(), "headers"),
       Arguments.of("header value a number", ok.copy().put("headers", new JsonObject().put("X-N", 5)).toString(), "headers"),
-      Arguments.of("transcode_profile unknown", ok.copy().put("transcode_profile", "fast").toString(), "transcode_profile"));
+      Arguments.of("transcode_profile with arguments", ok.copy().put("transcode_profile", "fast -i /etc/passwd").toString(), "transcode_profile"),
+      Arguments.of("transcode_profile with a semicolon", ok.copy().put("transcode_profile", "x;y").toString(), "transcode_profile"),
+      Arguments.of("provider with a space", ok.copy().put("provider", "a b").toString(), "provider"),
+      Arguments.of("provider a number", ok.copy().put("provider", 5).toString(), "provider"),
+      Arguments.of("auto_restart_hours negative", ok.copy().put("auto_restart_hours", -1).toString(), "auto_restart_hours"),
+      Arguments.of("auto_restart_hours zero", ok.copy().put("auto_restart_hours", 0).toString(), "auto_restart_hours"),
+      Arguments.of("auto_restart_hours huge", ok.copy().put("auto_restart_hours", 1e12).toString(), "auto_restart_hours"),
+      Arguments.of("auto_restart_hours a string", ok.copy().put("auto_restart_hours", "2").toString(), "auto_restart_hours"));
   }
 
   private static String without(JsonObject o, String field) {

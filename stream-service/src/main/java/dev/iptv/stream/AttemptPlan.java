@@ -18,7 +18,8 @@ import java.util.function.Function;
 /**
  * The ways to run a channel, tried in order until one plays: each source (primary, then backups),
  * copy then transcode as the channel's profile says, each with the probe {@link ProbePolicy} chose for
- * its source. The time left is shared among the sources left; a source that cannot be read skips its
+ * its source. A source whose provider is full is skipped ({@link FfmpegLog.Failure#BUSY}); when every
+ * one is, the plan fails as busy. The time left is shared among the sources left; a source that cannot be read skips its
  * transcode; a source whose quick probe missed a stream is run again with a full probe; a full disk
  * ends the plan (another source or a transcode would meet the same disk).
  */
@@ -62,6 +63,8 @@ final class AttemptPlan {
   private final Consumer<String> diskFull;
   private final Consumer<String> needsFullProbe;
   private final List<String> why = new ArrayList<>();
+  /** True while every attempt so far found its provider full. */
+  private boolean allBusy = true;
 
   /**
    * @param first          tried before the rest (a restart in transcode after copying failed), or null
@@ -99,6 +102,7 @@ final class AttemptPlan {
       Probe probe = probeOf.apply(src);
       List<Attempt> forSource = switch (spec.profile()) {
         case COPY -> List.of(new Attempt(src, Mode.COPY, spec.quality(), probe));
+        case CUSTOM -> List.of(new Attempt(src, spec.custom().copiesAll() ? Mode.COPY : Mode.TRANSCODE, spec.quality(), probe));
         case AUTO -> List.of(new Attempt(src, Mode.COPY, spec.quality(), probe),
           new Attempt(src, Mode.TRANSCODE, spec.quality(), probe));
         default -> List.of(new Attempt(src, Mode.TRANSCODE, forced, probe));
@@ -122,7 +126,8 @@ final class AttemptPlan {
       return Future.failedFuture("stopped");
     }
     if (i >= attempts.size()) {
-      return Future.failedFuture(attempts.isEmpty() ? "the channel has no valid source URL" : String.join("; ", why));
+      return Future.failedFuture(attempts.isEmpty() ? new IllegalStateException("the channel has no valid source URL")
+        : allBusy ? new AttemptFailed(Failure.BUSY, String.join("; ", why)) : new IllegalStateException(String.join("; ", why)));
     }
     long now = System.currentTimeMillis();
     if (now >= deadline) {
@@ -137,6 +142,7 @@ final class AttemptPlan {
         return Future.failedFuture(err);
       }
       why.add(a.describe() + ": " + af.getMessage());
+      allBusy &= af.kind == Failure.BUSY;
       log.info("channel {}: {} failed ({}): {}", id, a.describe(), af.kind, af.getMessage());
       if (af.kind == Failure.DISK) {
         diskFull.accept(af.getMessage());
@@ -153,7 +159,7 @@ final class AttemptPlan {
         return from(i);
       }
       int next = i + 1;
-      if (af.kind == Failure.SOURCE) {
+      if (af.kind == Failure.SOURCE || af.kind == Failure.BUSY) {
         while (next < attempts.size() && attempts.get(next).source().equals(a.source())) {
           next++;
         }

@@ -43,6 +43,8 @@ final class ChannelRun {
   private FfmpegLog lastLog;
   private StallWatch watch;
   private final SourceSwitch switches;
+  private final ProviderSlot slot;
+  private final AutoRestart autoRestart;
   private String source;
   private Mode mode = Mode.COPY;
   /** How {@link #proc} probed its source; null when adopted (unknown). */
@@ -67,6 +69,8 @@ final class ChannelRun {
     this.probes = probes;
     this.restarts = new Restarts(this, parts, probes);
     this.switches = new SourceSwitch(this, parts, probes);
+    this.slot = new ProviderSlot(parts, id);
+    this.autoRestart = new AutoRestart(parts.vertx());
   }
 
   /** A run that knows nothing of how its sources probe (an adopted FFmpeg's). */
@@ -132,6 +136,7 @@ final class ChannelRun {
     parts.registry().track(p);
     proc = p;
     parts.store().recordProcess(id, p.pid(), s.node(), mode.wire(), spec.source(), source);
+    slot.hold(spec, source);
     log.info("channel {}: adopted FFmpeg pid {} left running by a previous stream-service", id, p.pid());
     running(p, false, "adopted after a restart of stream-service");
   }
@@ -170,6 +175,7 @@ final class ChannelRun {
     if (watch != null) {
       watch.cancel();
     }
+    autoRestart.cancel();
     if (!occasion.keepsPlaylist) {
       waitForPlay();
     }
@@ -182,7 +188,8 @@ final class ChannelRun {
   /** Runs the attempts, sources from the one at {@code from}; what their outcome means depends on the {@code occasion}. */
   private Future<FfmpegProcess> play(Attempt first, int from, long deadline, Occasion occasion, String reason) {
     Future<FfmpegProcess> f = new AttemptPlan(spec.from(from), first, deadline, s.startTimeoutMs(), probes::forSource,
-      (a, until) -> new FfmpegAttempt(parts, this, a, until, occasion.keepsPlaylist).run(), this::cancelled,
+      (a, until) -> slot.take(spec, a.source()).compose(v -> new FfmpegAttempt(parts, this, a, until,
+        occasion.keepsPlaylist).run()), this::cancelled,
       this::reportDiskFull, src -> probes.learned(src, Probe.FULL)).run();
     plan = f;
     f.onComplete(ar -> played(occasion, reason, ar));
@@ -234,9 +241,9 @@ final class ChannelRun {
       restarts.ifWatched(null, why, "restart failed with nobody watching: ");
       return;
     }
-    ready.tryFail(new ApiException(503, "channel " + id + " cannot be started: "
-      + (ar.cause() instanceof AttemptFailed af && af.kind == Failure.DISK ? "the disk of the HLS folder is full"
-      : "no source plays")));
+    Failure kind = ar.cause() instanceof AttemptFailed af ? af.kind : null;
+    ready.tryFail(kind == Failure.BUSY ? StartRefused.sourceBusy(id, why) : new ApiException(503, "channel " + id
+      + " cannot be started: " + (kind == Failure.DISK ? "the disk of the HLS folder is full" : "no source plays")));
     stop(why, occasion != Occasion.START);
   }
 
@@ -254,6 +261,7 @@ final class ChannelRun {
     ready.tryComplete(status);
     p.exit().onComplete(x -> onExit(p));
     watch = StallWatch.start(parts, id, p, why -> switches.stalled(p, why));
+    autoRestart.schedule(spec.restartAfterMs(), () -> switches.scheduled(p));
     if (probe == Probe.QUICK && source != null) {
       // It plays with every stream its probe found; one that shows up later makes it probe fully.
       probes.learned(source, Probe.QUICK);
@@ -372,6 +380,7 @@ final class ChannelRun {
       watch.cancel();
     }
     restarts.cancel();
+    autoRestart.cancel();
     FfmpegProcess p = proc;
     Future<Void> killed = p == null ? Future.succeededFuture() : p.terminate(parts.vertx(), s.stopGraceMs());
     killed
@@ -379,6 +388,7 @@ final class ChannelRun {
       .compose(v -> proc != null && proc != p ? proc.terminate(parts.vertx(), s.stopGraceMs()) : Future.succeededFuture())
       .compose(v -> proc != null ? parts.finishLog(proc) : Future.succeededFuture())
       .compose(v -> lostLease ? Future.succeededFuture() : parts.hls().removeFiles(id))
+      .compose(v -> lostLease ? Future.succeededFuture() : slot.giveBack())
       .compose(v -> lostLease ? Future.succeededFuture() : parts.lease().release(id))
       .onFailure(err -> log.warn("channel {}: cleanup after stop incomplete: {}", id, err.toString()))
       .onComplete(ar -> {

@@ -2,6 +2,9 @@ package dev.iptv.stream;
 
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelSchema;
+import dev.iptv.contract.ProviderContract;
+import dev.iptv.stream.limits.Provider;
+import dev.iptv.stream.limits.TranscodeProfile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -37,9 +40,25 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param profile     {@code transcode_profile}
  * @param userAgent   per-channel User-Agent, or null
  * @param headers     extra HTTP request headers
+ * @param custom      the transcode profile {@code transcode_profile} names ({@link Profile#CUSTOM}), else null
+ * @param providers   source → the provider it counts against (sources of no provider absent): the
+ *                    primary's is the channel's {@code provider} if set, any source's the provider
+ *                    whose hosts hold its host
+ * @param restartAfterMs {@code auto_restart_hours} in ms, 0: never
  */
 public record ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality,
-                          Profile profile, String userAgent, Map<String, String> headers) {
+                          Profile profile, String userAgent, Map<String, String> headers, TranscodeProfile custom,
+                          Map<String, Provider> providers, long restartAfterMs) {
+
+  public ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality, Profile profile,
+                     String userAgent, Map<String, String> headers) {
+    this(id, sources, source, active, quality, profile, userAgent, headers, null, Map.of(), 0);
+  }
+
+  /** The provider {@code source} counts against, or null. */
+  Provider providerOf(String source) {
+    return providers.get(source);
+  }
 
   private static final Logger log = LoggerFactory.getLogger(ChannelSpec.class);
 
@@ -56,7 +75,8 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     for (int i = 0; i < n; i++) {
       order.add(sources.get(Math.floorMod(from + i, n)));
     }
-    return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers);
+    return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers, custom, providers,
+      restartAfterMs);
   }
 
   /** The channel id format ({@link ChannelContract#ID}), under the name FfmpegCommand reads it by. */
@@ -68,14 +88,17 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     AUTO,
     /** Copy only. */
     COPY,
-    LOW, MEDIUM, HIGH;
+    LOW, MEDIUM, HIGH,
+    /** A profile of {@code /api/transcode-profiles} ({@link ChannelSpec#custom}). */
+    CUSTOM;
 
     static Profile parse(String s) {
       if (s == null || s.isBlank()) {
         return AUTO;
       }
       try {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        Profile p = valueOf(s.trim().toUpperCase(Locale.ROOT));
+        return p == CUSTOM ? AUTO : p;
       } catch (IllegalArgumentException e) {
         return AUTO;
       }
@@ -93,6 +116,15 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
   }
 
   public static ChannelSpec fromJson(String id, JsonObject o) {
+    return fromJson(id, o, Map.of(), Map.of());
+  }
+
+  /**
+   * @param providers every provider, by name
+   * @param profiles  every transcode profile, by name
+   */
+  public static ChannelSpec fromJson(String id, JsonObject o, Map<String, Provider> providers,
+                                     Map<String, TranscodeProfile> profiles) {
     List<String> sources = new ArrayList<>();
     String primary = o.getValue(SOURCE_URL) instanceof String s ? s.trim() : null;
     addSource(id, sources, primary);
@@ -120,9 +152,32 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
         headers.put(name, value);
       }
     }
+    String profileName = o.getValue(TRANSCODE_PROFILE) instanceof String p ? p.trim() : null;
+    Profile profile = Profile.parse(profileName);
+    TranscodeProfile custom = profileName == null ? null : profiles.get(profileName);
+    if (custom != null && !ChannelSchema.PROFILES.contains(profileName.toLowerCase(Locale.ROOT))) {
+      profile = Profile.CUSTOM;
+    } else if (profileName != null && !profileName.isEmpty()
+      && !ChannelSchema.PROFILES.contains(profileName.toLowerCase(Locale.ROOT))) {
+      log.warn("channel {}: transcode_profile '{}' is no built-in and no profile of /api/transcode-profiles: auto", id,
+        ProviderContract.isName(profileName) ? profileName : "?");
+      custom = null;
+    } else {
+      custom = null;
+    }
+    String named = o.getValue(ChannelSchema.PROVIDER) instanceof String n ? n : null;
+    Map<String, Provider> bySource = new LinkedHashMap<>();
+    for (String src : sources) {
+      Provider p = src.equals(primary) && named != null ? providers.get(named)
+        : providers.values().stream().filter(x -> x.serves(src)).findFirst().orElse(null);
+      if (p != null) {
+        bySource.put(src, p);
+      }
+    }
+    double hours = ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS));
     return new ChannelSpec(id, List.copyOf(sources), primary, isActive,
-      Quality.parse(o.getValue(QUALITY) instanceof String q ? q : null),
-      Profile.parse(o.getValue(TRANSCODE_PROFILE) instanceof String p ? p : null), ua, Map.copyOf(headers));
+      Quality.parse(o.getValue(QUALITY) instanceof String q ? q : null), profile, ua, Map.copyOf(headers), custom,
+      Map.copyOf(bySource), Math.round(hours * 3_600_000));
   }
 
   private static void addSource(String id, List<String> sources, String url) {

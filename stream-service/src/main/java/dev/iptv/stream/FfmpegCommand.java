@@ -37,7 +37,8 @@ import java.util.Map;
  *       or other protocols (an HLS source's nested URIs included);</li>
  *   <li>transcode: libx264 veryfast zerolatency at the preset's bitrate, key frames every segment
  *       ({@code -g} from the frame rate and {@code -force_key_frames} on the segment clock),
- *       {@code -sc_threshold 0}, AAC stereo 48 kHz.</li>
+ *       {@code -sc_threshold 0}, AAC stereo 48 kHz; or, for a channel naming a profile of
+ *       {@code /api/transcode-profiles}, that profile's checked values ({@link dev.iptv.stream.limits.TranscodeProfile#args}).</li>
  * </ul>
  */
 public final class FfmpegCommand {
@@ -116,8 +117,10 @@ public final class FfmpegCommand {
     a.addAll(List.of("-map", "0:v:0?", "-map", "0:a?", "-sn", "-dn"));
     if (mode == Mode.COPY) {
       a.addAll(List.of("-c", "copy"));
+    } else if (channel.custom() != null) {
+      a.addAll(channel.custom().args(gop(s, fps), "expr:gte(t,n_forced*" + s.hlsTimeS() + ")"));
     } else {
-      int gop = (int) Math.max(1, Math.round((fps > 0 && fps <= 120 ? fps : 25) * s.hlsTimeS()));
+      int gop = gop(s, fps);
       a.addAll(List.of("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
         "-vf", "scale=-2:" + quality.height,
         "-b:v", quality.videoKbps + "k", "-maxrate", quality.videoKbps + "k", "-bufsize", (2 * quality.videoKbps) + "k",
@@ -139,6 +142,11 @@ public final class FfmpegCommand {
       "-hls_segment_filename", s.segmentPattern(channel.id()).toString(),
       s.playlist(channel.id()).toString()));
     return a;
+  }
+
+  /** Frames between key frames: one segment at the source's frame rate (25 when unknown). */
+  private static int gop(StreamSettings s, double fps) {
+    return (int) Math.max(1, Math.round((fps > 0 && fps <= 120 ? fps : 25) * s.hlsTimeS()));
   }
 
   /** A segment number no earlier run of this channel has used: tenths of a second since the epoch. */

@@ -33,7 +33,9 @@ public final class FfmpegLog {
      * A quick probe missed a stream the source has ({@link #missedStream()}): run the source again
      * with a full probe ({@link ProbePolicy}).
      */
-    PROBE
+    PROBE,
+    /** The source's provider runs as many streams as it allows: try a source of another provider. */
+    BUSY
   }
 
   /** Video codecs HLS players decode: H.264 and HEVC. */

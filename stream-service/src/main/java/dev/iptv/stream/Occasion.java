@@ -10,7 +10,9 @@ enum Occasion {
   /** {@link StallWatch} found it stalled: the same source again, or the next one after a second stall. */
   STALL("stalled", "cannot run the stalled channel again", true),
   /** An operator's force switch ({@code POST /api/stream/switch}): the next source. */
-  SWITCH("switched through the API", "cannot switch the channel", true);
+  SWITCH("switched through the API", "cannot switch the channel", true),
+  /** {@code auto_restart_hours} of uptime ({@link AutoRestart}): the same source again. */
+  SCHEDULED(AutoRestart.REASON, "cannot restart the channel on schedule", true);
 
   final String reason;
   final String failure;

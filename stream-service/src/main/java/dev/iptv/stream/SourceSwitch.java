@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * restarts the same source, and a second stall of that source within {@link #MEMORY_MS} moves the
  * channel to the next one; an operator's force switch moves it at once. Either way the new FFmpeg
  * goes on with the playlist ({@link Occasion#keepsPlaylist}), so viewers keep their session, and
- * when the run then plays from another source than before, a {@code switched} event says so.
+ * when the run then plays from another source than before, a {@code switched} event says so. A
+ * scheduled restart ({@code auto_restart_hours}) replaces FFmpeg the same way, from the same source.
  * Runs on the verticle's context.
  */
 final class SourceSwitch {
@@ -65,6 +66,18 @@ final class SourceSwitch {
     Attempt same = again || source == null ? null
       : new Attempt(source, run.mode(), run.spec().quality(), probes.forSource(source));
     run.replace(same, again ? at + 1 : at, Occasion.STALL, "stalled: " + why);
+  }
+
+  /** {@code auto_restart_hours} of uptime ({@link AutoRestart}): the same source again, its players carried on. */
+  void scheduled(FfmpegProcess p) {
+    if (!run.plays(p)) {
+      return;
+    }
+    String source = run.source();
+    log.info("channel {}: restarting FFmpeg after {} h of uptime (auto_restart_hours)", run.id(),
+      run.spec().restartAfterMs() / 3.6e6);
+    run.replace(source == null ? null : new Attempt(source, run.mode(), run.spec().quality(), probes.forSource(source)),
+      Math.max(0, run.spec().sources().indexOf(source)), Occasion.SCHEDULED, Occasion.SCHEDULED.reason);
   }
 
   /**

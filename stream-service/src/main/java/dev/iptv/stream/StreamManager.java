@@ -6,6 +6,7 @@ import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.contract.StreamContract.SwitchReply;
+import dev.iptv.stream.limits.LimitsStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -51,13 +52,13 @@ final class StreamManager {
   private final Map<String, Long> accessLostSinceMs = new HashMap<>();
 
   StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, HlsFolder hls,
-                MirrorContract.Probe sentinel, String instance) {
+                MirrorContract.Probe sentinel, String instance, LimitsStore limits) {
     this.vertx = vertx;
     this.s = settings;
     this.sentinel = sentinel;
     this.registry = new ChannelRegistry(context, settings);
     this.parts = new StreamParts(vertx, context, settings, store, registry, new OwnerLease(store, instance, settings.leaseMs()),
-      hls, new StreamEvents(vertx, settings), new LogTailer());
+      hls, new StreamEvents(vertx, settings), new LogTailer(), limits);
     this.recovery = new CrashRecovery(parts);
     this.starts = new ChannelStarts(parts, recovery);
     this.shutdownHook = new Thread(registry::killAll, "stream-service-shutdown");

@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.stream.limits.LimitsStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,9 +12,10 @@ import io.vertx.core.Vertx;
  *
  * @param context  the verticle's context, which owns the {@link ChannelRegistry} and every run
  * @param tailer   drains every FFmpeg's stderr file into its {@link FfmpegLog}
+ * @param limits   providers and their running streams
  */
 record StreamParts(Vertx vertx, Context context, StreamSettings settings, StreamStore store, ChannelRegistry registry,
-                   OwnerLease lease, HlsFolder hls, StreamEvents events, LogTailer tailer) {
+                   OwnerLease lease, HlsFolder hls, StreamEvents events, LogTailer tailer, LimitsStore limits) {
 
   /**
    * The outcome of {@code f}, told on the verticle's context: a {@link Future#timeout} on it fires

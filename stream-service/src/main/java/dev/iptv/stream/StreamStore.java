@@ -2,7 +2,11 @@ package dev.iptv.stream;
 
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelSchema;
+import dev.iptv.contract.ProviderContract;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.stream.limits.LimitsStore;
+import dev.iptv.stream.limits.Provider;
+import dev.iptv.stream.limits.TranscodeProfile;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -79,18 +83,24 @@ final class StreamStore {
     return String.format(java.util.Locale.ROOT, "%.3f", epochSeconds);
   }
 
-  /** The channel, or null when unknown or unreadable. */
+  /**
+   * The channel, or null when unknown or unreadable, with the providers and transcode profiles it
+   * may name ({@link ChannelSpec#fromJson(String, JsonObject, Map, Map)}), in one round trip.
+   */
   Future<ChannelSpec> channel(String id) {
-    return api.get(ChannelContract.channelKey(id)).map(r -> {
-      if (r == null) {
-        return null;
-      }
-      try {
-        return ChannelSpec.fromJson(id, new JsonObject(r.toString()));
-      } catch (RuntimeException e) {
-        return null;
-      }
-    });
+    return redis.batch(List.of(Request.cmd(Command.GET).arg(ChannelContract.channelKey(id)),
+      Request.cmd(Command.HGETALL).arg(ProviderContract.PROVIDERS_ALL),
+      Request.cmd(Command.HGETALL).arg(ProviderContract.TRANSCODE_PROFILES))).map(rs -> {
+        if (rs.get(0) == null) {
+          return null;
+        }
+        try {
+          return ChannelSpec.fromJson(id, new JsonObject(rs.get(0).toString()),
+            LimitsStore.parse(rs.get(1), Provider::fromStored), LimitsStore.parse(rs.get(2), TranscodeProfile::fromStored));
+        } catch (RuntimeException e) {
+          return null;
+        }
+      });
   }
 
   /**

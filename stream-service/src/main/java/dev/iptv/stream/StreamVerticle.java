@@ -8,6 +8,8 @@ import dev.iptv.contract.ChannelContract.ChannelChanged;
 import dev.iptv.contract.MirrorContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.common.Config;
+import dev.iptv.stream.limits.LimitsApi;
+import dev.iptv.stream.limits.LimitsStore;
 import dev.iptv.stream.servers.Servers;
 import dev.iptv.stream.servers.ServersApi;
 import io.vertx.core.Future;
@@ -42,6 +44,7 @@ public class StreamVerticle extends ServiceVerticle {
   private StreamAdminApi admin;
   private Servers servers;
   private ServersApi serversApi;
+  private LimitsApi limitsApi;
   private MirrorContract.Probe sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -65,7 +68,8 @@ public class StreamVerticle extends ServiceVerticle {
     String instance = settings.node() + "/" + HexFormat.of().formatHex(raw);
     sentinel = new MirrorContract.Probe(RedisAPI.api(redis)).start(vertx);
     HlsFolder hls = new HlsFolder(vertx, settings);
-    manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance);
+    LimitsStore limits = new LimitsStore(RedisAPI.api(redis));
+    manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance, limits);
     gate = new ChannelGate(store, sentinel);
     player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp);
     admin = new StreamAdminApi(vertx, settings, store, manager);
@@ -77,6 +81,7 @@ public class StreamVerticle extends ServiceVerticle {
       return Future.failedFuture(e);
     }
     serversApi = new ServersApi(servers, settings.adminToken());
+    limitsApi = new LimitsApi(limits, settings.adminToken());
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
       settings.hlsDir(), settings.idleTimeoutMs() / 1000, settings.startTimeoutMs() / 1000, settings.hlsTimeS());
 
@@ -102,6 +107,7 @@ public class StreamVerticle extends ServiceVerticle {
     player.mount(router, config().getInteger(SERVE_PORT, 0) > 0);
     admin.mount(router);
     serversApi.mount(router);
+    limitsApi.mount(router);
   }
 
   private int positive(String env) {

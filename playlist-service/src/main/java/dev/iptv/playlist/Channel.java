@@ -49,10 +49,12 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param transcodeProfile auto, copy, low, medium or high
  * @param direct           true: players are sent to the source itself (302), no FFmpeg
  * @param epgChannelId     the XMLTV channel id, or null (then the channel id stands for it)
+ * @param server           the SSH server or stream node it is forced onto, or null (placed by load)
  */
 record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
                long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
-               Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId) {
+               Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId,
+               String server) {
 
   /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
   static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
@@ -96,6 +98,9 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     if (epgChannelId != null) {
       o.put(ChannelSchema.EPG_CHANNEL_ID, epgChannelId);
     }
+    if (server != null) {
+      o.put(ChannelSchema.SERVER, server);
+    }
     return o;
   }
 
@@ -138,7 +143,8 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
       number(o.getValue(ORDER)), number(o.getValue(CATEGORY_ORDER)), ChannelSchema.active(active),
       backups, text(o.getValue(USER_AGENT)), headers,
       profile == null || profile.isBlank() ? DEFAULT_PROFILE : profile.trim().toLowerCase(Locale.ROOT),
-      ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)), epgId(o.getValue(ChannelSchema.EPG_CHANNEL_ID)));
+      ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)), epgId(o.getValue(ChannelSchema.EPG_CHANNEL_ID)),
+      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)));
   }
 
   /** A stored epg_channel_id that passes the rule, trimmed; null otherwise. */

@@ -63,7 +63,7 @@ final class ChannelPatch {
       Object v = body.getValue(field);
       if (v == null) {
         if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)
-          || field.equals(ChannelSchema.EPG_CHANNEL_ID)) {
+          || field.equals(ChannelSchema.EPG_CHANNEL_ID) || field.equals(ChannelSchema.SERVER)) {
           p.cleared.add(field);
         }
         continue;
@@ -82,6 +82,7 @@ final class ChannelPatch {
         case HEADERS -> p.given.put(field, ChannelSchema.headers(v));
         case ChannelSchema.DIRECT -> p.given.put(field, ChannelSchema.direct(v));
         case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ChannelSchema.epgChannelId(v));
+        case ChannelSchema.SERVER -> p.given.put(field, ChannelSchema.server(v));
         default -> {
           // unknown fields are ignored
         }
@@ -98,7 +99,7 @@ final class ChannelPatch {
       }
     }
     return apply(new Channel((String) given.get(CHANNEL_ID), "", "", "", "", ChannelSchema.DEFAULT_QUALITY, 0, 0, true,
-      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null));
+      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null));
   }
 
   /** The stored channel with this patch applied (PUT); the path names the channel. */
@@ -134,6 +135,7 @@ final class ChannelPatch {
       (String) given.getOrDefault(TRANSCODE_PROFILE, c.transcodeProfile()),
       (Boolean) given.getOrDefault(ChannelSchema.DIRECT, c.direct()),
       cleared.contains(ChannelSchema.EPG_CHANNEL_ID) ? null
-        : (String) given.getOrDefault(ChannelSchema.EPG_CHANNEL_ID, c.epgChannelId()));
+        : (String) given.getOrDefault(ChannelSchema.EPG_CHANNEL_ID, c.epgChannelId()),
+      cleared.contains(ChannelSchema.SERVER) ? null : (String) given.getOrDefault(ChannelSchema.SERVER, c.server()));
   }
 }

@@ -37,9 +37,10 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param profile     {@code transcode_profile}
  * @param userAgent   per-channel User-Agent, or null
  * @param headers     extra HTTP request headers
+ * @param server      the SSH server or stream node it is forced onto ({@code server}), or null: placed by load
  */
 public record ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality,
-                          Profile profile, String userAgent, Map<String, String> headers) {
+                          Profile profile, String userAgent, Map<String, String> headers, String server) {
 
   private static final Logger log = LoggerFactory.getLogger(ChannelSpec.class);
 
@@ -56,7 +57,7 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     for (int i = 0; i < n; i++) {
       order.add(sources.get(Math.floorMod(from + i, n)));
     }
-    return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers);
+    return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers, server);
   }
 
   /** The channel id format ({@link ChannelContract#ID}), under the name FfmpegCommand reads it by. */
@@ -122,7 +123,8 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     }
     return new ChannelSpec(id, List.copyOf(sources), primary, isActive,
       Quality.parse(o.getValue(QUALITY) instanceof String q ? q : null),
-      Profile.parse(o.getValue(TRANSCODE_PROFILE) instanceof String p ? p : null), ua, Map.copyOf(headers));
+      Profile.parse(o.getValue(TRANSCODE_PROFILE) instanceof String p ? p : null), ua, Map.copyOf(headers),
+      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)));
   }
 
   private static void addSource(String id, List<String> sources, String url) {

@@ -171,7 +171,7 @@ final class CrashRecovery {
           return parts.hls().removeFiles(id).compose(v -> parts.lease().release(id));
         }
         ChannelSpec use = spec != null ? spec : new ChannelSpec(id, List.of(), st.source(), false, Quality.MEDIUM,
-          ChannelSpec.Profile.AUTO, null, Map.of());
+          ChannelSpec.Profile.AUTO, null, Map.of(), null);
         ChannelRun run = new ChannelRun(parts, use);
         registry.add(run);
         run.adopt(adoptable.handle(), adoptable.logFrom(), st);

@@ -82,7 +82,7 @@ final class PlayerRoutes {
   private static final int SERVED_BATCH_MAX = 20_000;
   /** Players retry a channel that could not start after this many seconds. */
   static final String RETRY_AFTER_S = "5";
-  /** Not a failure: a direct channel's redirect was sent (ends the chain without a playlist). */
+  /** Not a failure: a redirect was sent (direct channel, or its owner's front: ends the chain without a playlist). */
   private static final Exception DIRECT_SENT = new Exception("direct channel redirected", null, false, false) {
   };
 
@@ -94,6 +94,7 @@ final class PlayerRoutes {
   private final ChannelGate gate;
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
+  private final OwnerFront owners;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   /** Segments this JVM served since the last batch went to monitor-service (any event loop adds). */
   private final ConcurrentLinkedQueue<SegmentServed> served = new ConcurrentLinkedQueue<>();
@@ -108,7 +109,7 @@ final class PlayerRoutes {
   }
 
   PlayerRoutes(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager, HlsFolder hls,
-               ChannelGate gate, Function<HttpServerRequest, String> clientIp) {
+               ChannelGate gate, Function<HttpServerRequest, String> clientIp, OwnerFront owners) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
@@ -117,6 +118,7 @@ final class PlayerRoutes {
     this.gate = gate;
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
+    this.owners = owners;
   }
 
   /**
@@ -174,6 +176,16 @@ final class PlayerRoutes {
         }
         // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
         ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
+        touch(viewer, id, username);
+        return Future.<String>failedFuture(DIRECT_SENT);
+      }))
+      .compose(username -> manager.ensure(id, username).compose(owners::of).compose(front -> {
+        if (front == null) {
+          return Future.succeededFuture(username);
+        }
+        // Runs on another stream node: the player goes to its front, token and all (SPEC section 9).
+        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, front + ctx.request().uri())
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
         touch(viewer, id, username);
         return Future.<String>failedFuture(DIRECT_SENT);

@@ -75,9 +75,10 @@ class ChannelsApiTest {
       .put("backup_urls", new JsonArray().add("https://b1.example/7.m3u8").add("srt://b2.example:9000").add("udp://@239.0.0.1:1234"))
       .put("user_agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
       .put("headers", new JsonObject().put("Referer", "http://site.example/").put("Cookie", "a=b; c=d"))
-      .put("transcode_profile", "copy");
+      .put("transcode_profile", "copy").put("server", "node-2.example");
     JsonObject answer = json(fx.admin(HttpMethod.POST, "/api/channels", body));
     assertEquals("high", answer.getString("quality"));
+    assertEquals("node-2.example", answer.getString("server"));
     assertEquals(3, answer.getJsonArray("backup_urls").size());
     assertEquals("a=b; c=d", answer.getJsonObject("headers").getString("Cookie"));
     assertEquals("copy", answer.getString("transcode_profile"));
@@ -85,7 +86,8 @@ class ChannelsApiTest {
     assertEquals(answer, stored);
 
     JsonObject cleared = json(fx.admin(HttpMethod.PUT, "/api/channels/7",
-      new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent")));
+      new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent").putNull("server")));
+    assertFalse(cleared.containsKey("server"));
     assertFalse(cleared.containsKey("backup_urls"));
     assertFalse(cleared.containsKey("headers"));
     assertFalse(cleared.containsKey("user_agent"));
@@ -322,7 +324,12 @@ class ChannelsApiTest {
       Arguments.of("header value with CRLF", ok.copy().put("headers", new JsonObject().put("Referer", "a\r\nCookie: x")).toString(), "headers"),
       Arguments.of("header value with NUL", ok.copy().put("headers", new JsonObject().put("Referer", "a\u0000b")).toString(), "headers"),
       Arguments.of("header value a number", ok.copy().put("headers", new JsonObject().put("X-N", 5)).toString(), "headers"),
-      Arguments.of("transcode_profile unknown", ok.copy().put("transcode_profile", "fast").toString(), "transcode_profile"));
+      Arguments.of("transcode_profile unknown", ok.copy().put("transcode_profile", "fast").toString(), "transcode_profile"),
+      Arguments.of("server with a slash", ok.copy().put("server", "node/2").toString(), "server"),
+      Arguments.of("server with a space", ok.copy().put("server", "node 2").toString(), "server"),
+      Arguments.of("server empty", ok.copy().put("server", "").toString(), "server"),
+      Arguments.of("server a number", ok.copy().put("server", 2).toString(), "server"),
+      Arguments.of("server too long", ok.copy().put("server", "n".repeat(65)).toString(), "server"));
   }
 
   private static String without(JsonObject o, String field) {

@@ -99,7 +99,8 @@ final class ChannelStarts {
    */
   private Future<StreamStatus> place(ChannelSpec spec, long deadline, String user) {
     String id = spec.id();
-    return lease.owner(id).compose(owner -> owner != null ? acquire(spec, deadline, user)
+    return lease.owner(id).compose(owner -> elsewhere(owner) ? join(spec, deadline, user, owner)
+      : owner != null ? acquire(spec, deadline, user)
       : placement.place(spec.server()).recover(err -> {
         log.warn("channel {}: cannot read the nodes to place it, running it here: {}", id, err.toString());
         return Future.succeededFuture(null);

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ final class NodeReport {
   private long[] lastCpu;
   private long timer = -1;
   private boolean failing;
+  private boolean namesakeLogged;
 
   NodeReport(Vertx vertx, Redis redis, StreamSettings s, String instance, String publicUrl, IntSupplier streams, Path proc) {
     this.vertx = vertx;
@@ -71,19 +73,44 @@ final class NodeReport {
       long now = System.currentTimeMillis();
       JsonObject o = figures.put("name", node).put("instance", instance).put("public_url", publicUrl)
         .put("max_streams", maxStreams).put("streams", streams.getAsInt()).put("updated", Epoch.seconds(now));
+      // The report replaced is read first, in the same batch (SET ... GET needs Redis 6.2).
       return redis.batch(List.of(
+        Request.cmd(Command.GET).arg(ServerContract.nodeStreamKey(node)),
         Request.cmd(Command.SET).arg(ServerContract.nodeStreamKey(node)).arg(o.encode())
           .arg("EX").arg(ServerContract.NODE_REPORT_TTL_S),
         Request.cmd(Command.SET).arg(MonitorContract.nodeLastSeenKey(node)).arg(Epoch.text(now))
           .arg("EX").arg(MonitorContract.NODE_LAST_SEEN_TTL_S),
         Request.cmd(Command.SADD).arg(MonitorContract.NODES_ALL).arg(node)));
-    }).<Void>mapEmpty().onSuccess(v -> failing = false).recover(err -> {
+    }).onSuccess(this::checkNamesake).<Void>mapEmpty().onSuccess(v -> failing = false).recover(err -> {
       if (!failing) {
         log.warn("node {}: cannot write its report for placement: {}", node, err.toString());
         failing = true;
       }
       return Future.succeededFuture();
     });
+  }
+
+  /**
+   * The report this one replaced: another instance reporting under our name with another public URL
+   * is another node given the same IPTV_NODE_NAME (one would wait for the other's files in its own
+   * folder): said loudly, once.
+   */
+  private void checkNamesake(List<Response> replies) {
+    Response previous = replies.isEmpty() ? null : replies.get(0);
+    if (previous == null || namesakeLogged) {
+      return;
+    }
+    try {
+      JsonObject o = new JsonObject(previous.toString());
+      String url = o.getString("public_url");
+      if (!instance.equals(o.getString("instance")) && url != null && !url.equals(publicUrl)) {
+        namesakeLogged = true;
+        log.error("another stream-service ({}, {}) reports under this node's name {}: give each node its own {}",
+          o.getString("instance"), url, node, dev.iptv.common.Config.NODE_NAME);
+      }
+    } catch (RuntimeException e) {
+      // Not a report of ours: written over.
+    }
   }
 
   /** CPU since the last sample and memory in use, in percent (0 where /proc cannot be read). */

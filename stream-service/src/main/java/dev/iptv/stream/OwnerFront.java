@@ -2,6 +2,8 @@ package dev.iptv.stream;
 
 import dev.iptv.contract.StreamContract.StreamStatus;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The front of the stream node that runs a channel, when it is not this one (SPEC section 9): a
@@ -31,6 +33,12 @@ final class OwnerFront {
       String url = node == null ? null : trim(node.publicUrl());
       return url == null || url.isEmpty() || url.equals(publicUrl) ? null : url;
     });
+  }
+
+  /** A player's {@code 302}: never cached, readable cross-origin. */
+  static void redirect(RoutingContext ctx, String location) {
+    ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, location)
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
   }
 
   private static String trim(String url) {

@@ -170,26 +170,12 @@ final class PlayerRoutes {
     admit(viewer, id)
       .compose(check -> check.valid() ? watchable(id).map(check.username())
         : Future.failedFuture(new ApiException(403, check.status().playerError())))
-      .compose(username -> gate.state(id).compose(state -> {
-        if (state.direct() == null) {
-          return Future.succeededFuture(username);
-        }
-        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
-        touch(viewer, id, username);
-        return Future.<String>failedFuture(DIRECT_SENT);
-      }))
-      .compose(username -> manager.ensure(id, username).compose(owners::of).compose(front -> {
-        if (front == null) {
-          return Future.succeededFuture(username);
-        }
-        // Runs on another stream node: the player goes to its front, token and all (SPEC section 9).
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, front + ctx.request().uri())
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
-        touch(viewer, id, username);
-        return Future.<String>failedFuture(DIRECT_SENT);
-      }))
+      // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
+      .compose(username -> gate.state(id).compose(state -> state.direct() == null ? Future.succeededFuture(username)
+        : redirected(ctx, viewer, id, username, state.direct())))
+      // Runs on another stream node: the player goes to its front, token and all (SPEC section 9).
+      .compose(username -> manager.ensure(id, username).compose(owners::of).compose(front -> front == null
+        ? Future.succeededFuture(username) : redirected(ctx, viewer, id, username, front + ctx.request().uri())))
       .compose(username -> playable(id, username)
         .onSuccess(text -> {
           String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
@@ -201,6 +187,13 @@ final class PlayerRoutes {
           touch(viewer, id, username);
         }))
       .onFailure(err -> playerError(ctx, err));
+  }
+
+  /** Sends the player elsewhere (counted as a poll); ends the chain without a playlist. */
+  private Future<String> redirected(RoutingContext ctx, Viewer viewer, String id, String username, String location) {
+    OwnerFront.redirect(ctx, location);
+    touch(viewer, id, username);
+    return Future.failedFuture(DIRECT_SENT);
   }
 
   private Viewer viewer(HttpServerRequest req, String token) {

@@ -185,6 +185,33 @@ class NodePlacementTest {
     assertTrue(fx.get(StreamContract.ownerKey("603")).startsWith(node + "/"));
   }
 
+  @Test
+  @DisplayName("max_connections holds whichever node a player reaches, the API lists the stream with its node, and a stop asked of the main node stops it on node-b")
+  void limitsAndStopAcrossNodes() {
+    forcedChannel("604", NODE_B);
+    String token = fx.token(true, java.time.Instant.now().plusSeconds(3600), 1);
+    HttpResponse<String> a = poll(fx.playlistUrl("604", token), "player-a");
+    assertEquals(302, a.statusCode(), a.body());
+    assertEquals(200, poll(a.headers().firstValue("Location").orElseThrow(), "player-a").statusCode());
+    // A second player (another session) is refused on node-b directly and on the main front.
+    HttpResponse<String> b = poll(secondBase() + "/live/stream_604.m3u8?token=" + token, "player-b");
+    assertEquals(403, b.statusCode());
+    assertTrue(b.body().contains("Max connections reached"), b.body());
+    assertEquals(403, poll(fx.playlistUrl("604", token), "player-b").statusCode());
+
+    JsonObject active = new JsonObject(fx.api("GET", "/api/streams/active", null).body());
+    assertEquals(NODE_B, active.getJsonObject("streams").getJsonObject("604").getString("node"), active.encode());
+    HttpResponse<String> stopped = fx.api("POST", "/api/stream/stop", new JsonObject().put("channel_id", "604"));
+    assertEquals(200, stopped.statusCode(), stopped.body());
+    eventually(Duration.ofSeconds(10), "604 stopped on node-b", () -> everyFfmpeg("604").isEmpty()
+      && fx.get(StreamContract.ownerKey("604")) == null);
+  }
+
+  private HttpResponse<String> poll(String url, String userAgent) {
+    return fx.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+      .header("User-Agent", userAgent).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** A player's first poll: the playlist's status once the redirect (if any) is followed, with a segment listed. */
   private int play(String url) throws IOException {
     HttpResponse<String> r = fx.getText(url);

@@ -69,7 +69,7 @@ final class NodeReport {
   }
 
   Future<Void> report() {
-    return vertx.executeBlocking(this::sample, false).compose(figures -> {
+    return vertx.executeBlocking(this::sample, true).compose(figures -> {
       long now = System.currentTimeMillis();
       JsonObject o = figures.put("name", node).put("instance", instance).put("public_url", publicUrl)
         .put("max_streams", maxStreams).put("streams", streams.getAsInt()).put("updated", Epoch.seconds(now));

@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  *   <li>{@code direct}: boolean, default false: players get {@code 302} to {@code source_url}, no FFmpeg</li>
  *   <li>{@code epg_channel_id}: the XMLTV channel id (also the playlists' {@code tvg-id}), 1 to
  *       {@value #MAX_EPG_ID} characters, no control character, no {@code "}</li>
+ *   <li>{@code server}: the name of an SSH server or stream node ({@link ServerContract#NAME}) the
+ *       channel is forced onto; absent or null: placed on the least loaded one</li>
  * </ul>
  */
 public final class ChannelSchema {
@@ -64,6 +66,8 @@ public final class ChannelSchema {
   public static final String PROVIDER = "provider";
   public static final String AUTO_RESTART_HOURS = "auto_restart_hours";
   public static final int MAX_AUTO_RESTART_HOURS = 8760;
+  /** The server or stream node the channel must run on (SPEC section 9); absent: placed by load. */
+  public static final String SERVER = "server";
   public static final int MAX_EPG_ID = 255;
 
   public static final String DEFAULT_QUALITY = "medium";
@@ -250,6 +254,20 @@ public final class ChannelSchema {
         + " characters without quotes, tabs, line breaks or control characters");
     }
     return s;
+  }
+
+  /** {@code server}: a server or node name ({@link ServerContract#NAME}). */
+  public static String server(Object v) {
+    if (!(v instanceof String s) || !ServerContract.isName(s)) {
+      throw new BadMessage(SERVER, "must be a server or node name: 1 to 64 letters, digits, '.', '_' or '-',"
+        + " starting with a letter or digit");
+    }
+    return s;
+  }
+
+  /** A stored {@code server} that is a valid name, else null (placed by load). */
+  public static String storedServer(Object v) {
+    return v instanceof String s && ServerContract.isName(s) ? s : null;
   }
 
   /** True for a stored {@code direct} that is the boolean true (anything else is not direct). */

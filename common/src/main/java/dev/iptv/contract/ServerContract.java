@@ -28,6 +28,19 @@ public final class ServerContract {
   public static final String OFFLINE = "offline";
   public static final String DISABLED = "disabled";
 
+  /**
+   * A stream node's own report, written by its stream-service every {@value #NODE_REPORT_S} s with a
+   * TTL of {@value #NODE_REPORT_TTL_S} s (present: the node takes channels): {@code {"name",
+   * "instance", "public_url", "max_streams", "streams", "cpu_percent", "memory_percent", "updated"}}.
+   * Placement reads it; {@code GET /api/servers} shows it with the monitor's {@code node:{name}:stats}.
+   */
+  public static String nodeStreamKey(String name) {
+    return "node:" + name + ":stream";
+  }
+
+  public static final int NODE_REPORT_S = 2;
+  public static final int NODE_REPORT_TTL_S = 10;
+
   public static boolean isName(String s) {
     return s != null && NAME.matcher(s).matches();
   }

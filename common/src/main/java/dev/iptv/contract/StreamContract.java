@@ -62,6 +62,15 @@ public final class StreamContract {
     return "iptv.stream.log." + instance;
   }
 
+  /**
+   * Where an instance runs a channel placed on its node (SPEC section 9): {@link EnsureRequest} →
+   * {@link StreamStatus} once it plays there (started, joined, or already running; never placed again),
+   * or a failure whose code is the HTTP status: {@code iptv.stream.ensure.{instance}}.
+   */
+  public static String ensureAddress(String instance) {
+    return "iptv.stream.ensure." + instance;
+  }
+
   // --- Redis keys ----------------------------------------------------------------------------------
 
   /** SCAN pattern of running streams: a stream runs while its pid key exists. */
@@ -179,6 +188,23 @@ public final class StreamContract {
     /** Fails naming {@code channel_id} when it is not a channel id. */
     public static StartRequest fromJson(JsonObject o) {
       return new StartRequest(requestId(o));
+    }
+  }
+
+  /**
+   * {@link #ensureAddress}'s request: {@code {"channel_id", "username"}}; the username (charged one
+   * start when theirs starts the channel) is absent for the admin API.
+   */
+  public record EnsureRequest(String channelId, String username) {
+
+    public JsonObject toJson() {
+      JsonObject o = new JsonObject().put(F_CHANNEL_ID, channelId);
+      return username == null ? o : o.put("username", username);
+    }
+
+    /** Fails naming {@code channel_id} when it is not a channel id. */
+    public static EnsureRequest fromJson(JsonObject o) {
+      return new EnsureRequest(requestId(o), o.getValue("username") instanceof String u ? u : null);
     }
   }
 

@@ -51,11 +51,12 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param epgChannelId     the XMLTV channel id, or null (then the channel id stands for it)
  * @param provider         the provider of the source URL (limits its concurrent streams), or null
  * @param autoRestartHours hours of uptime after which the running channel is restarted, or null
+ * @param server           the SSH server or stream node it is forced onto, or null (placed by load)
  */
 record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
                long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
                Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId,
-               String provider, Double autoRestartHours) {
+               String provider, Double autoRestartHours, String server) {
 
   /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
   static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
@@ -105,6 +106,9 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     if (autoRestartHours != null) {
       o.put(ChannelSchema.AUTO_RESTART_HOURS, autoRestartHours);
     }
+    if (server != null) {
+      o.put(ChannelSchema.SERVER, server);
+    }
     return o;
   }
 
@@ -150,7 +154,8 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
       ChannelSchema.isDirect(o.getValue(ChannelSchema.DIRECT)), epgId(o.getValue(ChannelSchema.EPG_CHANNEL_ID)),
       o.getValue(ChannelSchema.PROVIDER) instanceof String p ? p : null,
       ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) > 0
-        ? ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) : null);
+        ? ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) : null,
+      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)));
   }
 
   /** A built-in profile in lower case; a named one as it is. */

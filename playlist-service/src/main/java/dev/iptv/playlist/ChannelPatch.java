@@ -64,7 +64,8 @@ final class ChannelPatch {
       if (v == null) {
         if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)
           || field.equals(ChannelSchema.EPG_CHANNEL_ID) || field.equals(ChannelSchema.PROVIDER)
-          || field.equals(ChannelSchema.AUTO_RESTART_HOURS)) {
+          || field.equals(ChannelSchema.AUTO_RESTART_HOURS)
+          || field.equals(ChannelSchema.SERVER)) {
           p.cleared.add(field);
         }
         continue;
@@ -85,6 +86,7 @@ final class ChannelPatch {
         case HEADERS -> p.given.put(field, ChannelSchema.headers(v));
         case ChannelSchema.DIRECT -> p.given.put(field, ChannelSchema.direct(v));
         case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ChannelSchema.epgChannelId(v));
+        case ChannelSchema.SERVER -> p.given.put(field, ChannelSchema.server(v));
         default -> {
           // unknown fields are ignored
         }
@@ -101,7 +103,7 @@ final class ChannelPatch {
       }
     }
     return apply(new Channel((String) given.get(CHANNEL_ID), "", "", "", "", ChannelSchema.DEFAULT_QUALITY, 0, 0, true,
-      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null));
+      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null, null));
   }
 
   /** The stored channel with this patch applied (PUT); the path names the channel. */
@@ -140,6 +142,7 @@ final class ChannelPatch {
         : (String) given.getOrDefault(ChannelSchema.EPG_CHANNEL_ID, c.epgChannelId()),
       cleared.contains(ChannelSchema.PROVIDER) ? null : (String) given.getOrDefault(ChannelSchema.PROVIDER, c.provider()),
       cleared.contains(ChannelSchema.AUTO_RESTART_HOURS) ? null
-        : (Double) given.getOrDefault(ChannelSchema.AUTO_RESTART_HOURS, c.autoRestartHours()));
+        : (Double) given.getOrDefault(ChannelSchema.AUTO_RESTART_HOURS, c.autoRestartHours()),
+      cleared.contains(ChannelSchema.SERVER) ? null : (String) given.getOrDefault(ChannelSchema.SERVER, c.server()));
   }
 }

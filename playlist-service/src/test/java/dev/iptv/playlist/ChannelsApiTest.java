@@ -75,9 +75,11 @@ class ChannelsApiTest {
       .put("backup_urls", new JsonArray().add("https://b1.example/7.m3u8").add("srt://b2.example:9000").add("udp://@239.0.0.1:1234"))
       .put("user_agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
       .put("headers", new JsonObject().put("Referer", "http://site.example/").put("Cookie", "a=b; c=d"))
-      .put("transcode_profile", "copy").put("provider", "XCodes").put("auto_restart_hours", 0.5);
+      .put("transcode_profile", "copy").put("provider", "XCodes").put("auto_restart_hours", 0.5)
+      .put("server", "node-2.example");
     JsonObject answer = json(fx.admin(HttpMethod.POST, "/api/channels", body));
     assertEquals("high", answer.getString("quality"));
+    assertEquals("node-2.example", answer.getString("server"));
     assertEquals(3, answer.getJsonArray("backup_urls").size());
     assertEquals("a=b; c=d", answer.getJsonObject("headers").getString("Cookie"));
     assertEquals("copy", answer.getString("transcode_profile"));
@@ -87,10 +89,11 @@ class ChannelsApiTest {
     assertEquals(answer, stored);
 
     JsonObject cleared = json(fx.admin(HttpMethod.PUT, "/api/channels/7",
-      new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent").putNull("provider")
+      new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent").putNull("provider").putNull("server")
         .put("transcode_profile", "HD-720")));
     assertEquals("HD-720", cleared.getString("transcode_profile"));
     assertFalse(cleared.containsKey("provider"));
+    assertFalse(cleared.containsKey("server"));
     assertEquals(0.5, cleared.getDouble("auto_restart_hours"));
     assertFalse(cleared.containsKey("backup_urls"));
     assertFalse(cleared.containsKey("headers"));
@@ -335,7 +338,12 @@ class ChannelsApiTest {
       Arguments.of("auto_restart_hours negative", ok.copy().put("auto_restart_hours", -1).toString(), "auto_restart_hours"),
       Arguments.of("auto_restart_hours zero", ok.copy().put("auto_restart_hours", 0).toString(), "auto_restart_hours"),
       Arguments.of("auto_restart_hours huge", ok.copy().put("auto_restart_hours", 1e12).toString(), "auto_restart_hours"),
-      Arguments.of("auto_restart_hours a string", ok.copy().put("auto_restart_hours", "2").toString(), "auto_restart_hours"));
+      Arguments.of("auto_restart_hours a string", ok.copy().put("auto_restart_hours", "2").toString(), "auto_restart_hours"),
+      Arguments.of("server with a slash", ok.copy().put("server", "node/2").toString(), "server"),
+      Arguments.of("server with a space", ok.copy().put("server", "node 2").toString(), "server"),
+      Arguments.of("server empty", ok.copy().put("server", "").toString(), "server"),
+      Arguments.of("server a number", ok.copy().put("server", 2).toString(), "server"),
+      Arguments.of("server too long", ok.copy().put("server", "n".repeat(65)).toString(), "server"));
   }
 
   private static String without(JsonObject o, String field) {

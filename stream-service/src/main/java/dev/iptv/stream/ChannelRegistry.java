@@ -113,6 +113,11 @@ final class ChannelRegistry {
     runs.remove(run.id(), run);
   }
 
+  /** How many channels run here (on the owning context). */
+  int count() {
+    return runs.size();
+  }
+
   /** A copy of the runs: callers may stop them while iterating. */
   List<ChannelRun> runs() {
     return new ArrayList<>(runs.values());

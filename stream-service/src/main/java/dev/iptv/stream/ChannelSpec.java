@@ -45,14 +45,15 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  *                    primary's is the channel's {@code provider} if set, any source's the provider
  *                    whose hosts hold its host
  * @param restartAfterMs {@code auto_restart_hours} in ms, 0: never
+ * @param server      the SSH server or stream node it is forced onto ({@code server}), or null: placed by load
  */
 public record ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality,
                           Profile profile, String userAgent, Map<String, String> headers, TranscodeProfile custom,
-                          Map<String, Provider> providers, long restartAfterMs) {
+                          Map<String, Provider> providers, long restartAfterMs, String server) {
 
   public ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality, Profile profile,
                      String userAgent, Map<String, String> headers) {
-    this(id, sources, source, active, quality, profile, userAgent, headers, null, Map.of(), 0);
+    this(id, sources, source, active, quality, profile, userAgent, headers, null, Map.of(), 0, null);
   }
 
   /** The provider {@code source} counts against, or null. */
@@ -76,7 +77,7 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
       order.add(sources.get(Math.floorMod(from + i, n)));
     }
     return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers, custom, providers,
-      restartAfterMs);
+      restartAfterMs, server);
   }
 
   /** The channel id format ({@link ChannelContract#ID}), under the name FfmpegCommand reads it by. */
@@ -177,7 +178,8 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     double hours = ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS));
     return new ChannelSpec(id, List.copyOf(sources), primary, isActive,
       Quality.parse(o.getValue(QUALITY) instanceof String q ? q : null), profile, ua, Map.copyOf(headers), custom,
-      Map.copyOf(bySource), Math.round(hours * 3_600_000));
+      Map.copyOf(bySource), Math.round(hours * 3_600_000),
+      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)));
   }
 
   private static void addSource(String id, List<String> sources, String url) {

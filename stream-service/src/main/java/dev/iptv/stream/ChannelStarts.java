@@ -1,13 +1,19 @@
 package dev.iptv.stream;
 
 import dev.iptv.common.ApiException;
+import dev.iptv.contract.StreamContract;
 import dev.iptv.contract.StreamContract.StreamStatus;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Start on demand, exactly once across the cluster whatever the number of concurrent callers: a
@@ -30,14 +36,16 @@ final class ChannelStarts {
   private final ChannelRegistry registry;
   private final OwnerLease lease;
   private final CrashRecovery recovery;
+  private final Placement placement;
   private long startSeq;
 
-  ChannelStarts(StreamParts parts, CrashRecovery recovery) {
+  ChannelStarts(StreamParts parts, CrashRecovery recovery, Placement placement) {
     this.parts = parts;
     this.s = parts.settings();
     this.registry = parts.registry();
     this.lease = parts.lease();
     this.recovery = recovery;
+    this.placement = placement;
   }
 
   /**
@@ -49,6 +57,15 @@ final class ChannelStarts {
    *             for the admin API (never charged)
    */
   Future<StreamStatus> ensure(String id, String user) {
+    return ensure(id, user, true);
+  }
+
+  /**
+   * As {@link #ensure(String, String)}; {@code place} false: the channel was placed on this node by
+   * another instance ({@link StreamContract#ensureAddress}), so it runs here (or is joined where it
+   * already runs) and is never placed again.
+   */
+  Future<StreamStatus> ensure(String id, String user, boolean place) {
     if (registry.isClosing()) {
       return Future.failedFuture(stopping());
     }
@@ -70,9 +87,63 @@ final class ChannelStarts {
     long deadline = System.currentTimeMillis() + s.startTimeoutMs();
     Future<StreamStatus> f = parts.store().channel(id).compose(spec -> spec == null || !spec.active()
       ? Future.failedFuture(ApiException.notFound("unknown or inactive channel " + id))
-      : acquire(spec, deadline, user));
+      : place ? place(spec, deadline, user) : acquire(spec, deadline, user));
     registry.starting(id, f);
     return f;
+  }
+
+  /**
+   * Nobody runs the channel yet: it goes where {@link Placement} says (SPEC section 9). Placed on
+   * another stream node, that node runs it (asked at its {@link StreamContract#ensureAddress});
+   * placed here, or when that node does not answer, it runs here.
+   */
+  private Future<StreamStatus> place(ChannelSpec spec, long deadline, String user) {
+    String id = spec.id();
+    return lease.owner(id).compose(owner -> elsewhere(owner) ? join(spec, deadline, user, owner)
+      : owner != null ? acquire(spec, deadline, user)
+      : placement.place(spec.server()).recover(err -> {
+        log.warn("channel {}: cannot read the nodes to place it, running it here: {}", id, err.toString());
+        return Future.succeededFuture(null);
+      }).compose(target -> {
+        if (target == null) {
+          return acquire(spec, deadline, user);
+        }
+        log.info("channel {}: placed on node {}{}", id, target.name(), spec.server() != null ? " (forced)" : "");
+        return ask(target.instance(), spec, deadline, user, () -> acquire(spec, deadline, user));
+      }));
+  }
+
+  /**
+   * Asks {@code instance} (another stream node) to run or join the channel; {@code otherwise} when
+   * it does not answer at all (gone from the cluster).
+   */
+  private Future<StreamStatus> ask(String instance, ChannelSpec spec, long deadline, String user,
+                                   Supplier<Future<StreamStatus>> otherwise) {
+    long wait = Math.max(1, deadline - System.currentTimeMillis()) + StreamManager.ANSWER_MARGIN_MS / 2;
+    return parts.onContext(parts.vertx().eventBus().<JsonObject>request(StreamContract.ensureAddress(instance),
+        new StreamContract.EnsureRequest(spec.id(), user).toJson(), new DeliveryOptions().setSendTimeout(wait)))
+      .<StreamStatus>map(m -> StreamStatus.fromJson(m.body()))
+      .recover(err -> {
+        if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+          log.warn("channel {}: {} does not answer: running it here", spec.id(), instance);
+          return otherwise.get();
+        }
+        if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+          return Future.failedFuture(new ApiException(re.failureCode() >= 400 ? re.failureCode() : 503, re.getMessage()));
+        }
+        return Future.failedFuture(new ApiException(503, "channel " + spec.id() + " did not start on " + instance));
+      });
+  }
+
+  /** The owner runs on another stream node (its own HLS folder): only it can say when the channel plays. */
+  private boolean elsewhere(String owner) {
+    return owner != null && !OwnerLease.nodeOf(owner).equals(s.node());
+  }
+
+  /** Joins the channel where another instance runs it: its node answers, or its playlist appears in our folder. */
+  private Future<StreamStatus> join(ChannelSpec spec, long deadline, String user, String owner) {
+    Supplier<Future<StreamStatus>> here = () -> new RemoteJoin(parts, this, spec, deadline).result();
+    return elsewhere(owner) ? ask(owner, spec, deadline, user, here) : here.get();
   }
 
   private Future<StreamStatus> acquire(ChannelSpec spec, long deadline, String user) {
@@ -80,12 +151,12 @@ final class ChannelStarts {
     if (!registry.hasRoom()) {
       // At capacity only a channel another instance runs can be joined: no lease is taken to find out.
       return lease.owner(id).compose(owner -> owner == null ? Future.failedFuture(registry.capacityReached())
-        : new RemoteJoin(parts, this, spec, deadline).result());
+        : join(spec, deadline, user, owner));
     }
     // The claim and what a start reads next, in one round trip.
     return lease.claimForStart(id, probeFields(spec)).compose(claim -> {
       if (!claim.won()) {
-        return new RemoteJoin(parts, this, spec, deadline).result();
+        return lease.owner(id).compose(owner -> join(spec, deadline, user, owner));
       }
       return registry.isClosing() ? refuse(id, stopping()) : takeOver(spec, deadline, user, claim.state());
     });

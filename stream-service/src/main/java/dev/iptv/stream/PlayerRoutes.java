@@ -71,7 +71,7 @@ final class PlayerRoutes {
   /** Touches of admitted sessions go to Redis (and the monitor) in one batch this often. */
   /** Players retry a channel that could not start after this many seconds. */
   static final String RETRY_AFTER_S = "5";
-  /** Not a failure: a direct channel's redirect was sent (ends the chain without a playlist). */
+  /** Not a failure: a redirect was sent (direct channel, or its owner's front: ends the chain without a playlist). */
   private static final Exception DIRECT_SENT = new Exception("direct channel redirected", null, false, false) {
   };
 
@@ -84,6 +84,7 @@ final class PlayerRoutes {
   private final TsFanout ts;
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
+  private final OwnerFront owners;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
   private final ViewerBatches batches;
@@ -94,7 +95,7 @@ final class PlayerRoutes {
   }
 
   PlayerRoutes(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager, HlsFolder hls,
-               ChannelGate gate, Function<HttpServerRequest, String> clientIp) {
+               ChannelGate gate, Function<HttpServerRequest, String> clientIp, OwnerFront owners) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
@@ -105,6 +106,7 @@ final class PlayerRoutes {
     this.batches = new ViewerBatches(vertx, store, MAX_SESSIONS);
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
+    this.owners = owners;
   }
 
   /**
@@ -212,16 +214,19 @@ final class PlayerRoutes {
     return admit(viewer, id)
       .compose(check -> check.valid() ? watchable(id).map(check.username())
         : Future.failedFuture(new ApiException(403, check.status().playerError())))
-      .compose(username -> gate.state(id).compose(state -> {
-        if (state.direct() == null) {
-          return Future.succeededFuture(username);
-        }
-        // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
-        ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, state.direct())
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Access-Control-Allow-Origin", "*").end();
-        touch(viewer, id, username);
-        return Future.<String>failedFuture(DIRECT_SENT);
-      }));
+      // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
+      .compose(username -> gate.state(id).compose(state -> state.direct() == null ? Future.succeededFuture(username)
+        : redirected(ctx, viewer, id, username, state.direct())))
+      // Runs on another stream node: the player goes to its front, token and all (SPEC section 9).
+      .compose(username -> manager.ensure(id, username).compose(owners::of).compose(front -> front == null
+        ? Future.succeededFuture(username) : redirected(ctx, viewer, id, username, front + ctx.request().uri())));
+  }
+
+  /** Sends the player elsewhere (counted as a poll); ends the chain without a playlist. */
+  private Future<String> redirected(RoutingContext ctx, Viewer viewer, String id, String username, String location) {
+    OwnerFront.redirect(ctx, location);
+    touch(viewer, id, username);
+    return Future.failedFuture(DIRECT_SENT);
   }
 
   private Viewer viewer(HttpServerRequest req, String token) {

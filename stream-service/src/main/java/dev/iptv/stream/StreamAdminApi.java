@@ -203,6 +203,23 @@ final class StreamAdminApi {
   }
 
   /**
+   * This instance's {@link StreamContract#ensureAddress}: another instance placed the channel on
+   * this node; a {@link StreamContract.StreamStatus} once it plays here, or a failure with the HTTP status.
+   */
+  void onEnsureRequest(Message<JsonObject> msg) {
+    StreamContract.EnsureRequest req;
+    try {
+      req = StreamContract.EnsureRequest.fromJson(msg.body() == null ? new JsonObject() : msg.body());
+    } catch (BadMessage e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    manager.ensureHere(req.channelId(), req.username())
+      .onSuccess(info -> msg.reply(info.toJson()))
+      .onFailure(err -> msg.fail(err instanceof ApiException api ? api.status() : 500, String.valueOf(err.getMessage())));
+  }
+
+  /**
    * {@link StreamContract#STOP} (stop it wherever it runs) and this instance's
    * {@link StreamContract#stopAddress} (stop it if it runs here): a {@link StopReply}.
    */

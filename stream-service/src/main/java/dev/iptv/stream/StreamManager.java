@@ -52,7 +52,7 @@ final class StreamManager {
   private final Map<String, Long> accessLostSinceMs = new HashMap<>();
 
   StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, HlsFolder hls,
-                MirrorContract.Probe sentinel, String instance, LimitsStore limits) {
+                MirrorContract.Probe sentinel, String instance, LimitsStore limits, Placement placement) {
     this.vertx = vertx;
     this.s = settings;
     this.sentinel = sentinel;
@@ -60,7 +60,7 @@ final class StreamManager {
     this.parts = new StreamParts(vertx, context, settings, store, registry, new OwnerLease(store, instance, settings.leaseMs()),
       hls, new StreamEvents(vertx, settings), new LogTailer(), limits);
     this.recovery = new CrashRecovery(parts);
-    this.starts = new ChannelStarts(parts, recovery);
+    this.starts = new ChannelStarts(parts, recovery, placement);
     this.shutdownHook = new Thread(registry::killAll, "stream-service-shutdown");
   }
 
@@ -148,6 +148,25 @@ final class StreamManager {
     return registry.enter(() -> starts.ensure(id, user))
       .timeout(s.startTimeoutMs() + ANSWER_MARGIN_MS, TimeUnit.MILLISECONDS)
       .recover(err -> Future.failedFuture(err instanceof TimeoutException ? new ApiException(503, "timed out") : err));
+  }
+
+  /**
+   * A channel placed on this node by another instance ({@link dev.iptv.contract.StreamContract#ensureAddress}):
+   * runs or joins it here, never placing it again.
+   */
+  Future<StreamStatus> ensureHere(String id, String user) {
+    StreamStatus playing = registry.playing(id);
+    if (playing != null) {
+      return Future.succeededFuture(playing.running());
+    }
+    return registry.enter(() -> starts.ensure(id, user, false))
+      .timeout(s.startTimeoutMs() + ANSWER_MARGIN_MS, TimeUnit.MILLISECONDS)
+      .recover(err -> Future.failedFuture(err instanceof TimeoutException ? new ApiException(503, "timed out") : err));
+  }
+
+  /** How many channels run here (on the verticle's context). */
+  int running() {
+    return registry.count();
   }
 
   /** Stops the channel if this instance runs it: true when it did, false when it does not run here. */

@@ -22,6 +22,7 @@ import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -45,6 +46,7 @@ public class StreamVerticle extends ServiceVerticle {
   private Servers servers;
   private ServersApi serversApi;
   private LimitsApi limitsApi;
+  private NodeReport report;
   private MirrorContract.Probe sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
@@ -69,9 +71,13 @@ public class StreamVerticle extends ServiceVerticle {
     sentinel = new MirrorContract.Probe(RedisAPI.api(redis)).start(vertx);
     HlsFolder hls = new HlsFolder(vertx, settings);
     LimitsStore limits = new LimitsStore(RedisAPI.api(redis));
-    manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance, limits);
+    String publicUrl = Config.effective(config(), Config.PUBLIC_URL);
+    Placement placement = new Placement(RedisAPI.api(redis), settings.node());
+    manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance, limits, placement);
+    report = new NodeReport(vertx, redis, settings, instance, publicUrl, manager::running, Path.of("/proc"));
     gate = new ChannelGate(store, sentinel);
-    player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp);
+    player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp,
+      new OwnerFront(placement, settings.node(), publicUrl));
     admin = new StreamAdminApi(vertx, settings, store, manager);
     try {
       servers = new Servers(vertx, new dev.iptv.stream.servers.ServerStore(RedisAPI.api(redis)), instance,
@@ -92,11 +98,13 @@ public class StreamVerticle extends ServiceVerticle {
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.stopAddress(instance), admin::onStopRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.switchAddress(instance), admin::onSwitchRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.logAddress(instance), admin::onLogRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.ensureAddress(instance), admin::onEnsureRequest));
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     ready.add(player.ready());
     return Future.all(ready)
       .compose(v -> manager.start())
+      .compose(v -> report.start())
       .onSuccess(v -> servers.start());
   }
 
@@ -123,7 +131,8 @@ public class StreamVerticle extends ServiceVerticle {
     if (sentinel != null) {
       sentinel.stop(vertx);
     }
-    Future<Void> closing = (servers == null ? Future.<Void>succeededFuture() : servers.close().otherwiseEmpty())
+    Future<Void> closing = (report == null ? Future.<Void>succeededFuture() : report.close())
+      .compose(v -> servers == null ? Future.<Void>succeededFuture() : servers.close().otherwiseEmpty())
       .compose(v -> player == null ? Future.<Void>succeededFuture() : player.close().otherwiseEmpty())
       .compose(v -> manager == null ? Future.succeededFuture() : manager.close());
     return closing.eventually(() -> {

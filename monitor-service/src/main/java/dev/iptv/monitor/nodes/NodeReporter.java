@@ -3,6 +3,7 @@ package dev.iptv.monitor.nodes;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.RedisReads;
 import dev.iptv.contract.MonitorContract;
+import dev.iptv.contract.ServerContract;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -23,7 +24,9 @@ import java.util.function.LongSupplier;
  * {@code node:{name}:stats} (JSON, TTL {@link MonitorContract#NODE_STATS_TTL_S} s), {@code
  * node:{name}:last_seen} (TTL one day) and membership of {@code nodes:all}. Reads every node back
  * for {@code /api/stats} and the dashboard: a member whose stats key lives is up, one with only its
- * last_seen left is down, one with neither is forgotten (SREM).
+ * last_seen left is down, one with neither is forgotten (SREM). A stream node that runs no monitor
+ * ({@code bin/iptv node}) is up with the figures of its stream-service's own report
+ * ({@link ServerContract#nodeStreamKey}).
  *
  * <p>{@link #report()} runs on its owner's event loop (the health and stats verticle's timer);
  * {@link #local()} and {@link #nodes()} may be called from any thread: the local figures are an
@@ -107,14 +110,16 @@ public final class NodeReporter {
       for (String n : names) {
         keys.add(MonitorContract.nodeStatsKey(n));
         keys.add(MonitorContract.nodeLastSeenKey(n));
+        keys.add(ServerContract.nodeStreamKey(n));
       }
       return RedisReads.mget(redis, keys).compose(values -> {
         List<JsonObject> out = new ArrayList<>();
         List<String> forgotten = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
           String n = names.get(i);
-          String stats = values.get(2 * i);
-          String seen = values.get(2 * i + 1);
+          // A stream node with no monitor of its own (bin/iptv node) is up while its own report lives.
+          String stats = values.get(3 * i) != null ? values.get(3 * i) : values.get(3 * i + 2);
+          String seen = values.get(3 * i + 1);
           if (n.equals(node) && local != null) {
             out.add(local.copy());
           } else if (stats != null) {

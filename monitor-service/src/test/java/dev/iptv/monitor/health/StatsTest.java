@@ -90,22 +90,28 @@ class StatsTest {
   }
 
   @Test
-  @DisplayName("stats add up every live node of the cluster and list a node that stopped reporting as down")
+  @DisplayName("stats add up every live node of the cluster (a stream node without a monitor by its own report) and list a node that stopped reporting as down")
   void cluster(Vertx vertx) {
     JsonObject other = new JsonObject().put("name", "node-b").put("cores", 4).put("cpu_percent", 50.0)
       .put("memory_percent", 50.0).put("memory_used_gb", 8.0).put("memory_total_gb", 16.0)
       .put("disk_percent", 10.0).put("disk_total_gb", 100.0).put("network_sent_gb", 1.5).put("network_recv_gb", 2.5)
       .put("uptime_hours", 99999.0);
     await(redis.setex(MonitorContract.nodeStatsKey("node-b"), "15", other.encode()));
-    await(redis.sadd(List.of(MonitorContract.NODES_ALL, "node-b", "node-c", "node-gone")));
+    await(redis.sadd(List.of(MonitorContract.NODES_ALL, "node-b", "node-c", "node-gone", "node-d")));
     await(redis.setex(MonitorContract.nodeLastSeenKey("node-c"), "86400", "1700000000.123"));
+    // A stream node without a monitor (bin/iptv node): up from its stream-service's own report.
+    await(redis.setex(dev.iptv.contract.ServerContract.nodeStreamKey("node-d"), "10", new JsonObject()
+      .put("name", "node-d").put("instance", "node-d/ab12").put("cpu_percent", 5.0).put("memory_percent", 7.0)
+      .put("streams", 2).encode()));
     int port = TestEnv.freePort();
     Support.deploy(vertx, Support.config(port));
 
     JsonObject body = stats(vertx, port, TestEnv.ADMIN_TOKEN).bodyAsJsonObject();
     JsonArray nodes = body.getJsonArray("nodes");
-    assertEquals(3, nodes.size(), nodes.encode());
+    assertEquals(4, nodes.size(), nodes.encode());
     JsonObject me = find(nodes, Support.NODE);
+    assertEquals("up", find(nodes, "node-d").getString("status"));
+    assertEquals(5.0, find(nodes, "node-d").getDouble("cpu_percent"));
     assertEquals("down", find(nodes, "node-c").getString("status"));
     assertEquals("up", find(nodes, "node-b").getString("status"));
     assertEquals(me.getDouble("memory_used_gb") + 8.0, body.getDouble("memory_used_gb"), 0.011);

@@ -186,13 +186,16 @@ public final class ServerStore {
       for (String n : names) {
         keys.add(MonitorContract.nodeStatsKey(n));
         keys.add(MonitorContract.nodeLastSeenKey(n));
+        keys.add(ServerContract.nodeStreamKey(n));
       }
       return api.mget(keys).map(r -> {
         for (int i = 0; i < names.size(); i++) {
-          Response stats = r.get(2 * i);
-          Response seen = r.get(2 * i + 1);
+          Response stats = r.get(3 * i);
+          Response seen = r.get(3 * i + 1);
+          Response report = r.get(3 * i + 2);
           out.put(names.get(i), new JsonObject[] {stats == null ? null : new JsonObject(stats.toString()),
-            seen == null ? null : new JsonObject().put("last_seen", Double.parseDouble(seen.toString()))});
+            seen == null ? null : new JsonObject().put("last_seen", Double.parseDouble(seen.toString())),
+            report == null ? null : new JsonObject(report.toString())});
         }
         return out;
       });

@@ -65,15 +65,24 @@ final class ServersView {
   }
 
   private static Future<JsonObject> node(ServerStore store, String name, JsonObject[] parts, Map<String, List<String>> byNode) {
-    JsonObject stats = parts[0];
+    // The monitor's host figures (node:{name}:stats) where a monitor-service runs there, over the
+    // stream-service's own report (node:{name}:stream: public_url, max_streams, CPU, memory).
+    JsonObject report = parts.length > 2 ? parts[2] : null;
+    JsonObject live = parts[0] != null ? parts[0] : report;
     List<String> ids = byNode.getOrDefault(name, List.of());
     return store.viewers(ids).map(viewers -> {
-      JsonObject s = stats == null ? new JsonObject() : stats;
-      Object seen = stats != null ? s.getValue("updated") : parts[1] == null ? null : parts[1].getValue("last_seen");
+      JsonObject s = new JsonObject();
+      if (report != null) {
+        s.mergeIn(report);
+      }
+      if (parts[0] != null) {
+        s.mergeIn(parts[0]);
+      }
+      Object seen = live != null ? s.getValue("updated") : parts[1] == null ? null : parts[1].getValue("last_seen");
       return new JsonObject().put("name", name).put("kind", ServerContract.KIND_NODE)
-        .put("public_url", s.getString("public_url")).put("enabled", true)
-        .put("max_streams", s.getValue("max_streams"))
-        .put("status", stats != null ? ServerContract.ONLINE : ServerContract.OFFLINE)
+        .put("public_url", report == null ? null : report.getString("public_url")).put("enabled", true)
+        .put("max_streams", report == null ? null : report.getValue("max_streams"))
+        .put("status", live != null ? ServerContract.ONLINE : ServerContract.OFFLINE)
         .put("cpu_percent", s.getValue("cpu_percent")).put("memory_percent", s.getValue("memory_percent"))
         .put("load_1m", s.getValue("load_1m")).put("disk_percent", s.getValue("disk_percent"))
         .put("streams", ids.size()).put("viewers", viewers).put("last_seen", seen);

@@ -140,14 +140,7 @@ final class StreamManager {
    * @param user the viewer's username, or null (the admin API: never charged)
    */
   Future<StreamStatus> ensure(String id, String user) {
-    StreamStatus playing = registry.playing(id);
-    if (playing != null) {
-      // Plays here: no thread is crossed (a viewer's poll, the common case).
-      return Future.succeededFuture(playing.running());
-    }
-    return registry.enter(() -> starts.ensure(id, user))
-      .timeout(s.startTimeoutMs() + ANSWER_MARGIN_MS, TimeUnit.MILLISECONDS)
-      .recover(err -> Future.failedFuture(err instanceof TimeoutException ? new ApiException(503, "timed out") : err));
+    return playingOr(id, () -> starts.ensure(id, user));
   }
 
   /**
@@ -155,11 +148,19 @@ final class StreamManager {
    * runs or joins it here, never placing it again.
    */
   Future<StreamStatus> ensureHere(String id, String user) {
+    return playingOr(id, () -> starts.ensure(id, user, false));
+  }
+
+  /**
+   * The channel as it plays here, without crossing a thread (a viewer's poll, the common case);
+   * else {@code start} on the owning context, answered within the start timeout.
+   */
+  private Future<StreamStatus> playingOr(String id, java.util.function.Supplier<Future<StreamStatus>> start) {
     StreamStatus playing = registry.playing(id);
     if (playing != null) {
       return Future.succeededFuture(playing.running());
     }
-    return registry.enter(() -> starts.ensure(id, user, false))
+    return registry.enter(start)
       .timeout(s.startTimeoutMs() + ANSWER_MARGIN_MS, TimeUnit.MILLISECONDS)
       .recover(err -> Future.failedFuture(err instanceof TimeoutException ? new ApiException(503, "timed out") : err));
   }

@@ -174,6 +174,8 @@ final class SshLink implements AutoCloseable {
           throw new SshFailure("the command on " + spec.sshHost() + " did not finish within " + timeoutMs / 1000 + " s");
         }
         if (!read) {
+          // Deliberate: JSch tells a command's end only through isClosed() (no callback), so the
+          // exec is polled; it runs on the iptv-ssh worker executor, never on an event loop.
           Thread.sleep(10);
         }
       }

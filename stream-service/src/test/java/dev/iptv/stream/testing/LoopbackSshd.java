@@ -83,6 +83,10 @@ public final class LoopbackSshd implements AutoCloseable {
   /** Starts sshd with {@code key} as its host key and waits until it accepts connections. */
   public void start(Path key) throws IOException, InterruptedException {
     Path config = dir.resolve("sshd_config");
+    // Sessions get a HOME of their own: the login shell then reads no ~/.bashrc of the account
+    // running the tests (on these machines root's runs `pyenv init`, whose rehash lock is left behind
+    // when a test kills sshd mid-session, and every later login then waits 60 s for it).
+    Path home = Files.createDirectories(dir.resolve("home"));
     Files.writeString(config, String.join("\n",
       "Port " + port,
       "ListenAddress 127.0.0.1",
@@ -96,6 +100,7 @@ public final class LoopbackSshd implements AutoCloseable {
       "KbdInteractiveAuthentication no",
       "UsePAM no",
       "Subsystem sftp internal-sftp",
+      "SetEnv HOME=" + home,
       "LogLevel ERROR", ""));
     sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
       .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();

@@ -104,8 +104,8 @@ public final class TestEnv {
     }
     try (Stream<Path> all = Files.walk(dir)) {
       all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp folder left behind
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // best effort: a temp folder left behind (or a file its process removed while we walked)
     }
   }
 

@@ -20,6 +20,13 @@ public final class ServerContract {
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
   public static final String SERVERS_ALL = "servers:all";
+
+  /**
+   * Request/reply, any stream-service: any body → {@code {"servers": [...], "count"}}, the rows of
+   * {@code GET /api/servers} (every SSH server, then every stream node that reports). The monitor's
+   * {@code /api/stats} and dashboard show them.
+   */
+  public static final String LIST = "iptv.servers.list";
   public static final int HEALTH_TTL_S = 30;
 
   public static final String KIND_NODE = "node";
@@ -31,7 +38,8 @@ public final class ServerContract {
   /**
    * A stream node's own report, written by its stream-service every {@value #NODE_REPORT_S} s with a
    * TTL of {@value #NODE_REPORT_TTL_S} s (present: the node takes channels): {@code {"name",
-   * "instance", "public_url", "max_streams", "streams", "cpu_percent", "memory_percent", "updated"}}.
+   * "instance", "public_url", "max_streams", "streams", "cpu_percent", "memory_percent", "load_1m",
+   * "disk_percent", "updated"}} ({@code disk_percent}: the file system of its {@code IPTV_HLS_DIR}).
    * Placement reads it; {@code GET /api/servers} shows it with the monitor's {@code node:{name}:stats}.
    */
   public static String nodeStreamKey(String name) {

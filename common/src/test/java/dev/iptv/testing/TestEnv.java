@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * {@link M3u}, {@link RawHttp}, {@link TcpGate}, {@link TestPg}.
  *
  * <p>Database numbers: 1 auth, 2 playlist, 3 stream, 4 server/e2e, 5 monitor, 6 cluster,
- * 7 bench, 8 stream-service crash (system-tests), 9 mirror, 10 bench/run.sh and bench/viewers, 11 EPG (playlist-service). Redis itself must already run on 127.0.0.1:6379 (bin/iptv test makes sure).
+ * 7 bench, 8 stream-service crash (system-tests), 9 mirror, 10 bench/run.sh and bench/viewers, 11 EPG (playlist-service), 12 placement, 13 Xtream client (system-tests). Redis itself must already run on 127.0.0.1:6379 (bin/iptv test makes sure).
  */
 public final class TestEnv {
 
@@ -104,8 +104,8 @@ public final class TestEnv {
     }
     try (Stream<Path> all = Files.walk(dir)) {
       all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp folder left behind
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // best effort: a temp folder left behind (or a file its process removed while we walked)
     }
   }
 

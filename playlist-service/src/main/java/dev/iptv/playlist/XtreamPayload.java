@@ -21,9 +21,12 @@ import java.util.List;
  * 1.4): the login payload and EPG listings.
  *
  * <p>Times: {@code server_info.timezone} is this JVM's zone; {@code time_now} and every EPG
- * {@code start}/{@code end}/{@code stop} are wall clock in it ({@code yyyy-MM-dd HH:mm:ss}), so an
- * app that derives the server's offset from {@code time_now} and {@code timestamp_now} gets it
- * right; {@code *_timestamp} fields are epoch seconds (as strings, as panels send them).
+ * {@code start}/{@code stop} are wall clock in it ({@code yyyy-MM-dd HH:mm:ss}), so an app that
+ * derives the server's offset from {@code time_now} and {@code timestamp_now} gets it right;
+ * {@code *_timestamp} fields are epoch seconds (as strings, as panels send them). {@code end} is
+ * what Xtream Codes' own {@code player_api.php} sends: epoch seconds in {@code get_short_epg} (the
+ * row's raw end, beside the formatted {@code stop}; the {@code @iptv/xtream-api} client reads it as
+ * such), wall clock in {@code get_simple_data_table}.
  */
 final class XtreamPayload {
 
@@ -113,7 +116,7 @@ final class XtreamPayload {
         .put("title", b64(p.title()))
         .put("lang", p.lang() == null ? "" : p.lang())
         .put("start", start)
-        .put("end", stop)
+        .put("end", table ? stop : Long.toString(p.stop()))
         .put("stop", stop)
         .put("description", b64(p.description()))
         .put("channel_id", p.channel())

@@ -105,6 +105,13 @@ class XtreamApiTest {
     assertEquals(new JsonObject().put("user_info", new JsonObject().put("auth", 0)),
       json(fx.get("/player_api.php?username=bob&password=nope")));
     assertEquals(0, json(fx.get("/player_api.php?username=nobody&password=pw")).getJsonObject("user_info").getValue("auth"));
+    // A data action answers 401 with an error: an object where an array is expected breaks clients.
+    HttpResponse<Buffer> streams = fx.get("/player_api.php?username=bob&password=nope&action=get_live_streams");
+    assertEquals(401, streams.statusCode());
+    assertEquals("Invalid username or password", streams.bodyAsJsonObject().getString("error"));
+    assertEquals(401, fx.get("/player_api.php?username=bob&password=nope&action=get_short_epg&stream_id=1").statusCode());
+    assertEquals(0, json(fx.get("/player_api.php?username=bob&password=nope&action=get_profile"))
+      .getJsonObject("user_info").getValue("auth"));
     JsonObject off = json(fx.get("/player_api.php?username=off&password=pw")).getJsonObject("user_info");
     assertEquals(1, off.getValue("auth"));
     assertEquals("Disabled", off.getValue("status"));
@@ -251,11 +258,13 @@ class XtreamApiTest {
     DateTimeFormatter wall = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
       .withZone(java.time.ZoneId.of(server1.getString("timezone")));
     assertEquals(wall.format(Instant.ofEpochSecond(start)), first.getValue("start"), "start is wall clock in server_info.timezone");
-    assertEquals(wall.format(Instant.ofEpochSecond(start + 3600)), first.getValue("end"));
+    assertEquals(wall.format(Instant.ofEpochSecond(start + 3600)), first.getValue("stop"));
+    assertEquals(Long.toString(start + 3600), first.getValue("end"), "short EPG end: epoch seconds, as Xtream Codes sends it");
     assertEquals("Weather", new String(Base64.getDecoder().decode(rows.getJsonObject(1).getString("title")), StandardCharsets.UTF_8));
     JsonArray table = json(fx.get("/player_api.php?username=erin&password=pw&action=get_simple_data_table&stream_id=10"))
       .getJsonArray("epg_listings");
     assertEquals(1, table.getJsonObject(0).getValue("now_playing"));
+    assertEquals(wall.format(Instant.ofEpochSecond(start + 3600)), table.getJsonObject(0).getValue("end"), "the table's end: wall clock");
     assertEquals(0, table.getJsonObject(1).getValue("now_playing"));
     assertEquals(0, json(fx.get("/player_api.php?username=erin&password=pw&action=get_short_epg&stream_id=20"))
       .getJsonArray("epg_listings").size());

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,8 +23,9 @@ import java.util.function.IntSupplier;
 /**
  * This stream node's own report for placement (SPEC section 9), {@code node:{name}:stream}: its
  * instance (where {@link dev.iptv.contract.StreamContract#ensureAddress} reaches it), public URL,
- * {@code IPTV_MAX_STREAMS}, running streams, CPU (between two reports, from {@code /proc/stat}) and
- * memory ({@code /proc/meminfo}, {@code MemAvailable}). Written every
+ * {@code IPTV_MAX_STREAMS}, running streams, CPU (between two reports, from {@code /proc/stat}),
+ * memory ({@code /proc/meminfo}, {@code MemAvailable}), load ({@code /proc/loadavg}) and the disk
+ * of {@code IPTV_HLS_DIR} (used percent of its file system). Written every
  * {@value ServerContract#NODE_REPORT_S} s, so a node with no monitor-service of its own
  * ({@code bin/iptv node}) is listed and placed on; it also joins {@code nodes:all} and refreshes
  * {@code node:{name}:last_seen}. Read on a worker; the timer runs on the verticle's context.
@@ -40,6 +42,7 @@ final class NodeReport {
   private final int maxStreams;
   private final IntSupplier streams;
   private final Path proc;
+  private final Path hlsDir;
   private long[] lastCpu;
   private long timer = -1;
   private boolean failing;
@@ -54,6 +57,7 @@ final class NodeReport {
     this.maxStreams = s.maxStreams();
     this.streams = streams;
     this.proc = proc;
+    this.hlsDir = s.hlsDir();
   }
 
   /** Reports now and every {@value ServerContract#NODE_REPORT_S} s; the first report's future. */
@@ -113,8 +117,30 @@ final class NodeReport {
     }
   }
 
-  /** CPU since the last sample and memory in use, in percent (0 where /proc cannot be read). */
+  /**
+   * CPU since the last sample and memory in use, in percent (0 where /proc cannot be read); the
+   * 1-minute load and the HLS folder's disk in use (absent where they cannot be read).
+   */
   private JsonObject sample() {
+    JsonObject out = new JsonObject();
+    try {
+      out.put("load_1m", Double.parseDouble(Files.readString(proc.resolve("loadavg")).trim().split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      log.debug("node {}: cannot read the load: {}", node, e.toString());
+    }
+    try {
+      FileStore store = Files.getFileStore(hlsDir);
+      long total = store.getTotalSpace();
+      if (total > 0) {
+        out.put("disk_percent", Math.round(1000.0 * (total - store.getUsableSpace()) / total) / 10.0);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("node {}: cannot read the disk of {}: {}", node, hlsDir, e.toString());
+    }
+    return cpuAndMemory(out);
+  }
+
+  private JsonObject cpuAndMemory(JsonObject out) {
     double cpu = 0;
     double mem = 0;
     try {
@@ -143,6 +169,6 @@ final class NodeReport {
     } catch (IOException | RuntimeException e) {
       log.debug("node {}: cannot read {}: {}", node, proc, e.toString());
     }
-    return new JsonObject().put("cpu_percent", Math.round(cpu * 10) / 10.0).put("memory_percent", Math.round(mem * 10) / 10.0);
+    return out.put("cpu_percent", Math.round(cpu * 10) / 10.0).put("memory_percent", Math.round(mem * 10) / 10.0);
   }
 }

@@ -6,6 +6,7 @@ import dev.iptv.contract.BadMessage;
 import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelContract.ChannelChanged;
 import dev.iptv.contract.MirrorContract;
+import dev.iptv.contract.ServerContract;
 import dev.iptv.contract.StreamContract;
 import dev.iptv.common.Config;
 import dev.iptv.stream.limits.LimitsApi;
@@ -99,6 +100,8 @@ public class StreamVerticle extends ServiceVerticle {
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.switchAddress(instance), admin::onSwitchRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.logAddress(instance), admin::onLogRequest));
     consumers.add(vertx.eventBus().<JsonObject>consumer(StreamContract.ensureAddress(instance), admin::onEnsureRequest));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(ServerContract.LIST, m -> servers.list()
+      .onSuccess(m::reply).onFailure(err -> m.fail(503, "servers unavailable: " + err.getMessage()))));
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     ready.add(player.ready());

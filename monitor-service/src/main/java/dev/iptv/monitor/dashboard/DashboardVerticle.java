@@ -9,6 +9,7 @@ import dev.iptv.common.OnContext;
 import dev.iptv.monitor.health.HealthStatsVerticle;
 import dev.iptv.monitor.history.HistoryVerticle;
 import dev.iptv.monitor.nodes.NodeReporter;
+import dev.iptv.monitor.nodes.ServersStatus;
 import dev.iptv.monitor.nodes.StatsView;
 import dev.iptv.monitor.nodes.StreamCensus;
 import io.vertx.core.Future;
@@ -130,16 +131,17 @@ public final class DashboardVerticle extends VerticleBase {
       .onFailure(err -> ctx.fail(new ApiException(503, "dashboard data unavailable: Redis: " + err.getMessage())));
   }
 
-  /** What the dashboard shows: the stats (with nodes), the streams, this node, the mirror and whether history is on. */
+  /** What the dashboard shows: the stats (with nodes and servers), the streams, this node, the mirror and whether history is on. */
   private Future<JsonObject> dashboardState(StreamCensus.Snapshot snapshot) {
     Future<List<JsonObject>> nodes = reporter.nodes();
     Future<JsonObject> mirror = MirrorView.json(vertx, MIRROR_TIMEOUT_MS);
-    return Future.all(nodes, mirror).map(v -> {
+    Future<JsonObject> servers = ServersStatus.ask(vertx, ServersStatus.TIMEOUT_MS);
+    return Future.all(nodes, mirror, servers).map(v -> {
       JsonArray streams = new JsonArray();
       snapshot.streams().forEach(s -> streams.add(s.toJson()));
       return new JsonObject()
         .put("node", node)
-        .put("stats", StatsView.build(nodes.result(), snapshot))
+        .put("stats", StatsView.build(nodes.result(), snapshot, servers.result()))
         .put("streams", streams)
         .put("mirror", mirror.result())
         .put("history", history.on());

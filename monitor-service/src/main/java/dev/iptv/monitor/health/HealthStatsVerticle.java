@@ -13,6 +13,7 @@ import dev.iptv.monitor.MonitorSettings;
 import dev.iptv.monitor.history.HistoryVerticle;
 import dev.iptv.monitor.nodes.HostSampler;
 import dev.iptv.monitor.nodes.NodeReporter;
+import dev.iptv.monitor.nodes.ServersStatus;
 import dev.iptv.monitor.nodes.StatsView;
 import dev.iptv.monitor.nodes.StreamCensus;
 import dev.iptv.monitor.segments.SegmentAccountingVerticle;
@@ -217,8 +218,9 @@ public final class HealthStatsVerticle extends VerticleBase {
   }
 
   private void stats(RoutingContext ctx) {
+    Future<JsonObject> servers = ServersStatus.ask(vertx, ServersStatus.TIMEOUT_MS);
     census.current(1000)
-      .compose(s -> reporter.nodes().map(nodes -> StatsView.build(nodes, s)))
+      .compose(s -> Future.all(reporter.nodes(), servers).map(all -> StatsView.build(all.resultAt(0), s, all.resultAt(1))))
       .recover(err -> Future.failedFuture(new ApiException(503, "stats unavailable: Redis: " + err.getMessage())))
       .onSuccess(body -> Http.sendJson(ctx, 200, body))
       .onFailure(ctx::fail);

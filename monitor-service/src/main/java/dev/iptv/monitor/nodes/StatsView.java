@@ -14,13 +14,20 @@ import java.util.List;
  * {@code memory_percent} and {@code disk_percent} weighted by each node's total, GB figures summed,
  * {@code uptime_hours} the longest host uptime; {@code active_streams} and {@code viewers} count
  * the whole cluster from Redis. With one node, the top level is that node's figures.
+ *
+ * <p>{@code nodes} are the JVMs that report (monitors, and stream nodes by their own report);
+ * {@code servers} are the SSH servers and stream nodes as {@code GET /api/servers} lists them.
  */
 public final class StatsView {
 
   private StatsView() {
   }
 
-  public static JsonObject build(List<JsonObject> nodes, StreamCensus.Snapshot census) {
+  /**
+   * @param servers {@link ServersStatus#ask}'s answer: its {@code servers} (every SSH server and
+   *                stream node, with status, load and streams) and {@code servers_error} are added
+   */
+  public static JsonObject build(List<JsonObject> nodes, StreamCensus.Snapshot census, JsonObject servers) {
     double cores = 0;
     double cpu = 0;
     double memTotal = 0;
@@ -67,7 +74,8 @@ public final class StatsView {
       .put("bandwidth_bps", Math.round(census.bandwidth()))
       .put("uptime_hours", HostSampler.round2(uptime))
       .put("timestamp", Epoch.now())
-      .put("nodes", list);
+      .put("nodes", list)
+      .mergeIn(servers);
   }
 
   private static double num(JsonObject o, String key, double fallback) {

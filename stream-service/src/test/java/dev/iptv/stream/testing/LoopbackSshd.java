@@ -155,6 +155,9 @@ public final class LoopbackSshd implements AutoCloseable {
     if (nginxUp) {
       try {
         run(List.of("nginx", "-c", nginxConf.toString(), "-s", "stop"));
+        // "-s stop" only signals: the master removes its pid file as it exits.
+        dev.iptv.testing.Eventually.eventually(Duration.ofSeconds(10), "the server's nginx stopped",
+          () -> !Files.exists(dir.resolve("nginx.pid")));
       } catch (IOException e) {
         // already gone
       }

@@ -71,8 +71,6 @@ async function wrong() {
   return {
     profile: await attempt(() => raw.getProfile()),
     stdProfile: await attempt(() => std.getProfile()),
-    categories: await attempt(() => std.getChannelCategories()),
-    channels: await attempt(() => std.getChannels()),
   };
 }
 

@@ -28,7 +28,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -48,9 +47,8 @@ import java.util.function.Function;
  *
  * <p>Credentials are checked by auth-service ({@link AuthContract#PASSWORD}: PBKDF2 once, then from
  * memory; failed attempts limited per client address). Wrong credentials: {@code player_api.php}
- * answers {@code 200 {"user_info":{"auth":0}}} (every client reads it as a refusal) to a login and
- * {@code 401 {"error"}} to a data action ({@link #wrong}), the other paths {@code 401 ERROR: ...};
- * too many failures: {@code 429}. Safe on any event loop: no state but
+ * answers {@code 200 {"user_info":{"auth":0}}} whatever the action (every client reads it as a
+ * refusal at login), the other paths {@code 401 ERROR: ...}; too many failures: {@code 429}. Safe on any event loop: no state but
  * immutable settings.
  */
 final class XtreamRoutes {
@@ -59,9 +57,6 @@ final class XtreamRoutes {
 
   private static final long AUTH_TIMEOUT_MS = 5_000;
   private static final int MAX_EPG_LIMIT = 100;
-  /** The actions answered with data, not with the login payload. */
-  private static final Set<String> DATA_ACTIONS = Set.of("get_live_categories", "get_live_streams",
-    "get_vod_categories", "get_vod_streams", "get_series_categories", "get_series", "get_short_epg", "get_simple_data_table");
   private static final String CREDENTIALS = "(?<u>[^/]{1,64})/(?<p>[^/]{1,256})/(?<id>[0-9]{1,19})(?:\\.(?<ext>ts|m3u8))?";
   /** The short live form; never a path of the suite's own ({@code /api/channels/1} is not user "api"). */
   static final String SHORT_LIVE = "^/(?!api/|live/|playlist/|dashboard|internal/|metrics)" + CREDENTIALS + "$";
@@ -125,28 +120,10 @@ final class XtreamRoutes {
     login(ctx, username, password).onSuccess(check -> {
       switch (check.status()) {
         case THROTTLED -> throttled(ctx, true);
-        case WRONG -> wrong(ctx);
+        case WRONG -> Http.sendJson(ctx, 200, new JsonObject().put("user_info", new JsonObject().put("auth", 0)));
         default -> action(ctx, check, password);
       }
     }).onFailure(err -> Http.sendError(ctx, 503, err.getMessage()));
-  }
-
-  /**
-   * Wrong credentials. The login payload's place (no action, an unknown one, {@code get_profile},
-   * {@code get_server_info}) answers {@code 200 {"user_info":{"auth":0}}}, which every app reads as
-   * a refusal. A data action answers {@code 401 {"error"}}: its caller expects an array or
-   * {@code epg_listings}, and an object in their place makes clients fail on a type error instead
-   * of seeing the refusal ({@code @iptv/xtream-api}'s {@code getChannels} threw
-   * {@code i.forEach is not a function}); a non-2xx status is what Xtream Codes itself (404) and
-   * Dispatcharr (401) answer there, and what clients report as an error.
-   */
-  private static void wrong(RoutingContext ctx) {
-    String action = param(ctx, "action");
-    if (action != null && DATA_ACTIONS.contains(action)) {
-      Http.sendError(ctx, 401, "Invalid username or password");
-    } else {
-      Http.sendJson(ctx, 200, new JsonObject().put("user_info", new JsonObject().put("auth", 0)));
-    }
   }
 
   private void action(RoutingContext ctx, PasswordCheck check, String password) {

@@ -84,8 +84,8 @@ final class XtreamRoutes {
     router.route("/player_api.php").method(HttpMethod.GET).method(HttpMethod.POST).handler(form).handler(this::playerApi);
     router.route("/get.php").method(HttpMethod.GET).method(HttpMethod.POST).handler(form).handler(this::m3u);
     router.route("/xmltv.php").method(HttpMethod.GET).method(HttpMethod.POST).handler(form).handler(this::xmltv);
-    router.routeWithRegex(LIVE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
-    router.routeWithRegex(SHORT_LIVE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
+    router.routeWithRegex(LIVE).setName("/live/{username}/{password}/{stream}").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
+    router.routeWithRegex(SHORT_LIVE).setName("/{username}/{password}/{stream}").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
   }
 
   // --- credentials -----------------------------------------------------------------------------

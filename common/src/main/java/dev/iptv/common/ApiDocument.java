@@ -53,6 +53,7 @@ public final class ApiDocument {
   private static volatile ApiDocument loaded;
 
   private final Buffer yaml;
+  private final JsonObject document;
   private final JsonObject resolved;
   private final SchemaRepository repository;
   private final Map<String, Operation> operations;
@@ -64,11 +65,11 @@ public final class ApiDocument {
 
   private ApiDocument(Buffer yaml) {
     this.yaml = yaml;
-    JsonObject document = parse(yaml);
+    document = parse(yaml);
     repository = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("app://")
       .setOutputFormat(OutputFormat.Basic));
-    repository.dereference(JsonSchema.of(document));
-    resolved = repository.resolve(document);
+    repository.dereference(JsonSchema.of(document.copy()));
+    resolved = repository.resolve(document.copy());
     operations = index();
   }
 
@@ -96,6 +97,11 @@ public final class ApiDocument {
   /** The YAML as written in the repository. */
   public Buffer yaml() {
     return yaml;
+  }
+
+  /** The document as written (its {@code $ref}s kept; shared, do not change it). */
+  public JsonObject document() {
+    return document;
   }
 
   /** The document with every {@code $ref} replaced by what it names (shared, do not change it). */

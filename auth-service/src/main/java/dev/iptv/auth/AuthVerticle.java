@@ -37,7 +37,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * auth-service: the users and tokens the panel syncs (SPEC sections 3 and 5) and token checks for
+ * auth-service: the users and tokens the panel syncs (the users calls of the repository's openapi.yaml; Redis as
+ * SPEC section 5 lays it out) and token checks for
  * the other services over the event bus.
  *
  * <ul>

@@ -69,7 +69,7 @@ public final class ChannelSchema {
   public static final Set<String> QUALITIES = Set.of("low", "medium", "high");
   public static final Set<String> PROFILES = Set.of("auto", "copy", "low", "medium", "high");
 
-  /** Source URL schemes (SPEC section 3). */
+  /** Source URL schemes (openapi.yaml: {@code ChannelCreate.source_url}). */
   public static final Set<String> SCHEMES = Set.of("http", "https", "rtmp", "rtsp", "udp", "srt");
   public static final int MAX_URL = 2048;
   public static final int MAX_NAME = 512;

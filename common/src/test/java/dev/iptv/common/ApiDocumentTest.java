@@ -1,5 +1,10 @@
 package dev.iptv.common;
 
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelSchema;
+import dev.iptv.contract.ProviderContract;
+import dev.iptv.contract.ServerContract;
+import dev.iptv.contract.UserSchema;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -42,6 +47,30 @@ class ApiDocumentTest {
     } finally {
       await(vertx.close());
     }
+  }
+
+  @Test
+  @DisplayName("the limits the code keeps (UserSchema, ChannelSchema, the id formats) are the document's")
+  void limitsAgree() {
+    JsonObject user = schema("UserCreate").getJsonObject("properties");
+    assertEquals(UserSchema.MAX_EMAIL, user.getJsonObject("email").getInteger("maxLength"));
+    assertEquals(UserSchema.MAX_PASSWORD, user.getJsonObject("password").getInteger("maxLength"));
+    assertEquals(UserSchema.MAX_CONNECTIONS_LIMIT, user.getJsonObject("max_connections").getInteger("maximum"));
+    assertEquals("^" + AuthContract.USERNAME.pattern() + "$", user.getJsonObject("username").getString("pattern"));
+    assertEquals("^" + AuthContract.TOKEN.pattern() + "$", user.getJsonObject("token").getString("pattern"));
+    JsonObject channel = schema("ChannelCreate").getJsonObject("properties");
+    assertEquals(ChannelSchema.MAX_NAME, channel.getJsonObject("name").getInteger("maxLength"));
+    assertEquals(ChannelSchema.MAX_URL, channel.getJsonObject("source_url").getInteger("maxLength"));
+    assertEquals(ChannelSchema.MAX_TEXT, channel.getJsonObject("logo").getInteger("maxLength"));
+    assertEquals(ChannelSchema.MAX_BACKUPS, channel.getJsonObject("backup_urls").getInteger("maxItems"));
+    assertEquals(ChannelSchema.MAX_HEADERS, channel.getJsonObject("headers").getInteger("maxProperties"));
+    assertEquals(ChannelSchema.MAX_USER_AGENT, channel.getJsonObject("user_agent").getInteger("maxLength"));
+    assertEquals(ChannelSchema.MAX_EPG_ID, channel.getJsonObject("epg_channel_id").getInteger("maxLength"));
+    assertEquals(ChannelSchema.MAX_AUTO_RESTART_HOURS, channel.getJsonObject("auto_restart_hours").getInteger("maximum"));
+    assertEquals("^" + ChannelSchema.HEADER_NAME.pattern() + "$",
+      channel.getJsonObject("headers").getJsonObject("propertyNames").getString("pattern"));
+    assertEquals("^" + ServerContract.NAME.pattern() + "$", channel.getJsonObject("server").getString("pattern"));
+    assertEquals("^" + ProviderContract.NAME.pattern() + "$", channel.getJsonObject("provider").getString("pattern"));
   }
 
   @Test

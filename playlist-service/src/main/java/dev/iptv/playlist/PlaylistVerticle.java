@@ -43,8 +43,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * playlist-service: the channels the panel syncs (SPEC sections 3 and 5) and one M3U playlist per
- * token (SPEC section 2).
+ * playlist-service: the channels the panel syncs and one M3U playlist per token (the channels and
+ * players calls of the repository's openapi.yaml; Redis as SPEC section 5 lays it out).
  *
  * <ul>
  *   <li>{@code /api/channels} CRUD behind the admin bearer; writes are atomic Lua scripts

@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The Xtream Codes API IPTV apps speak (SPEC section 10; shapes: research/xtream-api.md):
+ * The Xtream Codes API IPTV apps speak (openapi.yaml, tag {@code xtream}; field shapes as real panels send them):
  *
  * <ul>
  *   <li>{@code GET|POST /player_api.php}: the login payload ({@link XtreamPayload}) and the live

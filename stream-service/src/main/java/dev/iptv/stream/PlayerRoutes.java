@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * The player side of stream-service (SPEC sections 2 and 8):
+ * The player side of stream-service (openapi.yaml, tag {@code players}; FFmpeg as SPEC section 8 says):
  *
  * <ul>
  *   <li>{@code GET /live/stream_{id}.m3u8?token=T}: the viewer's session admitted by auth-service,

@@ -30,7 +30,6 @@ final class ReferencePage {
     .head,.patch,.options{background:#6b7280}code{background:#eef1f4;padding:1px 4px;border-radius:3px}
     table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}td,th{border-top:1px solid #e3e6ea;
     padding:4px 6px;text-align:left;vertical-align:top}th{color:#5b6472;font-weight:600}.muted{color:#5b6472}
-    pre{white-space:pre-wrap;background:#fff;border:1px solid #e3e6ea;padding:10px;border-radius:6px}
     """;
 
   private final JsonObject doc;
@@ -65,7 +64,10 @@ final class ReferencePage {
     for (String name : obj(obj(doc.getValue("components")).getValue("schemas")).fieldNames()) {
       out.append("<a href=\"#schema-").append(esc(name)).append("\">").append(esc(name)).append("</a>");
     }
-    out.append("</nav><article><pre>").append(text(info.getString("description", ""))).append("</pre>");
+    out.append("</nav><article>");
+    for (String paragraph : info.getString("description", "").split("\n\\s*\n")) {
+      out.append("<p>").append(text(paragraph)).append("</p>");
+    }
     for (Map.Entry<String, List<String[]>> tag : byTag.entrySet()) {
       out.append("<h2>").append(esc(tag.getKey())).append("</h2><p class=\"muted\">").append(esc(tagDescription(tag.getKey())))
         .append("</p>");
@@ -229,9 +231,9 @@ final class ReferencePage {
     return op[0] + "-" + op[1].replaceAll("[^A-Za-z0-9]+", "-");
   }
 
-  /** Escaped text with `code` spans. */
+  /** Escaped text with `code` spans and **bold** words (the document's Markdown, as far as it uses it). */
   private static String text(String s) {
-    return esc(s).replaceAll("`([^`]*)`", "<code>$1</code>");
+    return esc(s).replaceAll("`([^`]*)`", "<code>$1</code>").replaceAll("\\*\\*([^*]+)\\*\\*", "<b>$1</b>");
   }
 
   static String esc(String s) {

@@ -12,6 +12,7 @@ import dev.iptv.client.model.UserUpdate;
 import dev.iptv.common.Config;
 import dev.iptv.server.Launch;
 import dev.iptv.testing.TestEnv;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +45,12 @@ class GeneratedClientTest {
 
   @BeforeAll
   static void start() {
+    Vertx flushing = Vertx.vertx();
+    try {
+      TestEnv.flushedRedis(flushing, DB); // this suite's database, emptied before the suite starts on it
+    } finally {
+      await(flushing.close());
+    }
     JsonObject config = TestEnv.config(DB, 0);
     int port = TestEnv.freePort();
     config.put(Config.key(Config.HTTP_PORT), String.valueOf(port))
@@ -52,7 +59,6 @@ class GeneratedClientTest {
       .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(TestEnv.freePort()))
       .put(Config.key(Config.NODE_NAME), "client-test");
     launch = await(Launch.embedded(config));
-    TestEnv.flushedRedis(launch.vertx(), DB);
     client = new ApiClient();
     client.updateBaseUri("http://127.0.0.1:" + launch.frontPort());
     client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN));

@@ -5,6 +5,7 @@ import dev.iptv.common.Config;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
@@ -46,6 +47,12 @@ class OpenApiDocumentTest {
 
   @BeforeAll
   static void start() {
+    Vertx flushing = Vertx.vertx();
+    try {
+      TestEnv.flushedRedis(flushing, DB); // this suite's database, emptied before the suite starts on it
+    } finally {
+      await(flushing.close());
+    }
     JsonObject config = TestEnv.config(DB, 0);
     int port = TestEnv.freePort();
     config.put(Config.key(Config.HTTP_PORT), String.valueOf(port))
@@ -54,7 +61,6 @@ class OpenApiDocumentTest {
       .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(TestEnv.freePort()))
       .put(Config.key(Config.NODE_NAME), "openapi-test");
     launch = await(Launch.embedded(config));
-    TestEnv.flushedRedis(launch.vertx(), DB);
     admin = AdminClient.of(launch.vertx(), launch.frontPort());
   }
 
@@ -66,7 +72,7 @@ class OpenApiDocumentTest {
   }
 
   /** "GET /api/users/{username}" for every method of every route the services declare. */
-  static Set<String> routerOperations(List<ServiceVerticle> services, io.vertx.core.Vertx vertx) {
+  static Set<String> routerOperations(List<ServiceVerticle> services, Vertx vertx) {
     Set<String> out = new TreeSet<>();
     for (ServiceVerticle service : services) {
       Router router = service.mountable(vertx);

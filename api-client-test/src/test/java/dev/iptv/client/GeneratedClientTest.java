@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GeneratedClientTest {
 
   /** Redis database of this module (see TestEnv). */
-  private static final int DB = 13;
+  private static final int DB = 15;
 
   private static Launch launch;
   private static ApiClient client;

@@ -41,6 +41,12 @@ import java.util.Map;
  * (a field that must match the path, what is stored in Redis, a date that must exist) stay in the
  * services' code.
  *
+ * <p>Why the schemas and not {@code vertx-openapi}'s {@code RequestValidator}: its contract loader
+ * refuses the document's player paths ({@code /live/stream_{id}.m3u8}: a template must be a whole
+ * path segment there, while OpenAPI allows it within one), and it validates on a worker thread per
+ * request. {@code vertx-openapi} still checks the document against the OpenAPI 3.1 schema in the
+ * tests ({@code ApiDocumentTest}).
+ *
  * <p>Loaded once per JVM, off the event loop ({@link #load(Vertx)}); immutable afterwards.
  */
 public final class ApiDocument {

@@ -1,5 +1,6 @@
 package dev.iptv.auth;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
@@ -36,11 +37,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * auth-service: the users and tokens the panel syncs (SPEC sections 3 and 5) and token checks for
+ * auth-service: the users and tokens the panel syncs (the users calls of the repository's openapi.yaml; Redis as
+ * SPEC section 5 lays it out) and token checks for
  * the other services over the event bus.
  *
  * <ul>
- *   <li>{@code /api/users} CRUD behind the admin bearer; writes are atomic Lua scripts
+ *   <li>{@code /api/users} CRUD behind the admin bearer, as {@code openapi.yaml} describes it (bodies and
+ *       paths validated from it: {@link ApiDocument}); writes are atomic Lua scripts
  *       ({@link UserStore}); passwords are hashed off the event loop ({@link Passwords}).</li>
  *   <li>{@link AuthContract#VALIDATE}: {@link TokenRequest} → {@link TokenCheck}, decided from
  *       {@code token:{token}} alone ({@link TokenState}).</li>
@@ -77,6 +80,7 @@ public class AuthVerticle extends ServiceVerticle {
   private boolean bridgeLogged;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private PasswordLogins logins;
+  private ApiDocument document;
 
   @Override
   public String name() {
@@ -113,7 +117,8 @@ public class AuthVerticle extends ServiceVerticle {
       }
     }));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    Future<ApiDocument> loading = ApiDocument.load(vertx).onSuccess(d -> document = d);
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).compose(v -> loading);
   }
 
   /** The panel's user API; its handlers use Redis only (no state of this verticle). */
@@ -154,7 +159,7 @@ public class AuthVerticle extends ServiceVerticle {
   }
 
   private void getUser(RoutingContext ctx) {
-    String username = UserPatch.username(ctx.pathParam("username"));
+    String username = document.pathParam(ctx, "getUser", "username");
     store.find(username).onSuccess(found -> {
       if (found == null) {
         ctx.fail(notFound(username));
@@ -165,7 +170,7 @@ public class AuthVerticle extends ServiceVerticle {
   }
 
   private void createUser(RoutingContext ctx) {
-    UserPatch patch = UserPatch.parse(Http.jsonBody(ctx));
+    UserPatch patch = UserPatch.parse(document.body(ctx, "createUser"));
     User draft = patch.create();
     hash(patch.password())
       .map(draft::withPasswordHash)
@@ -184,8 +189,8 @@ public class AuthVerticle extends ServiceVerticle {
   }
 
   private void updateUser(RoutingContext ctx) {
-    String username = UserPatch.username(ctx.pathParam("username"));
-    UserPatch patch = UserPatch.parse(Http.jsonBody(ctx));
+    String username = document.pathParam(ctx, "updateUser", "username");
+    UserPatch patch = UserPatch.parse(document.body(ctx, "updateUser"));
     hash(patch.password())
       .compose(newHash -> update(username, patch, newHash, 1))
       .onSuccess(change -> {
@@ -224,7 +229,7 @@ public class AuthVerticle extends ServiceVerticle {
   }
 
   private void deleteUser(RoutingContext ctx) {
-    String username = UserPatch.username(ctx.pathParam("username"));
+    String username = document.pathParam(ctx, "deleteUser", "username");
     delete(username, 1).onSuccess(user -> {
       log.info("user {} deleted (token {})", username, Http.mask(user.token()));
       publishChange(ChangeAction.DELETED, username, user.token(), null);

@@ -1,8 +1,8 @@
 package dev.iptv.auth;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.contract.AuthContract;
-import dev.iptv.contract.BadMessage;
 import dev.iptv.contract.UserSchema;
 import io.vertx.core.json.JsonObject;
 
@@ -17,10 +17,12 @@ import static dev.iptv.contract.UserSchema.TOKEN;
 import static dev.iptv.contract.UserSchema.USERNAME;
 
 /**
- * The user fields of one admin request, checked strictly by the rules of {@link UserSchema}: each
- * field present must have its type and form, or the request ends in {@code 400 {"error"}} naming it
- * before anything is written. Unknown fields are ignored; a JSON {@code null} counts as absent,
- * except for {@code email}, where it clears the address.
+ * The user fields of one admin request. The body has passed its schema in the repository's
+ * {@code openapi.yaml} ({@code UserCreate} or {@code UserUpdate}, checked by {@link ApiDocument}),
+ * so each field present has its type and form; what is left here is what a schema cannot hold: the
+ * date must exist ({@code expires_at}, read by {@link Lenient} and stored as UTC), the username must
+ * match the path, and the stored user must have a usable token and expiry. Unknown fields are
+ * ignored; a JSON {@code null} counts as absent, except for {@code email}, where it clears the address.
  */
 final class UserPatch {
 
@@ -36,52 +38,27 @@ final class UserPatch {
   private UserPatch() {
   }
 
-  /** A username from a path or a body, or 400. */
-  static String username(Object value) {
-    try {
-      return UserSchema.username(value);
-    } catch (BadMessage e) {
-      throw ApiException.badRequest(e.getMessage());
-    }
-  }
-
+  /** The fields of a body its schema has accepted. */
   static UserPatch parse(JsonObject body) {
-    try {
-      return read(body);
-    } catch (BadMessage e) {
-      throw ApiException.badRequest(e.getMessage());
-    }
-  }
-
-  private static UserPatch read(JsonObject body) {
     UserPatch p = new UserPatch();
-    Object v;
-    if ((v = body.getValue(USERNAME)) != null) {
-      p.username = UserSchema.username(v);
-    }
-    if ((v = body.getValue(TOKEN)) != null) {
-      p.token = UserSchema.token(v);
-    }
+    p.username = body.getString(USERNAME);
+    p.token = body.getString(TOKEN);
     if (body.containsKey(EMAIL)) {
       p.emailGiven = true;
-      p.email = UserSchema.email(body.getValue(EMAIL));
+      p.email = body.getString(EMAIL);
     }
-    if ((v = body.getValue(EXPIRES_AT)) != null) {
-      Instant at = v instanceof String s ? Lenient.instant(s) : null;
+    if (body.getValue(EXPIRES_AT) instanceof String s) {
+      Instant at = Lenient.instant(s);
       if (at == null) {
-        throw new BadMessage(EXPIRES_AT, UserSchema.EXPIRES_AT_RULE);
+        throw ApiException.badRequest(EXPIRES_AT + " " + UserSchema.EXPIRES_AT_RULE);
       }
       p.expiresAt = at.toString();
     }
-    if ((v = body.getValue(MAX_CONNECTIONS)) != null) {
-      p.maxConnections = UserSchema.maxConnections(v);
+    if (body.getValue(MAX_CONNECTIONS) instanceof Number n) {
+      p.maxConnections = n.intValue();
     }
-    if ((v = body.getValue(IS_ACTIVE)) != null) {
-      p.active = UserSchema.isActive(v);
-    }
-    if ((v = body.getValue(PASSWORD)) != null) {
-      p.password = UserSchema.password(v);
-    }
+    p.active = body.getBoolean(IS_ACTIVE);
+    p.password = body.getString(PASSWORD);
     return p;
   }
 

@@ -23,7 +23,7 @@ public final class Http {
 
   private static final Logger log = LoggerFactory.getLogger(Http.class);
 
-  /** SPEC section 3: bodies over 1 MiB are refused. */
+  /** Bodies over 1 MiB are refused with 413 (openapi.yaml: {@code PayloadTooLarge}). */
   public static final long MAX_BODY_BYTES = 1024 * 1024;
 
   public static final String JSON = "application/json; charset=utf-8";

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A page of a list ({@code GET /api/users}, {@code GET /api/channels}, SPEC section 3):
+ * A page of a list ({@code GET /api/users}, {@code GET /api/channels}; openapi.yaml's {@code limit} and {@code offset}):
  * {@code ?limit=&offset=}, limit 1000 by default and at most 10000, offset 0 by default. Anything
  * else (negative, not a whole number, over the maximum, given twice) is a 400 naming the parameter.
  */

@@ -57,10 +57,10 @@ public final class AuthContract {
 
   // --- id formats ----------------------------------------------------------------------------------
 
-  /** Usernames (SPEC section 3). */
+  /** Usernames (openapi.yaml: {@code UserCreate.username}). */
   public static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
 
-  /** Tokens the admin API accepts: hex, 32-128 characters (SPEC section 3). */
+  /** Tokens the admin API accepts: hex, 32-128 characters (openapi.yaml: {@code UserCreate.token}). */
   public static final Pattern TOKEN = Pattern.compile("[0-9A-Fa-f]{32,128}");
 
   /** Tokens worth looking up (a little more lenient, for tokens written with redis-cli). */

@@ -1,25 +1,19 @@
 package dev.iptv.contract;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The channel record (SPEC sections 3 and 5), declared once: its fields, their types and limits,
- * and the rules for what reaches FFmpeg's command line (source URLs, user agent, headers). The admin
- * API applies the strict checks (each fails with {@link BadMessage} naming the field); stream-service
- * reads stored records with the same rules ({@link #validSourceUrl}, {@link #validUserAgent},
- * {@link #validHeader}) and drops what fails; everyone reads {@code is_active} with {@link #active}.
+ * The channel record's fields and limits for the code, and the rules for what reaches FFmpeg's
+ * command line (source URLs, user agent, headers). The admin API's checks of a channel body are the
+ * {@code ChannelCreate} and {@code ChannelUpdate} schemas of the repository's {@code openapi.yaml}
+ * (applied by {@code dev.iptv.common.ApiDocument}; these limits must agree with them), plus
+ * {@link #validSourceUrl} for what a pattern cannot hold (the URI syntax). stream-service reads stored
+ * records with the same rules ({@link #validSourceUrl}, {@link #validUserAgent}, {@link #validHeader})
+ * and drops what fails; everyone reads {@code is_active} with {@link #active}.
  *
  * <ul>
  *   <li>{@code channel_id}: {@link ChannelContract#ID}, required</li>
@@ -75,7 +69,7 @@ public final class ChannelSchema {
   public static final Set<String> QUALITIES = Set.of("low", "medium", "high");
   public static final Set<String> PROFILES = Set.of("auto", "copy", "low", "medium", "high");
 
-  /** Source URL schemes (SPEC section 3). */
+  /** Source URL schemes (openapi.yaml: {@code ChannelCreate.source_url}). */
   public static final Set<String> SCHEMES = Set.of("http", "https", "rtmp", "rtsp", "udp", "srt");
   public static final int MAX_URL = 2048;
   public static final int MAX_NAME = 512;
@@ -132,118 +126,12 @@ public final class ChannelSchema {
       && headerValue(value);
   }
 
-  // --- the admin API's checks ------------------------------------------------------------------------
-
-  /** A channel id from a path. */
-  public static String pathId(String raw) {
-    if (!ChannelContract.isId(raw)) {
-      throw new BadMessage(CHANNEL_ID, "must be digits (at most 19)");
-    }
-    return raw;
-  }
-
-  /** A channel id from a body: a string of digits or a whole number. */
-  public static String bodyId(Object v) {
-    String id = ChannelContract.idOf(v);
-    if (!ChannelContract.isId(id)) {
-      throw new BadMessage(CHANNEL_ID, "must be digits (a string of digits or a whole number, at most 19 digits)");
-    }
-    return id;
-  }
-
-  public static String name(Object v) {
-    if (!(v instanceof String s) || s.isBlank()) {
-      throw new BadMessage(NAME, "must be a non-empty string");
-    }
-    if (s.length() > MAX_NAME) {
-      throw new BadMessage(NAME, "must be at most " + MAX_NAME + " characters");
-    }
-    return s;
-  }
-
-  /** {@code logo} or {@code category}. */
-  public static String text(Object v, String field) {
-    if (!(v instanceof String s)) {
-      throw new BadMessage(field, "must be a string");
-    }
-    if (s.length() > MAX_TEXT) {
-      throw new BadMessage(field, "must be at most " + MAX_TEXT + " characters");
-    }
-    return s;
-  }
-
-  /** {@code quality} ({@link #QUALITIES}) or {@code transcode_profile} ({@link #PROFILES}), lower case. */
-  public static String oneOf(Object v, String field, Set<String> allowed) {
-    String s = v instanceof String t ? t.trim().toLowerCase(Locale.ROOT) : null;
-    if (s == null || !allowed.contains(s)) {
-      throw new BadMessage(field, "must be one of " + allowed.stream().sorted().toList());
-    }
-    return s;
-  }
-
-  /** {@code transcode_profile}: a built-in ({@link #PROFILES}, lower case) or a profile's name. */
-  public static String transcodeProfile(Object v) {
-    String s = v instanceof String t ? t.trim() : null;
-    if (s != null && PROFILES.contains(s.toLowerCase(Locale.ROOT))) {
-      return s.toLowerCase(Locale.ROOT);
-    }
-    if (s == null || !ProviderContract.isName(s)) {
-      throw new BadMessage(TRANSCODE_PROFILE, "must be one of " + PROFILES.stream().sorted().toList()
-        + " or the name of a transcode profile (" + ProviderContract.NAME_RULE + ")");
-    }
-    return s;
-  }
-
-  /** {@code provider}: a provider's name. */
-  public static String provider(Object v) {
-    if (!(v instanceof String s) || !ProviderContract.isName(s)) {
-      throw new BadMessage(PROVIDER, "must be a provider name: " + ProviderContract.NAME_RULE);
-    }
-    return s;
-  }
-
-  /** {@code auto_restart_hours}: above 0, at most {@value #MAX_AUTO_RESTART_HOURS}. */
-  public static double autoRestartHours(Object v) {
-    double h = v instanceof Number n ? n.doubleValue() : Double.NaN;
-    if (!(h > 0 && h <= MAX_AUTO_RESTART_HOURS)) {
-      throw new BadMessage(AUTO_RESTART_HOURS, "must be a number of hours above 0 and at most " + MAX_AUTO_RESTART_HOURS);
-    }
-    return h;
-  }
+  // --- stored values ---------------------------------------------------------------------------------
 
   /** A stored {@code auto_restart_hours}, or 0 (never) when absent or not valid. */
   public static double restartHours(Object v) {
-    try {
-      return v == null ? 0 : autoRestartHours(v);
-    } catch (BadMessage e) {
-      return 0;
-    }
-  }
-
-  /** {@code order} or {@code category_order}. */
-  public static long integer(Object v, String field) {
-    if (v instanceof Number n) {
-      try {
-        return new BigDecimal(n.toString()).longValueExact();
-      } catch (ArithmeticException | NumberFormatException e) {
-        // fall through
-      }
-    }
-    throw new BadMessage(field, "must be an integer");
-  }
-
-  public static boolean isActive(Object v) {
-    if (!(v instanceof Boolean b)) {
-      throw new BadMessage(IS_ACTIVE, "must be true or false");
-    }
-    return b;
-  }
-
-  public static boolean direct(Object v) {
-    if (!(v instanceof Boolean b)) {
-      throw new BadMessage(DIRECT, "must be true or false");
-    }
-    return b;
+    double h = v instanceof Number n ? n.doubleValue() : Double.NaN;
+    return h > 0 && h <= MAX_AUTO_RESTART_HOURS ? h : 0;
   }
 
   /** {@code epg_channel_id}: the XMLTV id, trimmed; at most {@value #MAX_EPG_ID} characters, no control character or {@code "}. */
@@ -256,15 +144,6 @@ public final class ChannelSchema {
     return s;
   }
 
-  /** {@code server}: a server or node name ({@link ServerContract#NAME}). */
-  public static String server(Object v) {
-    if (!(v instanceof String s) || !ServerContract.isName(s)) {
-      throw new BadMessage(SERVER, "must be a server or node name: 1 to 64 letters, digits, '.', '_' or '-',"
-        + " starting with a letter or digit");
-    }
-    return s;
-  }
-
   /** A stored {@code server} that is a valid name, else null (placed by load). */
   public static String storedServer(Object v) {
     return v instanceof String s && ServerContract.isName(s) ? s : null;
@@ -273,63 +152,6 @@ public final class ChannelSchema {
   /** True for a stored {@code direct} that is the boolean true (anything else is not direct). */
   public static boolean isDirect(Object v) {
     return Boolean.TRUE.equals(v);
-  }
-
-  /** A source URL ({@link #validSourceUrl}) in {@code field}. */
-  public static String sourceUrl(Object v, String field) {
-    String problem = v instanceof String s ? urlProblem(s) : "";
-    if (problem != null) {
-      throw new BadMessage(field, "must be " + URL_RULE + problem);
-    }
-    return (String) v;
-  }
-
-  public static List<String> backupUrls(Object v) {
-    if (!(v instanceof JsonArray a)) {
-      throw new BadMessage(BACKUP_URLS, "must be an array of URLs");
-    }
-    if (a.size() > MAX_BACKUPS) {
-      throw new BadMessage(BACKUP_URLS, "must hold at most " + MAX_BACKUPS + " URLs");
-    }
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < a.size(); i++) {
-      out.add(sourceUrl(a.getValue(i), BACKUP_URLS + "[" + i + "]"));
-    }
-    return List.copyOf(out);
-  }
-
-  public static String userAgent(Object v) {
-    if (!(v instanceof String s)) {
-      throw new BadMessage(USER_AGENT, "must be a string");
-    }
-    if (!validUserAgent(s)) {
-      throw new BadMessage(USER_AGENT, "must be at most " + MAX_USER_AGENT
-        + " characters without line breaks or control characters");
-    }
-    return s;
-  }
-
-  public static Map<String, String> headers(Object v) {
-    if (!(v instanceof JsonObject o)) {
-      throw new BadMessage(HEADERS, "must be an object of header names to string values");
-    }
-    if (o.size() > MAX_HEADERS) {
-      throw new BadMessage(HEADERS, "must hold at most " + MAX_HEADERS + " headers");
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String name : o.fieldNames()) {
-      if (!HEADER_NAME.matcher(name).matches()) {
-        throw BadMessage.whole(HEADERS, HEADERS + ": a header name must be an HTTP token (letters, digits,"
-          + " !#$%&'*+.^_`|~-), at most 64 characters");
-      }
-      Object value = o.getValue(name);
-      if (!(value instanceof String s) || !validHeader(name, s)) {
-        throw BadMessage.whole(HEADERS, HEADERS + ": the value of " + name + " must be a string of at most " + MAX_TEXT
-          + " characters without line breaks or control characters");
-      }
-      out.put(name, s);
-    }
-    return out;
   }
 
   // --- rules -----------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 package dev.iptv.contract;
 
 /**
- * The user record (SPEC section 3), declared once: its fields, their types and limits, and the
- * checks the admin API applies to a field that is given. {@code user:{username}} holds every field
- * but {@link #PASSWORD} (only {@link #PASSWORD_HASH}); {@code token:{token}} holds the same minus the
- * hash. Each check fails with {@link BadMessage} naming the field.
+ * The user record's field names and limits, declared once for the code. The admin API's checks of
+ * a user body are the {@code UserCreate} and {@code UserUpdate} schemas of the repository's
+ * {@code openapi.yaml} (applied by {@code dev.iptv.common.ApiDocument}); these constants must agree
+ * with them. {@code user:{username}} holds every field but {@link #PASSWORD} (only
+ * {@link #PASSWORD_HASH}); {@code token:{token}} holds the same minus the hash.
  *
  * <ul>
  *   <li>{@code username}: {@link AuthContract#USERNAME}, required</li>
@@ -36,56 +37,5 @@ public final class UserSchema {
   public static final String TOKEN_RULE = "must be a string of 32-128 hex characters";
 
   private UserSchema() {
-  }
-
-  /** A username from a path or a body. */
-  public static String username(Object value) {
-    if (!(value instanceof String s) || !AuthContract.USERNAME.matcher(s).matches()) {
-      throw new BadMessage(USERNAME, "must be 1-64 characters of A-Z a-z 0-9 _ . @ -");
-    }
-    return s;
-  }
-
-  public static String token(Object value) {
-    if (!(value instanceof String s) || !AuthContract.TOKEN.matcher(s).matches()) {
-      throw new BadMessage(TOKEN, TOKEN_RULE);
-    }
-    return s;
-  }
-
-  /** An email or null (null clears it). */
-  public static String email(Object value) {
-    if (value != null && !(value instanceof String)) {
-      throw new BadMessage(EMAIL, "must be a string");
-    }
-    if (value != null && ((String) value).length() > MAX_EMAIL) {
-      throw new BadMessage(EMAIL, "must be at most " + MAX_EMAIL + " characters");
-    }
-    return (String) value;
-  }
-
-  public static int maxConnections(Object value) {
-    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-      || n.doubleValue() < 1 || n.doubleValue() > MAX_CONNECTIONS_LIMIT) {
-      throw new BadMessage(MAX_CONNECTIONS, "must be an integer from 1 to " + MAX_CONNECTIONS_LIMIT);
-    }
-    return n.intValue();
-  }
-
-  public static boolean isActive(Object value) {
-    if (!(value instanceof Boolean b)) {
-      throw new BadMessage(IS_ACTIVE, "must be true or false");
-    }
-    return b;
-  }
-
-  public static String password(Object value) {
-    if (!(value instanceof String s)) {
-      throw new BadMessage(PASSWORD, "must be a string");
-    }
-    if (s.length() > MAX_PASSWORD) {
-      throw new BadMessage(PASSWORD, "must be at most " + MAX_PASSWORD + " characters");
-    }
-    return s;
   }
 }

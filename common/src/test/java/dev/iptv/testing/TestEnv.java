@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * {@link M3u}, {@link RawHttp}, {@link TcpGate}, {@link TestPg}.
  *
  * <p>Database numbers: 1 auth, 2 playlist, 3 stream, 4 server/e2e, 5 monitor, 6 cluster,
- * 7 bench, 8 stream-service crash (system-tests), 9 mirror, 10 bench/run.sh and bench/viewers, 11 EPG (playlist-service), 12 placement, 13 Xtream client (system-tests). Redis itself must already run on 127.0.0.1:6379 (bin/iptv test makes sure).
+ * 7 bench, 8 stream-service crash (system-tests), 9 mirror, 10 bench/run.sh and bench/viewers, 11 EPG (playlist-service), 12 placement, 13 Xtream client (system-tests),
+ * 14 openapi.yaml against the running suite (server), 15 the generated client (api-client-test). Redis itself must already run on 127.0.0.1:6379 (bin/iptv test makes sure).
  */
 public final class TestEnv {
 

@@ -6,6 +6,7 @@ import dev.iptv.common.OnContext;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.monitor.dashboard.DashboardVerticle;
+import dev.iptv.monitor.docs.ApiDocs;
 import dev.iptv.monitor.health.HealthStatsVerticle;
 import dev.iptv.monitor.history.HistoryVerticle;
 import dev.iptv.monitor.segments.SegmentAccountingVerticle;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link WebhookVerticle} ({@code webhooks}): {@code /api/webhooks} and the signed POSTs of
  *       every event to the operator's receivers;</li>
  *   <li>{@link DashboardVerticle} ({@code dashboard}): {@code GET /dashboard} (the page; it asks for
- *       the admin token) and {@code GET /api/events/stream} (its server-sent events).</li>
+ *       the admin token) and {@code GET /api/events/stream} (its server-sent events);</li>
+ *   <li>{@link ApiDocs}: {@code GET /api/openapi.yaml} and {@code GET /api/docs}, the API's document
+ *       (the repository's {@code openapi.yaml}) and its reference page.</li>
  * </ul>
  *
  * <p>The routes run on whichever event loop serves the request (this verticle's own server in
@@ -58,6 +61,7 @@ public class MonitorVerticle extends ServiceVerticle {
   private MonitorMeters meters;
   private MonitorSettings settings;
   private HealthStatsVerticle health;
+  private ApiDocs docs;
   private DashboardVerticle dashboard;
   private HistoryVerticle history;
   private WebhookVerticle webhooks;
@@ -105,6 +109,7 @@ public class MonitorVerticle extends ServiceVerticle {
           webhooks = new WebhookVerticle(redis, health.nodes());
           return deploy(webhooks);
         })
+        .compose(v -> ApiDocs.load(vertx).onSuccess(d -> docs = d))
         .onSuccess(v -> log.info("monitor-service ready on node {} (history {}, metrics registry {})", node,
           history.on() ? "on: " + history.db().where() : history.db() != null ? "waiting for PostgreSQL" : "off",
           ownRegistry ? "standalone" : Metrics.REGISTRY));
@@ -118,6 +123,7 @@ public class MonitorVerticle extends ServiceVerticle {
     dashboard.routes(router, admin);
     history.routes(router, admin);
     webhooks.routes(router, admin);
+    docs.routes(router);
   }
 
   /** A part, deployed from here: Vert.x undeploys it with this verticle (or when this one fails to start). */

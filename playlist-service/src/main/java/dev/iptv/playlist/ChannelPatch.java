@@ -1,12 +1,17 @@
 package dev.iptv.playlist;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
-import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelSchema;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,14 +30,21 @@ import static dev.iptv.contract.ChannelSchema.TRANSCODE_PROFILE;
 import static dev.iptv.contract.ChannelSchema.USER_AGENT;
 
 /**
- * The channel fields of one admin request, checked strictly by the rules of {@link ChannelSchema}:
- * each field present must have its type and form, or the request ends in {@code 400 {"error"}}
- * naming it before anything is written. Everything that later reaches FFmpeg's command line (URLs,
- * user agent, headers) is checked here first, by the rules stream-service reads them with. Unknown
- * fields are ignored; a JSON {@code null} counts as absent, except for the optional
- * {@code backup_urls}, {@code user_agent}, {@code headers} and {@code epg_channel_id}, where it removes them.
+ * The channel fields of one admin request. The body has passed its schema in the repository's
+ * {@code openapi.yaml} ({@code ChannelCreate} or {@code ChannelUpdate}, checked by {@link ApiDocument}),
+ * so each field present has its type and form, including everything that later reaches FFmpeg's
+ * command line (URLs, user agent, headers). What is left here is what a schema cannot hold: a
+ * source URL must also parse as a URI by the rule stream-service reads it with
+ * ({@link ChannelSchema#validSourceUrl}), the id must match the path, the stored channel must stay
+ * usable; and the normal forms (a numeric id as digits, {@code quality} and built-in profiles in
+ * lower case, {@code epg_channel_id} trimmed). Unknown fields are ignored; a JSON {@code null}
+ * counts as absent, except for the optional fields of {@link #CLEARABLE}, where it removes them.
  */
 final class ChannelPatch {
+
+  /** Fields a {@code null} removes. */
+  private static final Set<String> CLEARABLE = Set.of(BACKUP_URLS, USER_AGENT, HEADERS, ChannelSchema.EPG_CHANNEL_ID,
+    ChannelSchema.PROVIDER, ChannelSchema.AUTO_RESTART_HOURS, ChannelSchema.SERVER);
 
   private final Map<String, Object> given = new LinkedHashMap<>();
   private final Set<String> cleared = new java.util.HashSet<>();
@@ -40,59 +52,60 @@ final class ChannelPatch {
   private ChannelPatch() {
   }
 
-  /** A channel id from a path: digits, or 400. */
-  static String pathId(String raw) {
-    try {
-      return ChannelSchema.pathId(raw);
-    } catch (BadMessage e) {
-      throw ApiException.badRequest(e.getMessage());
-    }
-  }
-
+  /** The fields of a body its schema has accepted, in their normal forms. */
   static ChannelPatch parse(JsonObject body) {
-    try {
-      return read(body);
-    } catch (BadMessage e) {
-      throw ApiException.badRequest(e.getMessage());
-    }
-  }
-
-  private static ChannelPatch read(JsonObject body) {
     ChannelPatch p = new ChannelPatch();
     for (String field : body.fieldNames()) {
       Object v = body.getValue(field);
       if (v == null) {
-        if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)
-          || field.equals(ChannelSchema.EPG_CHANNEL_ID) || field.equals(ChannelSchema.PROVIDER)
-          || field.equals(ChannelSchema.AUTO_RESTART_HOURS)
-          || field.equals(ChannelSchema.SERVER)) {
+        if (CLEARABLE.contains(field)) {
           p.cleared.add(field);
         }
         continue;
       }
       switch (field) {
-        case CHANNEL_ID -> p.given.put(field, ChannelSchema.bodyId(v));
-        case NAME -> p.given.put(field, ChannelSchema.name(v));
-        case SOURCE_URL -> p.given.put(field, ChannelSchema.sourceUrl(v, SOURCE_URL));
-        case LOGO, CATEGORY -> p.given.put(field, ChannelSchema.text(v, field));
-        case QUALITY -> p.given.put(field, ChannelSchema.oneOf(v, field, ChannelSchema.QUALITIES));
-        case TRANSCODE_PROFILE -> p.given.put(field, ChannelSchema.transcodeProfile(v));
-        case ChannelSchema.PROVIDER -> p.given.put(field, ChannelSchema.provider(v));
-        case ChannelSchema.AUTO_RESTART_HOURS -> p.given.put(field, ChannelSchema.autoRestartHours(v));
-        case ORDER, CATEGORY_ORDER -> p.given.put(field, ChannelSchema.integer(v, field));
-        case IS_ACTIVE -> p.given.put(field, ChannelSchema.isActive(v));
-        case BACKUP_URLS -> p.given.put(field, ChannelSchema.backupUrls(v));
-        case USER_AGENT -> p.given.put(field, ChannelSchema.userAgent(v));
-        case HEADERS -> p.given.put(field, ChannelSchema.headers(v));
-        case ChannelSchema.DIRECT -> p.given.put(field, ChannelSchema.direct(v));
-        case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ChannelSchema.epgChannelId(v));
-        case ChannelSchema.SERVER -> p.given.put(field, ChannelSchema.server(v));
+        case CHANNEL_ID -> p.given.put(field, ChannelContract.idOf(v));
+        case NAME, LOGO, CATEGORY, USER_AGENT, ChannelSchema.PROVIDER, ChannelSchema.SERVER -> p.given.put(field, v);
+        case SOURCE_URL -> p.given.put(field, sourceUrl((String) v, SOURCE_URL));
+        case QUALITY -> p.given.put(field, ((String) v).trim().toLowerCase(Locale.ROOT));
+        case TRANSCODE_PROFILE -> p.given.put(field, profile((String) v));
+        case ChannelSchema.AUTO_RESTART_HOURS -> p.given.put(field, ((Number) v).doubleValue());
+        case ORDER, CATEGORY_ORDER -> p.given.put(field, new BigDecimal(v.toString()).longValueExact());
+        case IS_ACTIVE, ChannelSchema.DIRECT -> p.given.put(field, v);
+        case BACKUP_URLS -> {
+          List<String> urls = new ArrayList<>();
+          JsonArray a = (JsonArray) v;
+          for (int i = 0; i < a.size(); i++) {
+            urls.add(sourceUrl(a.getString(i), BACKUP_URLS + "[" + i + "]"));
+          }
+          p.given.put(field, List.copyOf(urls));
+        }
+        case HEADERS -> {
+          Map<String, String> headers = new LinkedHashMap<>();
+          ((JsonObject) v).forEach(e -> headers.put(e.getKey(), (String) e.getValue()));
+          p.given.put(field, headers);
+        }
+        case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ((String) v).strip());
         default -> {
           // unknown fields are ignored
         }
       }
     }
     return p;
+  }
+
+  /** A source URL the schema accepted that also parses as stream-service will read it. */
+  private static String sourceUrl(String url, String field) {
+    if (!ChannelSchema.validSourceUrl(url)) {
+      throw ApiException.badRequest(field + " must be " + ChannelSchema.URL_RULE + " (a valid URI)");
+    }
+    return url;
+  }
+
+  /** A built-in profile in lower case, a named one as given; trimmed. */
+  private static String profile(String s) {
+    String t = s.trim();
+    return ChannelSchema.PROFILES.contains(t.toLowerCase(Locale.ROOT)) ? t.toLowerCase(Locale.ROOT) : t;
   }
 
   /** A new channel from this patch (POST): channel_id, name and source_url are required. */

@@ -1,5 +1,6 @@
 package dev.iptv.playlist;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Http;
 import dev.iptv.common.JsonPageWriter;
@@ -42,8 +43,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * playlist-service: the channels the panel syncs (SPEC sections 3 and 5) and one M3U playlist per
- * token (SPEC section 2).
+ * playlist-service: the channels the panel syncs and one M3U playlist per token (the channels and
+ * players calls of the repository's openapi.yaml; Redis as SPEC section 5 lays it out).
  *
  * <ul>
  *   <li>{@code /api/channels} CRUD behind the admin bearer; writes are atomic Lua scripts
@@ -69,6 +70,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   private PlaylistCache cache;
   private final BodyBuffers bodies = new BodyBuffers();
   private String publicUrl;
+  private ApiDocument document; // the API's openapi.yaml: channel bodies and ids are validated from it
   private MessageConsumer<Object> changes;
   private MessageConsumer<Object> restored;
   private MirrorContract.Probe sentinel;
@@ -114,7 +116,7 @@ public class PlaylistVerticle extends ServiceVerticle {
       }
     });
     log.info("playlist-service writes stream URLs under {} (list rebuilt at least every {} s)", publicUrl, maxAge);
-    return Future.all(changes.completion(), restored.completion());
+    return Future.all(changes.completion(), restored.completion(), ApiDocument.load(vertx).onSuccess(d -> document = d));
   }
 
   /** The panel's channel API, the playlists and the EPG sources. */
@@ -129,7 +131,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     router.put("/api/channels/:id").handler(admin).handler(body).handler(this::updateChannel);
     router.delete("/api/channels/:id").handler(admin).handler(this::deleteChannel);
     router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
-    router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").method(HttpMethod.GET).method(HttpMethod.HEAD)
+    router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").setName("/playlist/{token}.m3u8").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(this::playlistByPath);
     epg.mount(router, admin, body); // /api/epg/sources
     xtream.mount(router); // player_api.php, get.php, xmltv.php, /live/U/P/{id}
@@ -293,7 +295,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   private void getChannel(RoutingContext ctx) {
-    String id = ChannelPatch.pathId(ctx.pathParam("id"));
+    String id = document.pathParam(ctx, "getChannel", "id");
     store.find(id).onSuccess(raw -> {
       if (raw == null) {
         ctx.fail(notFound(id));
@@ -304,7 +306,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   private void createChannel(RoutingContext ctx) {
-    Channel channel = ChannelPatch.parse(Http.jsonBody(ctx)).create();
+    Channel channel = ChannelPatch.parse(document.body(ctx, "createChannel")).create();
     store.create(channel).onSuccess(outcome -> {
       if (outcome == Outcome.EXISTS) {
         ctx.fail(ApiException.conflict("channel " + channel.id() + " already exists"));
@@ -316,8 +318,8 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   private void updateChannel(RoutingContext ctx) {
-    String id = ChannelPatch.pathId(ctx.pathParam("id"));
-    ChannelPatch patch = ChannelPatch.parse(Http.jsonBody(ctx));
+    String id = document.pathParam(ctx, "updateChannel", "id");
+    ChannelPatch patch = ChannelPatch.parse(document.body(ctx, "updateChannel"));
     update(id, patch, 1).onSuccess(channel -> {
       changed(id, ChangeAction.UPDATED, channel.active());
       Http.sendJson(ctx, 200, channel.toJson());
@@ -342,7 +344,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   }
 
   private void deleteChannel(RoutingContext ctx) {
-    String id = ChannelPatch.pathId(ctx.pathParam("id"));
+    String id = document.pathParam(ctx, "deleteChannel", "id");
     store.delete(id).onSuccess(outcome -> {
       if (outcome == Outcome.MISSING) {
         ctx.fail(notFound(id));

@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The Xtream Codes API IPTV apps speak (SPEC section 10; shapes: research/xtream-api.md):
+ * The Xtream Codes API IPTV apps speak (openapi.yaml, tag {@code xtream}; field shapes as real panels send them):
  *
  * <ul>
  *   <li>{@code GET|POST /player_api.php}: the login payload ({@link XtreamPayload}) and the live
@@ -84,8 +84,8 @@ final class XtreamRoutes {
     router.route("/player_api.php").method(HttpMethod.GET).method(HttpMethod.POST).handler(form).handler(this::playerApi);
     router.route("/get.php").method(HttpMethod.GET).method(HttpMethod.POST).handler(form).handler(this::m3u);
     router.route("/xmltv.php").method(HttpMethod.GET).method(HttpMethod.POST).handler(form).handler(this::xmltv);
-    router.routeWithRegex(LIVE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
-    router.routeWithRegex(SHORT_LIVE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
+    router.routeWithRegex(LIVE).setName("/live/{username}/{password}/{stream}").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
+    router.routeWithRegex(SHORT_LIVE).setName("/{username}/{password}/{stream}").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::live);
   }
 
   // --- credentials -----------------------------------------------------------------------------

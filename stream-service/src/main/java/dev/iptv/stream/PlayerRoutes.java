@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * The player side of stream-service (SPEC sections 2 and 8):
+ * The player side of stream-service (openapi.yaml, tag {@code players}; FFmpeg as SPEC section 8 says):
  *
  * <ul>
  *   <li>{@code GET /live/stream_{id}.m3u8?token=T}: the viewer's session admitted by auth-service,
@@ -110,16 +110,15 @@ final class PlayerRoutes {
   }
 
   /**
-   * Mounts the player routes; {@code withFrontAuth}: also nginx's {@code /internal/auth} (the
-   * service's own port only: the all-in-one front mounts the router for everyone, with no nginx).
+   * Mounts the player routes, each named by its path in {@code openapi.yaml}; {@code withFrontAuth}:
+   * nginx's {@code /internal/auth} answers (the service's own port only). On the all-in-one front,
+   * which mounts the router for everyone with no nginx, that route passes the request on (404).
    */
   void mount(Router router, boolean withFrontAuth) {
-    router.getWithRegex(PLAYLIST_PATH).handler(this::playlist);
-    router.getWithRegex(SEGMENT_PATH).handler(this::segment);
-    router.getWithRegex(TS_PATH).handler(this::tsStream);
-    if (withFrontAuth) {
-      router.get("/internal/auth").handler(this::internalAuth);
-    }
+    router.getWithRegex(PLAYLIST_PATH).setName("/live/stream_{id}.m3u8").handler(this::playlist);
+    router.getWithRegex(SEGMENT_PATH).setName("/live/stream_{id}_{segment}.ts").handler(this::segment);
+    router.getWithRegex(TS_PATH).setName("/live/stream_{id}.ts").handler(this::tsStream);
+    router.get("/internal/auth").handler(withFrontAuth ? this::internalAuth : RoutingContext::next);
   }
 
   /** Starts the batches (segments served, viewer touches) and the revocation consumer; once. */

@@ -34,7 +34,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The operators' side of stream-service (SPEC section 4), over HTTP with the admin bearer and over
+ * The operators' side of stream-service (openapi.yaml, tag {@code streams}), over HTTP with the admin bearer and over
  * the event bus ({@link StreamContract}):
  *
  * <ul>

@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The body of {@code GET /api/stats} (SPEC section 4): the cluster's figures on top, each node's in
+ * The body of {@code GET /api/stats} (openapi.yaml: {@code stats}): the cluster's figures on top, each node's in
  * {@code nodes}.
  *
  * <p>Top-level figures over the live nodes: {@code cpu_percent} weighted by cores,

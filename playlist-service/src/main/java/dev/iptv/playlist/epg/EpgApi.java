@@ -18,7 +18,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The EPG sources API (SPEC section 10), behind the admin bearer:
+ * The EPG sources API (openapi.yaml, tag {@code epg}), behind the admin bearer:
  * <ul>
  *   <li>{@code GET /api/epg/sources}: {@code 200 {"sources": [...], "count"}}, by name, each
  *       {@code {"name", "url", "refresh_hours", "created_at", "last_import", "importing"}}.</li>

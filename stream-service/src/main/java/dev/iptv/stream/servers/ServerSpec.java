@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * An SSH server as registered through {@code /api/servers} (SPEC section 9), without its secret
+ * An SSH server as registered through {@code /api/servers} (openapi.yaml: {@code ServerInput}), without its secret
  * ({@link Credentials}). Every value that reaches the remote shell or the nginx site is checked
  * here: paths are absolute and made of {@code [A-Za-z0-9_./+-]} only, so they need no escaping in
  * nginx and are quoted anyway for the shell.

@@ -8,7 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code /api/servers} (SPEC section 9, admin bearer): list, register, read, change and delete SSH
+ * {@code /api/servers} (openapi.yaml, tag {@code servers}; admin bearer): list, register, read, change and delete SSH
  * servers; stream nodes are listed too but are not registered here. {@code ssh_private_key} and
  * {@code ssh_password} are accepted and never answered.
  */

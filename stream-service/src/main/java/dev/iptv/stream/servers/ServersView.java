@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The rows of {@code GET /api/servers} (SPEC section 9): each SSH server from the registry with its
+ * The rows of {@code GET /api/servers} (openapi.yaml: {@code Server}): each SSH server from the registry with its
  * health, and each stream node from its own {@code node:{name}:stats} report (kind {@code node}:
  * online while the report lives, offline after).
  */

@@ -65,7 +65,7 @@ final class ChannelPatch {
         if (field.equals(BACKUP_URLS) || field.equals(USER_AGENT) || field.equals(HEADERS)
           || field.equals(ChannelSchema.EPG_CHANNEL_ID) || field.equals(ChannelSchema.PROVIDER)
           || field.equals(ChannelSchema.AUTO_RESTART_HOURS)
-          || field.equals(ChannelSchema.SERVER)) {
+          || field.equals(ChannelSchema.SERVER) || field.equals(ChannelSchema.SOURCE_PRIORITIES)) {
           p.cleared.add(field);
         }
         continue;
@@ -87,6 +87,8 @@ final class ChannelPatch {
         case ChannelSchema.DIRECT -> p.given.put(field, ChannelSchema.direct(v));
         case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ChannelSchema.epgChannelId(v));
         case ChannelSchema.SERVER -> p.given.put(field, ChannelSchema.server(v));
+        // issue 12 item 2 (wp-slate): one priority per source
+        case ChannelSchema.SOURCE_PRIORITIES -> p.given.put(field, ChannelSchema.sourcePriorities(v));
         default -> {
           // unknown fields are ignored
         }
@@ -103,7 +105,7 @@ final class ChannelPatch {
       }
     }
     return apply(new Channel((String) given.get(CHANNEL_ID), "", "", "", "", ChannelSchema.DEFAULT_QUALITY, 0, 0, true,
-      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null, null));
+      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null, null, null));
   }
 
   /** The stored channel with this patch applied (PUT); the path names the channel. */
@@ -143,6 +145,9 @@ final class ChannelPatch {
       cleared.contains(ChannelSchema.PROVIDER) ? null : (String) given.getOrDefault(ChannelSchema.PROVIDER, c.provider()),
       cleared.contains(ChannelSchema.AUTO_RESTART_HOURS) ? null
         : (Double) given.getOrDefault(ChannelSchema.AUTO_RESTART_HOURS, c.autoRestartHours()),
-      cleared.contains(ChannelSchema.SERVER) ? null : (String) given.getOrDefault(ChannelSchema.SERVER, c.server()));
+      cleared.contains(ChannelSchema.SERVER) ? null : (String) given.getOrDefault(ChannelSchema.SERVER, c.server()),
+      // issue 12 item 2 (wp-slate)
+      cleared.contains(ChannelSchema.SOURCE_PRIORITIES) ? null
+        : (List<Integer>) given.getOrDefault(ChannelSchema.SOURCE_PRIORITIES, c.sourcePriorities()));
   }
 }

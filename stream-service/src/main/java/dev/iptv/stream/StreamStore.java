@@ -329,6 +329,17 @@ final class StreamStore {
     return batch(Request.cmd(Command.HSET).arg(key).arg(field).arg(check.encode()), Request.cmd(Command.EXPIRE).arg(key).arg(ttlS));
   }
 
+  /**
+   * What {@code GET /api/streams/{id}/sources} shows, in one round trip: the channel's JSON, its
+   * source checks (HGETALL), its slate and the source it plays.
+   */
+  Future<List<Response>> sourcesOf(String id) {
+    return redis.batch(List.of(Request.cmd(Command.GET).arg(ChannelContract.channelKey(id)),
+      Request.cmd(Command.HGETALL).arg(StreamContract.checksKey(id)),
+      Request.cmd(Command.GET).arg(StreamContract.slateKey(id)),
+      Request.cmd(Command.GET).arg(StreamContract.resolvedSourceKey(id))));
+  }
+
   /** Every source check of the channel, by field; unreadable ones left out. */
   Future<Map<String, JsonObject>> checks(String id) {
     return api.hgetall(StreamContract.checksKey(id)).map(r -> LimitsStore.parse(r, text -> {

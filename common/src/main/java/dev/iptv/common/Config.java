@@ -166,9 +166,6 @@ public final class Config {
   /** While slated, the longest wait between two checks of the channel's sources. */
   public static final String SLATE_RETRY_MAX_S = declare("IPTV_SLATE_RETRY_MAX_S", Type.INT, "10", STREAM,
     "while a channel shows the slate its sources are checked again after 1 s, doubling up to this");
-  /** Optional: a viewer refused by a limit gets the slate instead of the refusal. */
-  public static final String SLATE_ON_LIMIT = declare("IPTV_SLATE_ON_LIMIT", Type.BOOL, "false", STREAM,
-    "true: a player refused by max_connections gets a short slate playlist (HTTP 200) instead of 403");
   /** How often the backups of running channels are checked with ffprobe (0: never). */
   public static final String SOURCE_CHECK_S = declare("IPTV_SOURCE_CHECK_S", Type.INT, "60", STREAM,
     "how often the backup sources of running channels are checked with ffprobe (a failover tries sources that failed their check last); 0: off");

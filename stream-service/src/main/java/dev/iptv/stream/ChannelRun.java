@@ -239,15 +239,15 @@ final class ChannelRun {
     String why = ar.cause().getMessage();
     log.warn("channel {}: {}: {}", id, occasion.failure, why);
     parts.events().publish(Kind.FAILED, id, mode.wire(), why);
+    Failure kind = ar.cause() instanceof AttemptFailed af ? af.kind : null;
     if (occasion == Occasion.RESTART || occasion.keepsPlaylist) {
-      if (s.sources().slate()) {
+      if (s.sources().slate() && kind != Failure.DISK) { // the slate cannot write to a full disk either
         restarts.whenWatched(() -> slate.show(why), "no source plays and nobody watches: " + why);
       } else {
         restarts.ifWatched(null, why, "restart failed with nobody watching: ");
       }
       return;
     }
-    Failure kind = ar.cause() instanceof AttemptFailed af ? af.kind : null;
     ready.tryFail(kind == Failure.BUSY ? StartRefused.sourceBusy(id, why) : new ApiException(503, "channel " + id
       + " cannot be started: " + (kind == Failure.DISK ? "the disk of the HLS folder is full" : "no source plays")));
     stop(why, occasion != Occasion.START);
@@ -277,33 +277,24 @@ final class ChannelRun {
     }
   }
 
-  // -- the slate ({@link ChannelSlate}) --------------------------------------------------------------
-
-  /** True while the channel shows the slate: every source failed, they are checked again. */
+  /** True while the channel shows the slate ({@link ChannelSlate}): every source failed, they are checked again. */
   boolean slated() {
     return slate.on();
   }
 
   /** The slate's FFmpeg {@code p} writes the playlist: the channel plays for its viewers. */
   void slatePlaying(FfmpegProcess p) {
-    parts.store().recordProcess(id, p.pid(), s.node(), mode.wire(), spec.source(), source)
-      .onFailure(err -> log.warn("channel {}: cannot record the slate's pid {}: {}", id, p.pid(), err.toString()));
-    StreamStatus status = info(StreamStatus.STARTED);
-    parts.registry().playing(this, status);
-    ready.tryComplete(status);
+    parts.store().recordProcess(id, p.pid(), s.node(), mode.wire(), spec.source(), source);
+    parts.registry().playing(this, info(StreamStatus.STARTED));
+    ready.tryComplete(info(StreamStatus.STARTED));
   }
 
-  /** {@code source} passed its check: the slate's FFmpeg {@code old} is replaced by one of that source. */
-  void leaveSlate(FfmpegProcess old, String source) {
-    Future<Void> gone = old == null ? Future.succeededFuture()
-      : old.terminate(parts.vertx(), s.stopGraceMs()).compose(v -> parts.finishLog(old));
+  /** {@code source} passed its check: once the slate's FFmpeg is {@code gone}, the plan from that source. */
+  void leaveSlate(Future<Void> gone, String source) {
     plan = gone;
-    gone.onComplete(x -> {
-      if (!cancelled()) {
-        play(new Attempt(source, mode, spec.quality(), probes.forSource(source)), Math.max(0, spec.sources().indexOf(source)),
-          System.currentTimeMillis() + s.startTimeoutMs(), Occasion.RECOVER, Occasion.RECOVER.reason);
-      }
-    });
+    gone.onComplete(x -> play(new Attempt(source, mode, spec.quality(), probes.forSource(source)),
+      Math.max(0, spec.sources().indexOf(source)), System.currentTimeMillis() + s.startTimeoutMs(), Occasion.RECOVER,
+      Occasion.RECOVER.reason));
   }
 
   /** Callers of {@link #ready()} wait for the next play (a restart or a reload). */

@@ -129,7 +129,7 @@ final class ChannelSlate {
           ar.result().codecs());
         FfmpegProcess p = proc;
         proc = null;
-        run.leaveSlate(p, source);
+        run.leaveSlate(p.terminate(vertx, s.stopGraceMs()).compose(v -> parts.finishLog(p)), source);
       } else {
         retry(i + 1);
       }

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 /**
  * The slate of a {@link ChannelRun} (issue 12 item 5): when every source of a watched channel failed,
  * its viewers keep a valid stream: an FFmpeg of our own writes a "temporarily unavailable" picture
- * with the channel's name (lavfi {@code color} + {@code drawtext}, the name read from a file so it is
- * never part of a filter string) and silent AAC, H.264 at the size of the channel's last segment, into
+ * with the channel's name ({@link SlatePicture}: lavfi {@code color} + {@code drawtext}, or a PNG rendered
+ * here when FFmpeg lacks drawtext; the name read from a file, never part of a filter string) and silent AAC, H.264 at the size of the channel's last segment, into
  * the channel's own playlist: {@code append_list} puts {@code #EXT-X-DISCONTINUITY} before it, and
  * the TS output ({@link TsFanout}) follows the same playlist. Meanwhile the sources are checked
  * ({@link SourceChecks}, after 1 s, doubling up to {@code IPTV_SLATE_RETRY_MAX_S}); the first that
@@ -173,7 +173,6 @@ final class ChannelSlate {
   private Future<FfmpegProcess> spawn() {
     String id = run.id();
     Path logFile = s.ffmpegLogDir().resolve("slate_" + id + ".log");
-    Path textFile = s.ffmpegLogDir().resolve("slate_" + id + ".txt");
     String name = run.spec().name();
     int fallbackHeight = run.spec().quality().height;
     String[] before = new String[1];
@@ -184,11 +183,11 @@ final class ChannelSlate {
       int h = size != null ? size[1] : fallbackHeight;
       int w = size != null ? size[0] : (h * 16 / 9) & ~1;
       PrivateFolders.prepareLogs(s.ffmpegLogDir());
-      Files.writeString(textFile, shown(name) + "\n" + TEXT, StandardCharsets.UTF_8);
       Files.deleteIfExists(logFile);
-      List<String> args = command(w, h, "slate_" + id + ".txt",
+      List<String> picture = SlatePicture.input(s.ffmpeg(), s.ffmpegLogDir(), "slate_" + id, w, h, List.of(shown(name), TEXT));
+      List<String> args = command(picture,
         tail != null ? tail.mediaSequence() : FfmpegCommand.startNumber(System.currentTimeMillis()), tail != null);
-      // In the log folder: drawtext reads the text file by a relative name, nothing to escape.
+      // In the log folder: FFmpeg reads the text or picture file by a relative name, nothing to escape.
       return new ProcessBuilder(args).directory(s.ffmpegLogDir().toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -205,16 +204,14 @@ final class ChannelSlate {
     });
   }
 
-  /** FFmpeg's arguments: the picture and silence, encoded as the channel's HLS, into its playlist. */
-  private List<String> command(int w, int h, String textFile, long startNumber, boolean append) {
-    int fontSize = Math.max(12, h / 14);
+  /** FFmpeg's arguments: the {@code picture} ({@link SlatePicture#input}) and silence, encoded as the channel's HLS. */
+  private List<String> command(List<String> picture, long startNumber, boolean append) {
     int gop = 25 * s.hlsTimeS();
+    // Silence first: the picture's filter (-vf) is an output option, after the last input.
     List<String> a = new ArrayList<>(List.of(s.ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "info", "-nostats",
-      "-re", "-f", "lavfi", "-i", "color=c=0x1a1f2b:s=" + w + "x" + h + ":r=25",
-      "-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
-      "-vf", "drawtext=textfile=" + textFile + ":expansion=none:fontcolor=white:fontsize=" + fontSize
-        + ":line_spacing=" + fontSize / 2 + ":x=(w-text_w)/2:y=(h-text_h)/2",
-      "-map", "0:v", "-map", "1:a",
+      "-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"));
+    a.addAll(picture);
+    a.addAll(List.of("-map", "1:v", "-map", "0:a",
       "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p", "-crf", "30",
       "-g", String.valueOf(gop), "-keyint_min", String.valueOf(gop), "-sc_threshold", "0",
       "-force_key_frames", "expr:gte(t,n_forced*" + s.hlsTimeS() + ")",

@@ -282,8 +282,9 @@ final class ChannelRun {
     return slate.on();
   }
 
-  /** The slate's FFmpeg {@code p} writes the playlist: the channel plays for its viewers. */
+  /** The slate's FFmpeg {@code p} writes the playlist: the channel plays for its viewers, from no provider. */
   void slatePlaying(FfmpegProcess p) {
+    slot.giveBack();
     parts.store().recordProcess(id, p.pid(), s.node(), mode.wire(), spec.source(), source);
     parts.registry().playing(this, info(StreamStatus.STARTED));
     ready.tryComplete(info(StreamStatus.STARTED));

@@ -155,10 +155,16 @@ class SlateTest {
     return new Frame(Integer.parseInt(f[1].trim()), Integer.parseInt(f[2].trim()), rgb);
   }
 
+  private long providerStreams(String name) {
+    return new JsonObject(fx.api("GET", "/api/providers/" + name, null).body()).getLong("streams");
+  }
+
   @Test
   @DisplayName("a dead channel's HLS and TS players get the slate, then the live stream again when the source returns, without reopening")
   void deadChannelShowsSlateThenLive() throws Exception {
     String id = "901";
+    assertEquals(201, fx.api("POST", "/api/providers", new JsonObject().put("name", "p901")
+      .put("hosts", new io.vertx.core.json.JsonArray().add("127.0.0.1")).put("max_streams", 5)).statusCode());
     fx.channel(id, source.url("s901"));
     String token = fx.token(true, java.time.Instant.now().plusSeconds(3600), 2);
     assertEquals(200, fx.getText(fx.playlistUrl(id, token)).statusCode());
@@ -173,6 +179,7 @@ class SlateTest {
       JsonObject slateKey = new JsonObject(eventually(Duration.ofSeconds(5), "stream:" + id + ":slate",
         () -> fx.get(StreamContract.slateKey(id)), v -> v != null));
       assertTrue(slateKey.getString("reason") != null, slateKey.encode());
+      assertEquals(0L, providerStreams("p901"), "the slate holds no connection to the provider");
       // The newest segment is the slate: mostly its background colour, white text, the channel's size.
       Frame slate = eventually(Duration.ofSeconds(10), "a slate segment", () -> newestFrame(id),
         f -> f.share(0x1a, 0x1f, 0x2b, 12) > 0.8);
@@ -200,10 +207,12 @@ class SlateTest {
       assertTrue(hls.process.isAlive(), "the HLS player ended: " + hls.errors());
       assertTrue(ts.process.isAlive(), "the TS player ended: " + ts.errors());
       assertNull(fx.get(StreamContract.slateKey(id)));
+      assertEquals(1L, providerStreams("p901"), "live again: counted by its provider");
       assertEquals(1, fx.ffmpegPids(id).size(), "one FFmpeg for the channel");
       List<String> kinds = kinds(id);
       assertTrue(kinds.indexOf("slate_on") < kinds.indexOf("slate_off"), kinds.toString());
       assertTrue(off.event().getString("reason").contains("s901.ts"), off.event().encode());
+      fx.api("DELETE", "/api/providers/p901", null);
       System.out.printf("MEASURED all dead to slate %d ms, source back to live (slate_off) %d ms; events %s%n",
         on.atMs() - deadAt, off.atMs() - backAt, kinds);
     }

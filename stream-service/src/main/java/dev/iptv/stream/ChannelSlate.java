@@ -124,6 +124,9 @@ final class ChannelSlate {
       if (!on || run.cancelled()) {
         return;
       }
+      if (proc == null) {
+        return; // the slate's FFmpeg is being run again: it schedules the next check
+      }
       if (ar.succeeded() && ar.result() != null && ar.result().ok()) {
         log.info("channel {}: {} passed its check ({}), leaving the slate", run.id(), Redact.url(source),
           ar.result().codecs());

@@ -173,11 +173,11 @@ final class SourceChecks {
   /** One ffprobe of {@code source}, waited for on a worker thread. */
   private Future<Check> probe(ChannelSpec spec, String source) {
     long timeoutMs = ss.checkTimeoutMs();
-    List<String> args = new ArrayList<>(List.of(ss.ffprobe(), "-hide_banner", "-v", "error"));
-    args.addAll(FfmpegCommand.inputOptions(spec, source, timeoutMs * 1000, false));
-    args.addAll(List.of("-probesize", "1000000", "-analyzeduration", "2000000",
-      "-show_entries", "stream=codec_type,codec_name", "-of", "json", "-i", source));
     return vertx.executeBlocking(() -> {
+      List<String> args = new ArrayList<>(List.of(ss.ffprobe(), "-hide_banner", "-v", "error"));
+      args.addAll(FfmpegCommand.inputOptions(spec, source, timeoutMs * 1000, false));
+      args.addAll(List.of("-probesize", "1000000", "-analyzeduration", "2000000",
+        "-show_entries", "stream=codec_type,codec_name", "-of", "json", "-i", source));
       long started = System.currentTimeMillis();
       Process p = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
       boolean ended = p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);

@@ -160,6 +160,21 @@ public final class Config {
   /** The window over which FFmpeg's speed is measured, in seconds. */
   public static final String STALL_SPEED_WINDOW_S = declare("IPTV_STALL_SPEED_WINDOW_S", Type.INT, "20", STREAM,
     "the window over which FFmpeg's speed is measured");
+  /** A watched channel whose every source fails shows a generated slate instead of going dead. */
+  public static final String SLATE = declare("IPTV_SLATE", Type.BOOL, "true", STREAM,
+    "a watched channel whose every source fails keeps its viewers on a generated \"temporarily unavailable\" picture (same playlist, a discontinuity) while its sources are tried again; false: restarts with backoff, then stop");
+  /** While slated, the longest wait between two checks of the channel's sources. */
+  public static final String SLATE_RETRY_MAX_S = declare("IPTV_SLATE_RETRY_MAX_S", Type.INT, "10", STREAM,
+    "while a channel shows the slate its sources are checked again after 1 s, doubling up to this");
+  /** How often the backups of running channels are checked with ffprobe (0: never). */
+  public static final String SOURCE_CHECK_S = declare("IPTV_SOURCE_CHECK_S", Type.INT, "60", STREAM,
+    "how often the backup sources of running channels are checked with ffprobe (a failover tries sources that failed their check last); 0: off");
+  /** The longest ffprobe of a source check. */
+  public static final String SOURCE_CHECK_TIMEOUT_S = declare("IPTV_SOURCE_CHECK_TIMEOUT_S", Type.INT, "8", STREAM,
+    "a source check (ffprobe) that has not found the source's streams by then fails");
+  /** Source checks running at once on one stream-service instance. */
+  public static final String SOURCE_CHECK_CONCURRENCY = declare("IPTV_SOURCE_CHECK_CONCURRENCY", Type.INT, "2", STREAM,
+    "source checks (ffprobe processes) one stream-service instance runs at once");
   /** How often the health of each SSH server is read over SSH (SPEC section 9). */
   public static final String SSH_HEALTH_S = declare("IPTV_SSH_HEALTH_S", Type.INT, "3", STREAM,
     "how often each SSH server's health is read over SSH; a server that cannot be read is offline");

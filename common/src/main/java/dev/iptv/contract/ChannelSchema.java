@@ -1,7 +1,11 @@
 package dev.iptv.contract;
 
+import io.vertx.core.json.JsonArray;
+
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -38,6 +42,9 @@ import java.util.regex.Pattern;
  *       {@value #MAX_EPG_ID} characters, no control character, no {@code "}</li>
  *   <li>{@code server}: the name of an SSH server or stream node ({@link ServerContract#NAME}) the
  *       channel is forced onto; absent or null: placed on the least loaded one</li>
+ *   <li>{@code source_priorities}: one integer 0 to {@value #MAX_PRIORITY} per source, the first for
+ *       {@code source_url}, then one per {@code backup_urls} entry in order: lower is tried first, equals
+ *       keep their order, a source without one has its position (0 the primary, 1 the first backup ...)</li>
  * </ul>
  */
 public final class ChannelSchema {
@@ -63,6 +70,9 @@ public final class ChannelSchema {
   /** The server or stream node the channel must run on (SPEC section 9); absent: placed by load. */
   public static final String SERVER = "server";
   public static final int MAX_EPG_ID = 255;
+  /** One priority per source: {@code source_url}'s, then each backup's (issue 12 item 2). */
+  public static final String SOURCE_PRIORITIES = "source_priorities";
+  public static final int MAX_PRIORITY = 1000;
 
   public static final String DEFAULT_QUALITY = "medium";
   public static final String DEFAULT_PROFILE = "auto";
@@ -152,6 +162,30 @@ public final class ChannelSchema {
   /** True for a stored {@code direct} that is the boolean true (anything else is not direct). */
   public static boolean isDirect(Object v) {
     return Boolean.TRUE.equals(v);
+  }
+
+  /** {@code source_priorities}: at most one integer 0-{@value #MAX_PRIORITY} per possible source. */
+  public static List<Integer> sourcePriorities(Object v) {
+    if (!(v instanceof JsonArray a) || a.size() > MAX_BACKUPS + 1) {
+      throw new BadMessage(SOURCE_PRIORITIES, "must be an array of at most " + (MAX_BACKUPS + 1)
+        + " integers: the priority of source_url, then of each backup_urls entry (lower is tried first)");
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      Object p = a.getValue(i);
+      if (!(p instanceof Integer || p instanceof Long) || ((Number) p).longValue() < 0
+        || ((Number) p).longValue() > MAX_PRIORITY) {
+        throw new BadMessage(SOURCE_PRIORITIES, SOURCE_PRIORITIES + "[" + i + "] must be an integer from 0 to " + MAX_PRIORITY);
+      }
+      out.add(((Number) p).intValue());
+    }
+    return List.copyOf(out);
+  }
+
+  /** A stored priority when it is a valid one, else {@code position} (the source's place in the list). */
+  public static int storedPriority(Object v, int position) {
+    return (v instanceof Integer || v instanceof Long) && ((Number) v).longValue() >= 0
+      && ((Number) v).longValue() <= MAX_PRIORITY ? ((Number) v).intValue() : position;
   }
 
   // --- rules -----------------------------------------------------------------------------------------

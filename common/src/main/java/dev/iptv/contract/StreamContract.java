@@ -129,10 +129,28 @@ public final class StreamContract {
     return key(id, "probe");
   }
 
+  /**
+   * {@code stream:{id}:slate}: present while the running stream shows the slate (every source failed):
+   * {@code {"since", "reason"}}. Deleted when a source plays again and with the stream.
+   */
+  public static String slateKey(String id) {
+    return key(id, "slate");
+  }
+
+  /**
+   * {@code stream:{id}:checks}: a hash, one field per source URL of the channel (16 hex digits of
+   * its SHA-256, as {@link #probeKey}) → the source's last check {@code {"source", "checked", "ok",
+   * "codecs", "error", "node"}} (the source without credentials). Kept across runs, expires a day
+   * after its last check.
+   */
+  public static String checksKey(String id) {
+    return key(id, "checks");
+  }
+
   /** Every key of a running stream but its lease, seed keys first (all deleted when it stops). */
   public static String[] allKeys(String id) {
     return new String[] {pidKey(id), startedKey(id), sourceKey(id), resolvedSourceKey(id), lastAccessKey(id),
-      nodeKey(id), modeKey(id), restartsKey(id), viewersKey(id)};
+      nodeKey(id), modeKey(id), restartsKey(id), viewersKey(id), slateKey(id)};
   }
 
   /** The channel id in {@code stream:{id}:pid}, or null when the key is not one. */
@@ -343,7 +361,7 @@ public final class StreamContract {
   }
 
   /**
-   * {@link #EVENTS}: {@code {"event": "started|stopped|failed|restarted|stalled|switched", "channel_id", "node",
+   * {@link #EVENTS}: {@code {"event": "started|stopped|failed|restarted|stalled|switched|slate_on|slate_off", "channel_id", "node",
    * "mode", "reason", "ts"}}, or {@code {"event": "disk_full", "channel_id", "node", "path",
    * "reason", "ts"}} when a start meets a full disk under {@code IPTV_HLS_DIR} (once per start).
    */
@@ -356,7 +374,11 @@ public final class StreamContract {
       /** No new segment for {@code IPTV_STALL_SEGMENTS} segment lengths, or FFmpeg slower than real time. */
       STALLED("stalled"),
       /** The channel plays from another of its sources than before (a stall, a death, an operator's switch). */
-      SWITCHED("switched");
+      SWITCHED("switched"),
+      /** Every source failed while watched: the viewers get the generated slate, the sources are tried again. */
+      SLATE_ON("slate_on"),
+      /** A source plays again: the slate is replaced by the live stream. */
+      SLATE_OFF("slate_off");
 
       private final String wire;
 
@@ -403,7 +425,7 @@ public final class StreamContract {
     public static StreamEvent fromJson(JsonObject o) {
       Kind kind = Kind.fromWire(o.getValue(Wire.EVENT));
       if (kind == null) {
-        throw new BadMessage(Wire.EVENT, "must be started, stopped, failed, restarted, stalled, switched or disk_full");
+        throw new BadMessage(Wire.EVENT, "must be started, stopped, failed, restarted, stalled, switched, slate_on, slate_off or disk_full");
       }
       String id = ChannelContract.idOf(o.getValue(F_CHANNEL_ID));
       if (!ChannelContract.isId(id)) {

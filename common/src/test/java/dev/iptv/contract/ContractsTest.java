@@ -129,7 +129,7 @@ class ContractsTest {
     assertEquals("channels:all", ChannelContract.CHANNELS_ALL);
     assertEquals("channels:by_id", ChannelContract.CHANNELS_BY_ID);
     assertArrayEquals(new String[] {"stream:7:pid", "stream:7:started", "stream:7:source", "stream:7:resolved_source",
-      "stream:7:last_access", "stream:7:node", "stream:7:mode", "stream:7:restarts", "stream:7:viewers"},
+      "stream:7:last_access", "stream:7:node", "stream:7:mode", "stream:7:restarts", "stream:7:viewers", "stream:7:slate"},
       StreamContract.allKeys("7"));
     assertEquals("stream:7:owner", StreamContract.ownerKey("7"));
     assertEquals("user:john123:starts", StreamContract.userStartsKey("john123"));

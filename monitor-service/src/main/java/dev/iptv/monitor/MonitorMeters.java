@@ -109,6 +109,10 @@ public final class MonitorMeters {
         "running streams found stalled: no new segment, or FFmpeg slower than real time", "node", n).increment();
       case SWITCHED -> counter("iptv.stream.switches", "streams moved to another of their sources", "node", n)
         .increment();
+      case SLATE_ON -> counter("iptv.stream.slates", "watched streams whose every source failed: their viewers got the slate",
+        "node", n).increment();
+      case SLATE_OFF -> counter("iptv.stream.slate.recoveries", "slated streams live again from a source that came back",
+        "node", n).increment();
     }
   }
 

@@ -52,11 +52,12 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  * @param provider         the provider of the source URL (limits its concurrent streams), or null
  * @param autoRestartHours hours of uptime after which the running channel is restarted, or null
  * @param server           the SSH server or stream node it is forced onto, or null (placed by load)
+ * @param sourcePriorities {@code source_priorities}: source_url's priority, then each backup's; null when none
  */
 record Channel(String id, String name, String sourceUrl, String logo, String category, String quality,
                long order, long categoryOrder, boolean active, List<String> backupUrls, String userAgent,
                Map<String, String> headers, String transcodeProfile, boolean direct, String epgChannelId,
-               String provider, Double autoRestartHours, String server) {
+               String provider, Double autoRestartHours, String server, List<Integer> sourcePriorities) {
 
   /** Playlist order (SPEC section 2): category_order, then order, then the id as a number. */
   static final Comparator<Channel> PLAYLIST_ORDER = Comparator.comparingLong(Channel::categoryOrder)
@@ -109,6 +110,9 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
     if (server != null) {
       o.put(ChannelSchema.SERVER, server);
     }
+    if (sourcePriorities != null) {
+      o.put(ChannelSchema.SOURCE_PRIORITIES, new JsonArray(new ArrayList<>(sourcePriorities)));
+    }
     return o;
   }
 
@@ -155,7 +159,16 @@ record Channel(String id, String name, String sourceUrl, String logo, String cat
       o.getValue(ChannelSchema.PROVIDER) instanceof String p ? p : null,
       ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) > 0
         ? ChannelSchema.restartHours(o.getValue(ChannelSchema.AUTO_RESTART_HOURS)) : null,
-      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)));
+      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)), storedPriorities(o.getValue(ChannelSchema.SOURCE_PRIORITIES)));
+  }
+
+  /** A stored source_priorities that passes the rule; null otherwise (stream-service reads each entry leniently). */
+  private static List<Integer> storedPriorities(Object v) {
+    try {
+      return v == null ? null : ChannelSchema.sourcePriorities(v);
+    } catch (dev.iptv.contract.BadMessage e) {
+      return null;
+    }
   }
 
   /** A built-in profile in lower case; a named one as it is. */

@@ -44,7 +44,7 @@ final class ChannelPatch {
 
   /** Fields a {@code null} removes. */
   private static final Set<String> CLEARABLE = Set.of(BACKUP_URLS, USER_AGENT, HEADERS, ChannelSchema.EPG_CHANNEL_ID,
-    ChannelSchema.PROVIDER, ChannelSchema.AUTO_RESTART_HOURS, ChannelSchema.SERVER);
+    ChannelSchema.PROVIDER, ChannelSchema.AUTO_RESTART_HOURS, ChannelSchema.SERVER, ChannelSchema.SOURCE_PRIORITIES);
 
   private final Map<String, Object> given = new LinkedHashMap<>();
   private final Set<String> cleared = new java.util.HashSet<>();
@@ -86,6 +86,8 @@ final class ChannelPatch {
           p.given.put(field, headers);
         }
         case ChannelSchema.EPG_CHANNEL_ID -> p.given.put(field, ((String) v).strip());
+        // issue 12 item 2 (wp-slate): one priority per source
+        case ChannelSchema.SOURCE_PRIORITIES -> p.given.put(field, ChannelSchema.sourcePriorities(v));
         default -> {
           // unknown fields are ignored
         }
@@ -116,7 +118,7 @@ final class ChannelPatch {
       }
     }
     return apply(new Channel((String) given.get(CHANNEL_ID), "", "", "", "", ChannelSchema.DEFAULT_QUALITY, 0, 0, true,
-      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null, null));
+      null, null, null, ChannelSchema.DEFAULT_PROFILE, false, null, null, null, null, null));
   }
 
   /** The stored channel with this patch applied (PUT); the path names the channel. */
@@ -156,6 +158,9 @@ final class ChannelPatch {
       cleared.contains(ChannelSchema.PROVIDER) ? null : (String) given.getOrDefault(ChannelSchema.PROVIDER, c.provider()),
       cleared.contains(ChannelSchema.AUTO_RESTART_HOURS) ? null
         : (Double) given.getOrDefault(ChannelSchema.AUTO_RESTART_HOURS, c.autoRestartHours()),
-      cleared.contains(ChannelSchema.SERVER) ? null : (String) given.getOrDefault(ChannelSchema.SERVER, c.server()));
+      cleared.contains(ChannelSchema.SERVER) ? null : (String) given.getOrDefault(ChannelSchema.SERVER, c.server()),
+      // issue 12 item 2 (wp-slate)
+      cleared.contains(ChannelSchema.SOURCE_PRIORITIES) ? null
+        : (List<Integer>) given.getOrDefault(ChannelSchema.SOURCE_PRIORITIES, c.sourcePriorities()));
   }
 }

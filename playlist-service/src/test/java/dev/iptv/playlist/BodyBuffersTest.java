@@ -20,7 +20,7 @@ class BodyBuffersTest {
     List<Channel> channels = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
       channels.add(new Channel(String.valueOf(i), "Channel " + i, "http://x/" + i + ".ts", "", "Cat", "medium", i, 1, true,
-        null, null, null, "auto", false, null, null, null, null));
+        null, null, null, "auto", false, null, null, null, null, null));
     }
     return Playlist.render(channels, "http://tv.example", System.nanoTime(), 0);
   }

@@ -76,8 +76,9 @@ class ChannelsApiTest {
       .put("user_agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
       .put("headers", new JsonObject().put("Referer", "http://site.example/").put("Cookie", "a=b; c=d"))
       .put("transcode_profile", "copy").put("provider", "XCodes").put("auto_restart_hours", 0.5)
-      .put("server", "node-2.example");
+      .put("server", "node-2.example").put("source_priorities", new JsonArray().add(3).add(0).add(1).add(1000));
     JsonObject answer = json(fx.admin(HttpMethod.POST, "/api/channels", body));
+    assertEquals(new JsonArray().add(3).add(0).add(1).add(1000), answer.getJsonArray("source_priorities"));
     assertEquals("high", answer.getString("quality"));
     assertEquals("node-2.example", answer.getString("server"));
     assertEquals(3, answer.getJsonArray("backup_urls").size());
@@ -90,10 +91,12 @@ class ChannelsApiTest {
 
     JsonObject cleared = json(fx.admin(HttpMethod.PUT, "/api/channels/7",
       new JsonObject().putNull("backup_urls").putNull("headers").putNull("user_agent").putNull("provider").putNull("server")
+        .putNull("source_priorities")
         .put("transcode_profile", "HD-720")));
     assertEquals("HD-720", cleared.getString("transcode_profile"));
     assertFalse(cleared.containsKey("provider"));
     assertFalse(cleared.containsKey("server"));
+    assertFalse(cleared.containsKey("source_priorities"));
     assertEquals(0.5, cleared.getDouble("auto_restart_hours"));
     assertFalse(cleared.containsKey("backup_urls"));
     assertFalse(cleared.containsKey("headers"));
@@ -343,6 +346,12 @@ class ChannelsApiTest {
       Arguments.of("server with a space", ok.copy().put("server", "node 2").toString(), "server"),
       Arguments.of("server empty", ok.copy().put("server", "").toString(), "server"),
       Arguments.of("server a number", ok.copy().put("server", 2).toString(), "server"),
+      Arguments.of("source_priorities not an array", ok.copy().put("source_priorities", 1).toString(), "source_priorities"),
+      Arguments.of("source_priorities negative", ok.copy().put("source_priorities", new JsonArray().add(-1)).toString(), "source_priorities"),
+      Arguments.of("source_priorities above 1000", ok.copy().put("source_priorities", new JsonArray().add(1001)).toString(), "source_priorities"),
+      Arguments.of("source_priorities a decimal", ok.copy().put("source_priorities", new JsonArray().add(1.5)).toString(), "source_priorities"),
+      Arguments.of("source_priorities a string", ok.copy().put("source_priorities", new JsonArray().add("1")).toString(), "source_priorities"),
+      Arguments.of("source_priorities too many", ok.copy().put("source_priorities", new JsonArray(java.util.Collections.nCopies(18, 1))).toString(), "source_priorities"),
       Arguments.of("server too long", ok.copy().put("server", "n".repeat(65)).toString(), "server"));
   }
 

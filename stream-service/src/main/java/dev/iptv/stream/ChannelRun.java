@@ -45,6 +45,7 @@ final class ChannelRun {
   private final SourceSwitch switches;
   private final ProviderSlot slot;
   private final AutoRestart autoRestart;
+  private final ChannelSlate slate;
   private String source;
   private Mode mode = Mode.COPY;
   /** How {@link #proc} probed its source; null when adopted (unknown). */
@@ -71,6 +72,7 @@ final class ChannelRun {
     this.switches = new SourceSwitch(this, parts, probes);
     this.slot = new ProviderSlot(parts, id);
     this.autoRestart = new AutoRestart(parts.vertx());
+    this.slate = new ChannelSlate(this, parts);
   }
 
   /** A run that knows nothing of how its sources probe (an adopted FFmpeg's). */
@@ -187,7 +189,7 @@ final class ChannelRun {
 
   /** Runs the attempts, sources from the one at {@code from}; what their outcome means depends on the {@code occasion}. */
   private Future<FfmpegProcess> play(Attempt first, int from, long deadline, Occasion occasion, String reason) {
-    Future<FfmpegProcess> f = new AttemptPlan(spec.from(from), first, deadline, s.startTimeoutMs(), probes::forSource,
+    Future<FfmpegProcess> f = new AttemptPlan(parts.checks().order(spec.from(from)), first, deadline, s.startTimeoutMs(), probes::forSource,
       (a, until) -> slot.take(spec, a.source()).compose(v -> new FfmpegAttempt(parts, this, a, until,
         occasion.keepsPlaylist).run()), this::cancelled,
       this::reportDiskFull, src -> probes.learned(src, Probe.FULL)).run();
@@ -237,11 +239,15 @@ final class ChannelRun {
     String why = ar.cause().getMessage();
     log.warn("channel {}: {}: {}", id, occasion.failure, why);
     parts.events().publish(Kind.FAILED, id, mode.wire(), why);
+    Failure kind = ar.cause() instanceof AttemptFailed af ? af.kind : null;
     if (occasion == Occasion.RESTART || occasion.keepsPlaylist) {
-      restarts.ifWatched(null, why, "restart failed with nobody watching: ");
+      if (s.sources().slate() && kind != Failure.DISK) { // the slate cannot write to a full disk either
+        restarts.whenWatched(() -> slate.show(why), "no source plays and nobody watches: " + why);
+      } else {
+        restarts.ifWatched(null, why, "restart failed with nobody watching: ");
+      }
       return;
     }
-    Failure kind = ar.cause() instanceof AttemptFailed af ? af.kind : null;
     ready.tryFail(kind == Failure.BUSY ? StartRefused.sourceBusy(id, why) : new ApiException(503, "channel " + id
       + " cannot be started: " + (kind == Failure.DISK ? "the disk of the HLS folder is full" : "no source plays")));
     stop(why, occasion != Occasion.START);
@@ -262,12 +268,34 @@ final class ChannelRun {
     p.exit().onComplete(x -> onExit(p));
     watch = StallWatch.start(parts, id, p, why -> switches.stalled(p, why));
     autoRestart.schedule(spec.restartAfterMs(), () -> switches.scheduled(p));
+    slate.off(source);
     if (probe == Probe.QUICK && source != null) {
       // It plays with every stream its probe found; one that shows up later makes it probe fully.
       probes.learned(source, Probe.QUICK);
       p.log().onProblem(() -> parts.context().runOnContext(v -> missedWhilePlaying(p)));
       missedWhilePlaying(p);
     }
+  }
+
+  /** True while the channel shows the slate ({@link ChannelSlate}): every source failed, they are checked again. */
+  boolean slated() {
+    return slate.on();
+  }
+
+  /** The slate's FFmpeg {@code p} writes the playlist: the channel plays for its viewers, from no provider. */
+  void slatePlaying(FfmpegProcess p) {
+    slot.giveBack();
+    parts.store().recordProcess(id, p.pid(), s.node(), mode.wire(), spec.source(), source);
+    parts.registry().playing(this, info(StreamStatus.STARTED));
+    ready.tryComplete(info(StreamStatus.STARTED));
+  }
+
+  /** {@code source} passed its check: once the slate's FFmpeg is {@code gone}, the plan from that source. */
+  void leaveSlate(Future<Void> gone, String source) {
+    plan = gone;
+    gone.onComplete(x -> play(new Attempt(source, mode, spec.quality(), probes.forSource(source)),
+      Math.max(0, spec.sources().indexOf(source)), System.currentTimeMillis() + s.startTimeoutMs(), Occasion.RECOVER,
+      Occasion.RECOVER.reason));
   }
 
   /** Callers of {@link #ready()} wait for the next play (a restart or a reload). */
@@ -381,8 +409,10 @@ final class ChannelRun {
     }
     restarts.cancel();
     autoRestart.cancel();
+    parts.checks().forget(id);
     FfmpegProcess p = proc;
-    Future<Void> killed = p == null ? Future.succeededFuture() : p.terminate(parts.vertx(), s.stopGraceMs());
+    Future<Void> killed = (p == null ? Future.<Void>succeededFuture() : p.terminate(parts.vertx(), s.stopGraceMs()))
+      .compose(v -> slate.stop());
     killed
       .compose(v -> plan.otherwiseEmpty())
       .compose(v -> proc != null && proc != p ? proc.terminate(parts.vertx(), s.stopGraceMs()) : Future.succeededFuture())

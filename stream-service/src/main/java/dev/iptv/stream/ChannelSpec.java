@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,14 +48,15 @@ import static dev.iptv.contract.ChannelSchema.USER_AGENT;
  *                    whose hosts hold its host
  * @param restartAfterMs {@code auto_restart_hours} in ms, 0: never
  * @param server      the SSH server or stream node it is forced onto ({@code server}), or null: placed by load
+ * @param name        the channel's name (the slate shows it), or the id when it has none
  */
 public record ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality,
                           Profile profile, String userAgent, Map<String, String> headers, TranscodeProfile custom,
-                          Map<String, Provider> providers, long restartAfterMs, String server) {
+                          Map<String, Provider> providers, long restartAfterMs, String server, String name) {
 
   public ChannelSpec(String id, List<String> sources, String source, boolean active, Quality quality, Profile profile,
                      String userAgent, Map<String, String> headers) {
-    this(id, sources, source, active, quality, profile, userAgent, headers, null, Map.of(), 0, null);
+    this(id, sources, source, active, quality, profile, userAgent, headers, null, Map.of(), 0, null, id);
   }
 
   /** The provider {@code source} counts against, or null. */
@@ -76,8 +79,13 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     for (int i = 0; i < n; i++) {
       order.add(sources.get(Math.floorMod(from + i, n)));
     }
+    return withSources(order);
+  }
+
+  /** The same channel with its sources in the order given (the same sources). */
+  ChannelSpec withSources(List<String> order) {
     return new ChannelSpec(id, List.copyOf(order), source, active, quality, profile, userAgent, headers, custom, providers,
-      restartAfterMs, server);
+      restartAfterMs, server, name);
   }
 
   /** The channel id format ({@link ChannelContract#ID}), under the name FfmpegCommand reads it by. */
@@ -127,13 +135,17 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
   public static ChannelSpec fromJson(String id, JsonObject o, Map<String, Provider> providers,
                                      Map<String, TranscodeProfile> profiles) {
     List<String> sources = new ArrayList<>();
+    Map<String, Integer> priorities = new HashMap<>();
+    JsonArray given = o.getValue(ChannelSchema.SOURCE_PRIORITIES) instanceof JsonArray a ? a : new JsonArray();
     String primary = o.getValue(SOURCE_URL) instanceof String s ? s.trim() : null;
-    addSource(id, sources, primary);
+    addSource(id, sources, primary, priorities, given, 0);
     if (o.getValue(BACKUP_URLS) instanceof JsonArray backups) {
-      for (Object b : backups) {
-        addSource(id, sources, b instanceof String s ? s.trim() : null);
+      for (int i = 0; i < backups.size(); i++) {
+        addSource(id, sources, backups.getValue(i) instanceof String s ? s.trim() : null, priorities, given, i + 1);
       }
     }
+    // By priority (lower first), the order given among equals.
+    sources.sort(Comparator.comparingInt(priorities::get));
     boolean isActive = ChannelSchema.active(o.getValue(IS_ACTIVE));
     String ua = o.getValue(USER_AGENT) instanceof String s && !s.isBlank() ? s.trim() : null;
     if (ua != null && !ChannelSchema.validUserAgent(ua)) {
@@ -179,7 +191,21 @@ public record ChannelSpec(String id, List<String> sources, String source, boolea
     return new ChannelSpec(id, List.copyOf(sources), primary, isActive,
       Quality.parse(o.getValue(QUALITY) instanceof String q ? q : null), profile, ua, Map.copyOf(headers), custom,
       Map.copyOf(bySource), Math.round(hours * 3_600_000),
-      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)));
+      ChannelSchema.storedServer(o.getValue(ChannelSchema.SERVER)),
+      o.getValue(ChannelSchema.NAME) instanceof String n && !n.isBlank() ? n : id);
+  }
+
+  /**
+   * Adds a valid, new source; its priority is {@code source_priorities[position]} when that is a
+   * valid one ({@link ChannelSchema#storedPriority}), else its position.
+   */
+  private static void addSource(String id, List<String> sources, String url, Map<String, Integer> priorities,
+                                JsonArray given, int position) {
+    int priority = ChannelSchema.storedPriority(position < given.size() ? given.getValue(position) : null, position);
+    if (url != null && !url.isEmpty() && ChannelSchema.validSourceUrl(url) && !sources.contains(url)) {
+      priorities.put(url, priority);
+    }
+    addSource(id, sources, url);
   }
 
   private static void addSource(String id, List<String> sources, String url) {

@@ -82,35 +82,7 @@ public final class FfmpegCommand {
     a.add(s.ffmpeg());
     a.addAll(List.of("-nostdin", "-hide_banner", "-loglevel", "info", "-nostats", "-stats_period", "1",
       "-progress", "pipe:2"));
-    String scheme = source.substring(0, source.indexOf(':')).toLowerCase(Locale.ROOT);
-    switch (scheme) {
-      case "http", "https" -> {
-        a.addAll(List.of("-protocol_whitelist", "http,https,tcp,tls,crypto"));
-        a.addAll(List.of("-reconnect", "1", "-reconnect_streamed", "1", "-reconnect_delay_max", "5"));
-        a.addAll(List.of("-rw_timeout", "15000000"));
-        if (channel.userAgent() != null) {
-          a.addAll(List.of("-user_agent", channel.userAgent()));
-        }
-        if (!channel.headers().isEmpty()) {
-          a.addAll(List.of("-headers", headers(channel.headers())));
-        }
-      }
-      case "rtsp", "rtsps" -> {
-        a.addAll(List.of("-protocol_whitelist", "rtsp,rtsps,rtp,srtp,udp,tcp,tls"));
-        a.addAll(List.of("-rtsp_transport", "tcp", "-timeout", "15000000"));
-        if (channel.userAgent() != null) {
-          a.addAll(List.of("-user_agent", channel.userAgent()));
-        }
-      }
-      case "rtmp", "rtmps" -> {
-        a.addAll(List.of("-protocol_whitelist", "rtmp,rtmps,rtmpt,rtmpts,tcp,tls"));
-        a.addAll(List.of("-rw_timeout", "15000000"));
-      }
-      case "udp", "rtp" -> a.addAll(List.of("-protocol_whitelist", "udp,rtp", "-rw_timeout", "15000000",
-        "-fifo_size", "1000000", "-overrun_nonfatal", "1"));
-      case "srt" -> a.addAll(List.of("-protocol_whitelist", "srt", "-rw_timeout", "15000000"));
-      default -> throw new IllegalArgumentException("unsupported source scheme " + scheme);
-    }
+    a.addAll(inputOptions(channel, source, 15_000_000, true));
     a.addAll(probe.args());
     a.addAll(List.of("-fflags", "+discardcorrupt"));
     a.addAll(List.of("-i", source));
@@ -128,6 +100,58 @@ public final class FfmpegCommand {
         "-force_key_frames", "expr:gte(t,n_forced*" + s.hlsTimeS() + ")",
         "-c:a", "aac", "-b:a", quality.audioKbps + "k", "-ar", "48000", "-ac", "2"));
     }
+    a.addAll(hlsOutput(s, channel.id(), startNumber, append));
+    return a;
+  }
+
+  /**
+   * The options FFmpeg (or ffprobe) needs before {@code -i source}: the protocols the scheme may
+   * use, reconnects (FFmpeg's, not a check's) and the read timeout, the channel's user agent and headers.
+   */
+  static List<String> inputOptions(ChannelSpec channel, String source, long timeoutUs, boolean reconnect) {
+    List<String> a = new ArrayList<>();
+    String t = String.valueOf(timeoutUs);
+    String scheme = source.substring(0, source.indexOf(':')).toLowerCase(Locale.ROOT);
+    switch (scheme) {
+      case "http", "https" -> {
+        a.addAll(List.of("-protocol_whitelist", "http,https,tcp,tls,crypto"));
+        if (reconnect) {
+          a.addAll(List.of("-reconnect", "1", "-reconnect_streamed", "1", "-reconnect_delay_max", "5"));
+        }
+        a.addAll(List.of("-rw_timeout", t));
+        if (channel.userAgent() != null) {
+          a.addAll(List.of("-user_agent", channel.userAgent()));
+        }
+        if (!channel.headers().isEmpty()) {
+          a.addAll(List.of("-headers", headers(channel.headers())));
+        }
+      }
+      case "rtsp", "rtsps" -> {
+        a.addAll(List.of("-protocol_whitelist", "rtsp,rtsps,rtp,srtp,udp,tcp,tls"));
+        a.addAll(List.of("-rtsp_transport", "tcp", "-timeout", t));
+        if (channel.userAgent() != null) {
+          a.addAll(List.of("-user_agent", channel.userAgent()));
+        }
+      }
+      case "rtmp", "rtmps" -> {
+        a.addAll(List.of("-protocol_whitelist", "rtmp,rtmps,rtmpt,rtmpts,tcp,tls"));
+        a.addAll(List.of("-rw_timeout", t));
+      }
+      case "udp", "rtp" -> a.addAll(List.of("-protocol_whitelist", "udp,rtp", "-rw_timeout", t,
+        "-fifo_size", "1000000", "-overrun_nonfatal", "1"));
+      case "srt" -> a.addAll(List.of("-protocol_whitelist", "srt", "-rw_timeout", t));
+      default -> throw new IllegalArgumentException("unsupported source scheme " + scheme);
+    }
+    return a;
+  }
+
+  /**
+   * The HLS output every FFmpeg of a channel writes, the slate's too ({@link ChannelSlate}):
+   * segments of {@code IPTV_HLS_TIME_S}, a sliding window, {@code omit_endlist}, and with
+   * {@code append} the playlist a replaced FFmpeg left goes on (a discontinuity before the new segments).
+   */
+  static List<String> hlsOutput(StreamSettings s, String id, long startNumber, boolean append) {
+    List<String> a = new ArrayList<>();
     a.addAll(List.of("-max_muxing_queue_size", "1024"));
     a.addAll(List.of("-f", "hls", "-hls_time", String.valueOf(s.hlsTimeS())));
     if (s.hlsTimeS() > 1 && !append) {
@@ -139,8 +163,8 @@ public final class FfmpegCommand {
       // read the playlist just before it moved on still gets it (404s for slow players otherwise).
       "-hls_delete_threshold", String.valueOf(DELETE_THRESHOLD),
       "-start_number", String.valueOf(startNumber),
-      "-hls_segment_filename", s.segmentPattern(channel.id()).toString(),
-      s.playlist(channel.id()).toString()));
+      "-hls_segment_filename", s.segmentPattern(id).toString(),
+      s.playlist(id).toString()));
     return a;
   }
 

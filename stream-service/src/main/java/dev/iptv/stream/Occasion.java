@@ -12,7 +12,9 @@ enum Occasion {
   /** An operator's force switch ({@code POST /api/stream/switch}): the next source. */
   SWITCH("switched through the API", "cannot switch the channel", true),
   /** {@code auto_restart_hours} of uptime ({@link AutoRestart}): the same source again. */
-  SCHEDULED(AutoRestart.REASON, "cannot restart the channel on schedule", true);
+  SCHEDULED(AutoRestart.REASON, "cannot restart the channel on schedule", true),
+  /** A source passed its check while the channel showed the slate ({@link ChannelSlate}): that source again. */
+  RECOVER("a source is back: the slate is replaced by it", "the source that passed its check does not play", true);
 
   final String reason;
   final String failure;

@@ -63,17 +63,22 @@ final class Restarts {
 
   /** Restarts ({@code first} first, if any) while viewers polled within the idle timeout, else stops. */
   void ifWatched(Attempt first, String why, String unwatched) {
+    whenWatched(() -> schedule(first, why), unwatched + why);
+  }
+
+  /** {@code watched} runs while viewers polled within the idle timeout; else the channel stops ({@code reason}). */
+  void whenWatched(Runnable watched, String reason) {
     long idleMs = parts.settings().idleTimeoutMs();
     parts.store().lastAccess(run.id())
       .map(last -> last != null && StreamStore.now() - last < idleMs / 1000.0)
-      .onComplete(watched -> {
+      .onComplete(ar -> {
         if (run.stopping()) {
           return;
         }
-        if (watched.succeeded() && watched.result()) {
-          schedule(first, why);
+        if (ar.succeeded() && ar.result()) {
+          watched.run();
         } else {
-          run.stop(unwatched + why, true);
+          run.stop(reason, true);
         }
       });
   }

@@ -81,11 +81,15 @@ final class SourceSwitch {
   }
 
   /**
-   * An operator's force switch: the next source plays. 409 while the channel (re)starts or when it
-   * has one source; 503 when no source plays.
+   * An operator's force switch: the next source plays. 409 while the channel (re)starts, shows the
+   * slate ({@link ChannelSlate}) or has one source; 503 when no source plays.
    */
   Future<SwitchReply> force() {
     String id = run.id();
+    if (run.slated()) {
+      return Future.failedFuture(new ApiException(409, "channel " + id + " shows the slate: every source failed, they are"
+        + " checked again and the first that works plays by itself"));
+    }
     if (!run.plays(null)) {
       return Future.failedFuture(new ApiException(409, "channel " + id + " is starting or restarting: try again"));
     }

@@ -47,7 +47,8 @@ import java.util.function.Supplier;
  *       its owner on {@link StreamContract#switchAddress};</li>
  *   <li>{@code GET /api/streams/{id}/log}: the tail of its FFmpeg log, credentials redacted, here or
  *       from its owner on {@link StreamContract#logAddress};</li>
- *   <li>{@code GET /api/streams/active}: every running stream of the cluster, read from Redis.</li>
+ *   <li>{@code GET /api/streams/active}: every running stream of the cluster, read from Redis;</li>
+ *   <li>{@code GET /api/streams/{id}/sources}: its sources, their priority and last check, its slate ({@link SourcesView}).</li>
  * </ul>
  */
 final class StreamAdminApi {
@@ -73,6 +74,7 @@ final class StreamAdminApi {
     router.post("/api/stream/switch").handler(admin).handler(Http.bodyHandler()).handler(this::switchSource);
     router.get("/api/streams/active").handler(admin).handler(this::active);
     router.get("/api/streams/:id/log").handler(admin).handler(this::log);
+    router.get("/api/streams/:id/sources").handler(admin).handler(new SourcesView(store)::sources);
   }
 
   // -- HTTP ---------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ final class StreamManager {
     this.sentinel = sentinel;
     this.registry = new ChannelRegistry(context, settings);
     this.parts = new StreamParts(vertx, context, settings, store, registry, new OwnerLease(store, instance, settings.leaseMs()),
-      hls, new StreamEvents(vertx, settings), new LogTailer(), limits);
+      hls, new StreamEvents(vertx, settings), new LogTailer(), limits, new SourceChecks(vertx, settings, store, limits));
     this.recovery = new CrashRecovery(parts);
     this.starts = new ChannelStarts(parts, recovery, placement);
     this.shutdownHook = new Thread(registry::killAll, "stream-service-shutdown");
@@ -86,6 +86,7 @@ final class StreamManager {
       .onSuccess(v -> {
         timers.add(vertx.setPeriodic(parts.lease().renewEveryMs(), t -> renewLeases()));
         timers.add(vertx.setPeriodic(s.idleCheckMs(), t -> stopIdle()));
+        parts.checks().start(registry);
         timers.add(vertx.setPeriodic(Math.max(2_000, s.leaseMs()), t -> {
           recovery.sweep();
           recheckChannels();
@@ -100,6 +101,7 @@ final class StreamManager {
     return registry.enter(() -> {
       registry.closing();
       timers.forEach(vertx::cancelTimer);
+      parts.checks().stop();
       List<Future<Void>> stops = new ArrayList<>();
       for (ChannelRun run : registry.runs()) {
         stops.add(run.stop("stream-service stopping", true));
@@ -252,7 +254,7 @@ final class StreamManager {
     double now = StreamStore.now();
     accessLostSinceMs.keySet().retainAll(registry.runs().stream().map(ChannelRun::id).toList());
     for (ChannelRun run : registry.runs()) {
-      if (!run.plays(null)) {
+      if (!run.plays(null) && !run.slated()) {
         continue;
       }
       parts.store().lastAccess(run.id()).onSuccess(last -> {

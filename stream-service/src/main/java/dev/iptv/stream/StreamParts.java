@@ -13,9 +13,11 @@ import io.vertx.core.Vertx;
  * @param context  the verticle's context, which owns the {@link ChannelRegistry} and every run
  * @param tailer   drains every FFmpeg's stderr file into its {@link FfmpegLog}
  * @param limits   providers and their running streams
+ * @param checks   the source checks (ffprobe), and the order they give a failover
  */
 record StreamParts(Vertx vertx, Context context, StreamSettings settings, StreamStore store, ChannelRegistry registry,
-                   OwnerLease lease, HlsFolder hls, StreamEvents events, LogTailer tailer, LimitsStore limits) {
+                   OwnerLease lease, HlsFolder hls, StreamEvents events, LogTailer tailer, LimitsStore limits,
+                   SourceChecks checks) {
 
   /**
    * The outcome of {@code f}, told on the verticle's context: a {@link Future#timeout} on it fires

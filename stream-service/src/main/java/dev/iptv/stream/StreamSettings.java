@@ -30,12 +30,13 @@ import java.nio.file.Path;
  * @param stallSegments  a stream whose newest segment is older than this many segment lengths is stalled (0: off)
  * @param stallMinSpeed  a stream whose FFmpeg runs slower than this times real time over the window is stalled (0: off)
  * @param stallSpeedWindowMs the window of that speed
+ * @param sources        the slate and the source checks
  */
 public record StreamSettings(Path hlsDir, Path ffmpegLogDir, String ffmpeg, String node, long idleTimeoutMs,
                              long startTimeoutMs, int hlsTimeS, int hlsListSize, long leaseMs, long stopGraceMs,
                              int restartMax, String segmentSecret, long proofTtlS, int maxStreams,
                              int userStartsPerMin, String redisUrl, String adminToken, int stallSegments,
-                             double stallMinSpeed, long stallSpeedWindowMs) {
+                             double stallMinSpeed, long stallSpeedWindowMs, SourceSettings sources) {
 
   /**
    * The default of {@code IPTV_MAX_STREAMS} per core ({@link Config#MAX_STREAMS_PER_CORE}). Sized for
@@ -67,7 +68,8 @@ public record StreamSettings(Path hlsDir, Path ffmpegLogDir, String ffmpeg, Stri
       Config.string(config, Config.ADMIN_TOKEN),
       notNegative(Config.STALL_SEGMENTS, Config.integer(config, Config.STALL_SEGMENTS)),
       speed(Config.decimal(config, Config.STALL_MIN_SPEED)),
-      window(positive(config, Config.STALL_SPEED_WINDOW_S)) * 1000L);
+      window(positive(config, Config.STALL_SPEED_WINDOW_S)) * 1000L,
+      SourceSettings.from(config));
   }
 
   /** How old the newest segment of a stalled stream is, in ms (0: never). */

@@ -317,6 +317,40 @@ final class StreamStore {
       .map(r -> r == null ? 0L : r.toLong());
   }
 
+  /** The stream shows the slate ({@code stream:{id}:slate}, deleted with the stream), or not any more (null). */
+  Future<Void> slate(String id, JsonObject state) {
+    return (state == null ? api.del(List.of(StreamContract.slateKey(id)))
+      : api.set(List.of(StreamContract.slateKey(id), state.encode()))).mapEmpty();
+  }
+
+  /** A source's last check ({@link SourceChecks}), under its field of {@code stream:{id}:checks}, kept {@code ttlS}. */
+  Future<Void> recordCheck(String id, String field, JsonObject check, long ttlS) {
+    String key = StreamContract.checksKey(id);
+    return batch(Request.cmd(Command.HSET).arg(key).arg(field).arg(check.encode()), Request.cmd(Command.EXPIRE).arg(key).arg(ttlS));
+  }
+
+  /**
+   * What {@code GET /api/streams/{id}/sources} shows, in one round trip: the channel's JSON, its
+   * source checks (HGETALL), its slate and the source it plays.
+   */
+  Future<List<Response>> sourcesOf(String id) {
+    return redis.batch(List.of(Request.cmd(Command.GET).arg(ChannelContract.channelKey(id)),
+      Request.cmd(Command.HGETALL).arg(StreamContract.checksKey(id)),
+      Request.cmd(Command.GET).arg(StreamContract.slateKey(id)),
+      Request.cmd(Command.GET).arg(StreamContract.resolvedSourceKey(id))));
+  }
+
+  /** Every source check of the channel, by field; unreadable ones left out. */
+  Future<Map<String, JsonObject>> checks(String id) {
+    return api.hgetall(StreamContract.checksKey(id)).map(r -> LimitsStore.parse(r, text -> {
+      try {
+        return new JsonObject(text);
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }));
+  }
+
   private Future<Void> batch(Request... requests) {
     return redis.batch(List.of(requests)).mapEmpty();
   }

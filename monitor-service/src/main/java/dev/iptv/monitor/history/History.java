@@ -85,7 +85,7 @@ public final class History {
       case FAILED -> writer.add(HistorySql.STOP_SESSION, Tuple.of(channel, n, ts,
         reason == null ? stream.wire() : stream.wire() + ": " + reason));
       case RESTARTED -> writer.add(HistorySql.RESTART_SESSION, Tuple.of(channel, n, ts, mode));
-      case DISK_FULL, STALLED, SWITCHED -> {
+      case DISK_FULL, STALLED, SWITCHED, SLATE_ON, SLATE_OFF -> {
         // an event row only (a stall's restart comes as its own restarted event)
       }
     }

@@ -44,16 +44,17 @@ public final class StreamCensus {
 
   /**
    * One running stream; {@code source} is the URL it plays now, redacted ({@link Redact#url}: scheme,
-   * host, last path element), or null while unknown.
+   * host, last path element), or null while unknown; {@code slate} while it shows the slate
+   * ({@code stream:{id}:slate}: every source failed), answered as {@code "state": "slate"} (else {@code "live"}).
    */
   public record Stream(String channelId, String name, Long pid, Double started, String node, String mode,
-                       int viewers, long bytes, double bandwidth, long restarts, String source) {
+                       int viewers, long bytes, double bandwidth, long restarts, String source, boolean slate) {
 
     public JsonObject toJson() {
       return new JsonObject().put("channel_id", channelId).put("name", name).put("pid", pid)
         .put("started", started).put("node", node).put("mode", mode).put("viewers", viewers)
         .put("bytes", bytes).put("bandwidth_bps", Math.round(bandwidth)).put("restarts", restarts)
-        .put("source", source);
+        .put("source", source).put("state", slate ? "slate" : "live");
     }
   }
 
@@ -83,7 +84,7 @@ public final class StreamCensus {
     }
   }
 
-  private static final int FIELDS = 9;
+  private static final int FIELDS = 10;
 
   private final Context owner;
   private final Redis redis;
@@ -180,6 +181,7 @@ public final class StreamCensus {
       keys.add(ChannelContract.channelKey(id));
       keys.add(StreamContract.restartsKey(id));
       keys.add(StreamContract.sourceKey(id));
+      keys.add(StreamContract.slateKey(id));
     }
     String min = Long.toString(now / 1000 - StreamContract.VIEWER_WINDOW_S);
     List<Request> counts = new ArrayList<>(ids.size());
@@ -208,7 +210,7 @@ public final class StreamCensus {
         streams.add(new Stream(id, channelName(values.get(o + 6)), RedisReads.parseLong(values.get(o)),
           RedisReads.parseDouble(values.get(o + 1)), values.get(o + 2), values.get(o + 3),
           (int) RedisReads.longOr(viewerCounts.get(i), 0), bytes, bandwidth, nonNegative(RedisReads.parseLong(values.get(o + 7))),
-          values.get(o + 8) == null ? null : Redact.url(values.get(o + 8))));
+          values.get(o + 8) == null ? null : Redact.url(values.get(o + 8)), values.get(o + 9) != null));
       }
       byteSamples.keySet().retainAll(ids);
       streams.sort(Comparator.comparing(Stream::channelId, StreamCensus::compareIds));

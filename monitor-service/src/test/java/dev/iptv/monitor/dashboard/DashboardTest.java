@@ -68,6 +68,7 @@ class DashboardTest {
     long now = System.currentTimeMillis() / 1000;
     stream("48681", "MBC Pro aflam", now, 3, "copy");
     stream("87827", "beIN SPORT <b>Very</b> Low 1", now, 1, "transcode");
+    await(redis.set(List.of(StreamContract.slateKey("87827"), new JsonObject().put("since", now).put("reason", "dead").encode())));
     int port = TestEnv.freePort();
     Support.deploy(vertx, Support.config(port));
     String base = "http://127.0.0.1:" + port;
@@ -94,6 +95,9 @@ class DashboardTest {
         chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] .source').textContent"),
         "the source it plays, without its credentials");
       assertEquals("2", chrome.eval("document.querySelector('#streams tr[data-channel=\"48681\"] .restarts').textContent"));
+      assertEquals("slate", chrome.eval("document.querySelector('#streams tr[data-channel=\"87827\"] .tag.slate')?.textContent"),
+        "a stream showing the slate says so");
+      assertEquals(Boolean.FALSE, chrome.eval("!!document.querySelector('#streams tr[data-channel=\"48681\"] .tag.slate')"));
       assertEquals("4", String.valueOf(chrome.eval("document.querySelectorAll('#streams tr[data-channel=\"48681\"] button[data-action]').length")),
         "log, switch, restart and stop");
       // The stream API is stream-service's, not deployed here: the page reports the answer it got.

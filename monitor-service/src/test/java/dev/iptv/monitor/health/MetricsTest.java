@@ -67,6 +67,8 @@ class MetricsTest {
     vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "failed"));
     vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "stalled"));
     vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "switched"));
+    vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "slate_on"));
+    vertx.eventBus().publish(StreamContract.EVENTS, started.copy().put("event", "slate_off"));
     vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new JsonObject().put("event", "limit_hit").put("username", "u")
       .put("channel_id", "48681").put("ts", now));
 
@@ -92,6 +94,8 @@ class MetricsTest {
     assertTrue(text.contains("iptv_stream_failures_total{node=\"n1\"} 1.0"));
     assertTrue(text.contains("iptv_stream_stalls_total{node=\"n1\"} 1.0"), "stalls counted");
     assertTrue(text.contains("iptv_stream_switches_total{node=\"n1\"} 1.0"), "switches counted");
+    assertTrue(text.contains("iptv_stream_slates_total{node=\"n1\"} 1.0"), "slates counted");
+    assertTrue(text.contains("iptv_stream_slate_recoveries_total{node=\"n1\"} 1.0"), "slates left counted");
     assertTrue(text.contains("iptv_channel_viewers{channel=\"48681\"} 2.0"));
     assertTrue(text.contains("jvm_memory_used_bytes"), "JVM meters too");
     assertTrue(!text.contains(TestEnv.ADMIN_TOKEN), "no secret in the scrape");

@@ -161,6 +161,28 @@ class WebhookTest {
   }
 
   @Test
+  @DisplayName("slate_on and slate_off reach a webhook that asks for them, signed; another kind does not")
+  void slateEvents(Vertx vertx) {
+    int port = TestEnv.freePort();
+    Support.deploy(vertx, Support.config(port));
+    AdminClient admin = AdminClient.of(vertx, port);
+    int hooks = startReceiver(vertx, 0);
+    assertEquals(201, admin.send(HttpMethod.POST, "/api/webhooks", hook("slate", hooks, "slate_on", "slate_off")).statusCode());
+    double now = System.currentTimeMillis() / 1000.0;
+    for (String kind : List.of("slate_on", "switched", "slate_off")) {
+      vertx.eventBus().publish(StreamContract.EVENTS, new JsonObject().put("event", kind).put("channel_id", "901")
+        .put("node", Support.NODE).put("mode", "copy").put("reason", kind + " reason").put("ts", now));
+    }
+    eventually(Duration.ofSeconds(10), "slate_on and slate_off delivered", () -> received.stream()
+      .map(r -> r.headers().get("x-iptv-event")).toList().containsAll(List.of("slate_on", "slate_off")));
+    for (Received r : received) {
+      assertTrue(List.of("slate_on", "slate_off").contains(r.headers().get("x-iptv-event")), r.toString());
+      assertEquals("sha256=" + WebhookVerticle.sign(SECRET, Buffer.buffer(r.body())), r.headers().get("x-iptv-signature"));
+      assertEquals("901", new JsonObject(r.body()).getString("channel_id"));
+    }
+  }
+
+  @Test
   @DisplayName("a receiver that is down gets the event later, with the same delivery id; every attempt is logged")
   void retriedUntilTheReceiverIsBack(Vertx vertx) {
     int port = TestEnv.freePort();

@@ -121,6 +121,8 @@ public final class LiveSource implements AutoCloseable {
   private final Map<HttpServerResponse, Client> clients = new ConcurrentHashMap<>();
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
+  /** Requests per feed, refused ones included. */
+  private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final Thread reader;
   private byte[] pat;
   private byte[] pmt;
@@ -134,6 +136,9 @@ public final class LiveSource implements AutoCloseable {
     this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
       .requestHandler(req -> {
         String feed = feedOf(req.path());
+        if (feed != null) {
+          requests.computeIfAbsent(feed, k -> new AtomicInteger()).incrementAndGet();
+        }
         if (feed != null && mode(feed) == Mode.DIE) {
           req.connection().close();
           return;
@@ -308,6 +313,12 @@ public final class LiveSource implements AutoCloseable {
   /** Clients that connected to a stream path ({@code /live.ts}, its late variants, feeds) so far. */
   public int connections() {
     return connections.get();
+  }
+
+  /** Requests for the feed {@code name} so far, the ones a dead feed refused too. */
+  public int requests(String name) {
+    AtomicInteger n = requests.get(name);
+    return n == null ? 0 : n.get();
   }
 
   /** The encoder's pid (to tell it apart from stream-service's FFmpeg processes). */

@@ -109,7 +109,7 @@ class HistoryTest {
   }
 
   @Test
-  @DisplayName("a stall and a switch of source are event rows of their own, and the stall's restart counts on the session")
+  @DisplayName("a stall, a switch of source and the slate are event rows of their own, and the stall's restart counts on the session")
   void stallsAndSwitches(Vertx vertx) {
     String schema = SCHEMA + "_stall";
     TestPg.dropSchema(vertx, schema);
@@ -134,6 +134,19 @@ class HistoryTest {
       eventually(Duration.ofSeconds(10), "the restart on the session", () -> get(vertx, port,
         "/api/history/streams?channel=48681").bodyAsJsonObject().getJsonArray("streams").getJsonObject(0)
         .getInteger("restarts") == 1);
+      // The slate shown and left: event rows too, the session goes on.
+      vertx.eventBus().publish(StreamContract.EVENTS, event("slate_on", "48681", t0 + 20)
+        .put("reason", "copy of http://b.example/…/1.ts: End of file"));
+      vertx.eventBus().publish(StreamContract.EVENTS, event("slate_off", "48681", t0 + 30)
+        .put("reason", "live again from http://b.example/…/1.ts after 10 s"));
+      eventually(Duration.ofSeconds(10), "the slate rows", () ->
+        get(vertx, port, "/api/history/events?kind=slate_on").bodyAsJsonObject().getInteger("count") == 1
+          && get(vertx, port, "/api/history/events?kind=slate_off").bodyAsJsonObject().getInteger("count") == 1);
+      assertEquals("live again from http://b.example/…/1.ts after 10 s", get(vertx, port,
+        "/api/history/events?kind=slate_off").bodyAsJsonObject().getJsonArray("events").getJsonObject(0)
+        .getJsonObject("detail").getString("reason"));
+      assertEquals(null, get(vertx, port, "/api/history/streams?channel=48681").bodyAsJsonObject()
+        .getJsonArray("streams").getJsonObject(0).getValue("stopped"), "the stream session goes on through the slate");
     } finally {
       TestPg.dropSchema(vertx, schema);
     }

@@ -29,7 +29,7 @@ import java.util.Map;
  * <p>Confined to the verticle's context, as the {@link ChannelRegistry} that holds it; it tells the
  * registry when it plays and when it stops playing, for the polls answered from any thread.
  */
-final class ChannelRun {
+final class ChannelRun implements Run {
 
   private static final Logger log = LoggerFactory.getLogger(ChannelRun.class);
 
@@ -78,15 +78,18 @@ final class ChannelRun {
     this(parts, spec, new ProbePolicy(parts.store(), spec.id(), Map.of()));
   }
 
-  String id() {
+  @Override
+  public String id() {
     return id;
   }
 
-  ChannelSpec spec() {
+  @Override
+  public ChannelSpec spec() {
     return spec;
   }
 
-  boolean stopping() {
+  @Override
+  public boolean stopping() {
     return stopping;
   }
 
@@ -104,12 +107,14 @@ final class ChannelRun {
   }
 
   /** Completes once the run is over: process gone, files and keys removed, lease released. */
-  Future<Void> whenStopped() {
+  @Override
+  public Future<Void> whenStopped() {
     return stopped.future();
   }
 
   /** Completes when the channel plays (again, after a restart or reload); fails when it stops first. */
-  Future<StreamStatus> ready() {
+  @Override
+  public Future<StreamStatus> ready() {
     return ready.future();
   }
 
@@ -142,7 +147,8 @@ final class ChannelRun {
   }
 
   /** The channel's sources or settings changed: run it again with the new ones. */
-  void reload(ChannelSpec updated) {
+  @Override
+  public void reload(ChannelSpec updated) {
     spec = updated;
     if (stopping || proc == null || !ready.future().succeeded()) {
       return;
@@ -187,7 +193,7 @@ final class ChannelRun {
 
   /** Runs the attempts, sources from the one at {@code from}; what their outcome means depends on the {@code occasion}. */
   private Future<FfmpegProcess> play(Attempt first, int from, long deadline, Occasion occasion, String reason) {
-    Future<FfmpegProcess> f = new AttemptPlan(spec.from(from), first, deadline, s.startTimeoutMs(), probes::forSource,
+    Future<FfmpegProcess> f = new AttemptPlan<FfmpegProcess>(spec.from(from), first, deadline, s.startTimeoutMs(), probes::forSource,
       (a, until) -> slot.take(spec, a.source()).compose(v -> new FfmpegAttempt(parts, this, a, until,
         occasion.keepsPlaylist).run()), this::cancelled,
       this::reportDiskFull, src -> probes.learned(src, Probe.FULL)).run();
@@ -199,6 +205,11 @@ final class ChannelRun {
   /** Its moves between sources: after stalls, and an operator's force switch ({@link SourceSwitch#force}). */
   SourceSwitch switches() {
     return switches;
+  }
+
+  @Override
+  public boolean plays() {
+    return plays(null);
   }
 
   /** True while {@code p} (null: whichever) is the FFmpeg that plays the channel now. */
@@ -349,7 +360,8 @@ final class ChannelRun {
   // -- lease ---------------------------------------------------------------------------------
 
   /** What the periodic renewal of the owner lease found. */
-  void leaseRenewed(OwnerLease.Renewal renewal) {
+  @Override
+  public void leaseRenewed(OwnerLease.Renewal renewal) {
     if (stopping) {
       return;
     }
@@ -370,7 +382,8 @@ final class ChannelRun {
    * SIGTERM (SIGKILL after the grace) to FFmpeg, wait for it, remove the channel's files and keys,
    * release the lease. When the lease was lost to another instance its files and keys are left to it.
    */
-  Future<Void> stop(String reason, boolean announce) {
+  @Override
+  public Future<Void> stop(String reason, boolean announce) {
     if (stopping) {
       return stopped.future();
     }

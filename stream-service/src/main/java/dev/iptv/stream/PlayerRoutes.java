@@ -11,6 +11,7 @@ import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.AuthContract.UserChanged;
 import dev.iptv.contract.BadMessage;
+import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.viewers.AdmittedSessions;
 import dev.iptv.stream.viewers.ViewerTouches;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -85,17 +86,26 @@ final class PlayerRoutes {
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
   private final OwnerFront owners;
+  private final ServerPlaylists serverPlaylists;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
   private final ViewerBatches batches;
   private MessageConsumer<JsonObject> revocations;
+
+  /**
+   * A channel's playlist as FFmpeg wrote it, and what its segment URIs are prefixed with: nothing
+   * (served from our folder) or the {@code /live/} URL of the SSH server whose nginx serves them.
+   */
+  private record Listing(String text, String segmentBase) {
+  }
 
   /** The viewer of a request, worked out once: its token, address, player and session id. */
   private record Viewer(String token, String ip, String userAgent, String sessionId) {
   }
 
   PlayerRoutes(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager, HlsFolder hls,
-               ChannelGate gate, Function<HttpServerRequest, String> clientIp, OwnerFront owners) {
+               ChannelGate gate, Function<HttpServerRequest, String> clientIp, OwnerFront owners,
+               ServerPlaylists serverPlaylists) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
@@ -107,6 +117,7 @@ final class PlayerRoutes {
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
     this.owners = owners;
+    this.serverPlaylists = serverPlaylists;
   }
 
   /**
@@ -160,8 +171,8 @@ final class PlayerRoutes {
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
       .compose(username -> playable(id, username)
-        .onSuccess(text -> {
-          String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
+        .onSuccess(listing -> {
+          String body = Playlists.signSegments(listing.text(), id, proofQuery(viewer, id), listing.segmentBase());
           ctx.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, MPEGURL)
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
@@ -181,7 +192,9 @@ final class PlayerRoutes {
     String id = ctx.pathParam("id");
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
-      .compose(username -> playable(id, username).map(username))
+      .compose(username -> playable(id, username).compose(listing -> listing.segmentBase().isEmpty()
+        ? Future.succeededFuture(username)
+        : Future.<String>failedFuture(new ApiException(503, "ERROR: Channel plays on an SSH server: use its HLS playlist"))))
       .onSuccess(username -> {
         touch(viewer, id, username);
         ts.join(id, ctx.request(), new TsFanout.Hooks() {
@@ -239,9 +252,23 @@ final class PlayerRoutes {
    * The channel's playlist once it plays (started on demand, {@code username} charged when theirs
    * is the start); read again after one more ensure when it vanished in between (a restart).
    */
-  private Future<String> playable(String id, String username) {
-    return manager.ensure(id, username).compose(info -> hls.playlistText(id)
-      .recover(err -> manager.ensure(id, username).compose(again -> hls.playlistText(id))));
+  private Future<Listing> playable(String id, String username) {
+    return manager.ensure(id, username).compose(info -> listing(info)
+      .recover(err -> manager.ensure(id, username).compose(this::listing)));
+  }
+
+  /**
+   * The playlist of a channel that plays: from our folder, or, when it runs on an SSH server
+   * (SPEC section 9), from that server's nginx with the suite's key ({@link ServerPlaylists}). The
+   * player keeps polling us, so its token and {@code max_connections} are checked at every poll
+   * and the channel's viewers counted here; only segments come from the server, with their proof.
+   */
+  private Future<Listing> listing(StreamStatus info) {
+    String id = info.channelId();
+    Future<String> remote = info.node() == null || info.node().equals(settings.node()) ? Future.succeededFuture(null)
+      : serverPlaylists.liveBase(info.node());
+    return remote.compose(base -> base == null ? hls.playlistText(id).map(text -> new Listing(text, ""))
+      : serverPlaylists.text(info.node(), id).map(text -> new Listing(text, base)));
   }
 
   /**

@@ -1,0 +1,108 @@
+package dev.iptv.stream;
+
+import dev.iptv.stream.servers.ServerSpec;
+import dev.iptv.stream.servers.Servers;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The playlists of channels that run on SSH servers (SPEC section 9), as the main front serves
+ * them: FFmpeg writes the playlist in the server's HLS folder, the server's nginx hands it only to
+ * a request with the suite's key ({@code X-Iptv-Key}), and the front that admitted the player's
+ * poll (token, {@code max_connections}, viewer counted) answers it with every segment URI made
+ * absolute on the server's {@code public_url} and carrying the viewer's proof. Players fetch
+ * segments from the server's nginx, which checks the proof; no segment passes through us.
+ *
+ * <p>One read of a channel's playlist per {@value PlaylistTexts#UNWATCHED_MS} ms whatever the
+ * number of pollers ({@link PlaylistTexts}); a server's public URL known for {@value #SPEC_MS} ms.
+ * Thread-safe: polls come from every event loop.
+ */
+final class ServerPlaylists {
+
+  static final long SPEC_MS = 5_000;
+  private static final long FETCH_TIMEOUT_MS = 5_000;
+
+  private record Known(String liveBase, long atMs) {
+  }
+
+  private final Servers servers;
+  private final HttpClient http;
+  private final PlaylistTexts texts;
+  private final Map<String, Known> bases = new ConcurrentHashMap<>();
+
+  ServerPlaylists(Vertx vertx, Servers servers) {
+    this.servers = servers;
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS)
+      .setKeepAlive(true).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(8));
+    this.texts = new PlaylistTexts(key -> {
+      int sep = key.indexOf(' ');
+      return fetch(key.substring(0, sep), key.substring(sep + 1));
+    });
+  }
+
+  /**
+   * Where players fetch the segments of a channel on {@code node}: {@code {public_url}/live/} when
+   * it names an SSH server, null when it does not (a stream node, or this one).
+   */
+  Future<String> liveBase(String node) {
+    Known k = bases.get(node);
+    long now = System.currentTimeMillis();
+    if (k != null && now - k.atMs() < SPEC_MS) {
+      return Future.succeededFuture(k.liveBase());
+    }
+    return servers.spec(node).map(spec -> {
+      String base = spec == null ? null : trim(spec.publicUrl()) + "/live/";
+      bases.put(node, new Known(base, now));
+      return base;
+    });
+  }
+
+  /** The channel's playlist on the server as FFmpeg wrote it, read at most every half second. */
+  Future<String> text(String server, String id) {
+    return texts.get(server + " " + id);
+  }
+
+  /** The channel's playlist on the server now; fails when the server has none (yet) or cannot be reached. */
+  Future<String> fetch(String server, String id) {
+    return liveBase(server).compose(base -> {
+      if (base == null) {
+        return Future.failedFuture(new IllegalStateException("no SSH server " + server));
+      }
+      RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(base + "stream_" + id + ".m3u8")
+        .putHeader("X-Iptv-Key", servers.playlistKey()).setTimeout(FETCH_TIMEOUT_MS);
+      return http.request(req).compose(r -> r.send()).compose(resp -> resp.body().compose(body -> resp.statusCode() == 200
+        ? Future.succeededFuture(body.toString())
+        : Future.failedFuture(new IllegalStateException("server " + server + " answered " + resp.statusCode()
+          + " for the playlist of channel " + id))));
+    });
+  }
+
+  /** True when a playlist text lists a segment of the channel. */
+  static boolean listsSegment(String text, String id) {
+    return text != null && text.contains("stream_" + id + "_");
+  }
+
+  void forget(String server, String id) {
+    texts.forget(server + " " + id);
+  }
+
+  Future<Void> close() {
+    return http.close();
+  }
+
+  private static String trim(String url) {
+    String u = url.strip();
+    while (u.endsWith("/")) {
+      u = u.substring(0, u.length() - 1);
+    }
+    return u;
+  }
+}

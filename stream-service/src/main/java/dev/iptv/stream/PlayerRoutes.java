@@ -11,7 +11,6 @@ import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.AuthContract.UserChanged;
 import dev.iptv.contract.BadMessage;
-import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.viewers.AdmittedSessions;
 import dev.iptv.stream.viewers.ViewerTouches;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -91,13 +90,6 @@ final class PlayerRoutes {
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
   private final ViewerBatches batches;
   private MessageConsumer<JsonObject> revocations;
-
-  /**
-   * A channel's playlist as FFmpeg wrote it, and what its segment URIs are prefixed with: nothing
-   * (served from our folder) or the {@code /live/} URL of the SSH server whose nginx serves them.
-   */
-  private record Listing(String text, String segmentBase) {
-  }
 
   /** The viewer of a request, worked out once: its token, address, player and session id. */
   private record Viewer(String token, String ip, String userAgent, String sessionId) {
@@ -250,25 +242,12 @@ final class PlayerRoutes {
 
   /**
    * The channel's playlist once it plays (started on demand, {@code username} charged when theirs
-   * is the start); read again after one more ensure when it vanished in between (a restart).
+   * is the start), here or from its SSH server ({@link ServerPlaylists#listing}); read again after
+   * one more ensure when it vanished in between (a restart).
    */
-  private Future<Listing> playable(String id, String username) {
-    return manager.ensure(id, username).compose(info -> listing(info)
-      .recover(err -> manager.ensure(id, username).compose(this::listing)));
-  }
-
-  /**
-   * The playlist of a channel that plays: from our folder, or, when it runs on an SSH server
-   * (SPEC section 9), from that server's nginx with the suite's key ({@link ServerPlaylists}). The
-   * player keeps polling us, so its token and {@code max_connections} are checked at every poll
-   * and the channel's viewers counted here; only segments come from the server, with their proof.
-   */
-  private Future<Listing> listing(StreamStatus info) {
-    String id = info.channelId();
-    Future<String> remote = info.node() == null || info.node().equals(settings.node()) ? Future.succeededFuture(null)
-      : serverPlaylists.liveBase(info.node());
-    return remote.compose(base -> base == null ? hls.playlistText(id).map(text -> new Listing(text, ""))
-      : serverPlaylists.text(info.node(), id).map(text -> new Listing(text, base)));
+  private Future<ServerPlaylists.Listing> playable(String id, String username) {
+    return manager.ensure(id, username).compose(info -> serverPlaylists.listing(info, hls)
+      .recover(err -> manager.ensure(id, username).compose(again -> serverPlaylists.listing(again, hls))));
   }
 
   /**

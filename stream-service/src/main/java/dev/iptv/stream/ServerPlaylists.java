@@ -1,6 +1,6 @@
 package dev.iptv.stream;
 
-import dev.iptv.stream.servers.ServerSpec;
+import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.servers.Servers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,19 +33,42 @@ final class ServerPlaylists {
   private record Known(String liveBase, long atMs) {
   }
 
+  /**
+   * A channel's playlist as FFmpeg wrote it, and what its segment URIs are prefixed with: nothing
+   * (served from our folder) or the {@code /live/} URL of the SSH server whose nginx serves them.
+   */
+  record Listing(String text, String segmentBase) {
+  }
+
   private final Servers servers;
+  private final String localNode;
   private final HttpClient http;
   private final PlaylistTexts texts;
   private final Map<String, Known> bases = new ConcurrentHashMap<>();
 
-  ServerPlaylists(Vertx vertx, Servers servers) {
+  ServerPlaylists(Vertx vertx, Servers servers, String localNode) {
     this.servers = servers;
+    this.localNode = localNode;
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS)
       .setKeepAlive(true).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(8));
     this.texts = new PlaylistTexts(key -> {
       int sep = key.indexOf(' ');
       return fetch(key.substring(0, sep), key.substring(sep + 1));
     });
+  }
+
+  /**
+   * The playlist of a channel that plays ({@code info}): from our folder, or, when it runs on an
+   * SSH server, from that server's nginx with the suite's key. The player keeps polling us, so its
+   * token and {@code max_connections} are checked at every poll and the channel's viewers counted
+   * here; only segments come from the server, with their proof.
+   */
+  Future<Listing> listing(StreamStatus info, HlsFolder hls) {
+    String id = info.channelId();
+    Future<String> remote = info.node() == null || info.node().equals(localNode) ? Future.succeededFuture(null)
+      : liveBase(info.node());
+    return remote.compose(base -> base == null ? hls.playlistText(id).map(text -> new Listing(text, ""))
+      : text(info.node(), id).map(text -> new Listing(text, base)));
   }
 
   /**

@@ -80,7 +80,7 @@ public class StreamVerticle extends ServiceVerticle {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    serverPlaylists = new ServerPlaylists(vertx, servers);
+    serverPlaylists = new ServerPlaylists(vertx, servers, settings.node());
     Placement placement = new Placement(RedisAPI.api(redis), settings.node(), servers);
     manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance, limits, placement, servers,
       serverPlaylists);

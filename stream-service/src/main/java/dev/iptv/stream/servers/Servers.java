@@ -162,13 +162,18 @@ public final class Servers {
     }).compose(spec -> one(spec));
   }
 
-  /** DELETE: our FFmpeg there stopped and the site removed when the server answers, then forgotten. */
+  /**
+   * DELETE: disabled at once (the channels running there end and are placed again on their next
+   * request), our FFmpeg there stopped and the site removed when the server answers, then forgotten.
+   */
   public Future<Void> delete(String name) {
     return store.spec(name).compose(spec -> {
       if (spec == null) {
         return Future.failedFuture(ApiException.notFound("no server " + name));
       }
-      return stopAll(name).compose(v -> link(name)).compose(link -> blocking(() -> {
+      // Disabled first: the runs of its channels end and nothing starts there while its FFmpeg stop.
+      return store.update(spec.disabled(), null).compose(v -> stopAll(name)).compose(v -> link(name))
+        .compose(link -> blocking(() -> {
           Provisioner.unprovision(link);
           return null;
         }))

@@ -3,6 +3,7 @@ package dev.iptv.stream;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Redact;
 import dev.iptv.contract.ServerContract;
+import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.AttemptPlan.Attempt;
@@ -282,6 +283,17 @@ final class ServerRun implements Run {
     if (watchTimer < 0) {
       watchTimer = parts.vertx().setPeriodic(WATCH_MS, t -> watch());
     }
+  }
+
+  /** The last {@code n} lines of its FFmpeg's log on the server, credentials redacted. */
+  Future<LogReply> logTail(int n) {
+    long pid = proc == null ? 0 : proc.pid();
+    return parts.onContext(servers.logTail(server, id, 256 * 1024)).map(text -> {
+      FfmpegLog said = new FfmpegLog();
+      text.lines().forEach(said::accept);
+      List<String> tail = said.tail(n).stream().map(l -> Redact.credentials(Redact.sources(l, spec.sources()))).toList();
+      return new LogReply(id, server, pid, source == null ? null : Redact.url(source), tail);
+    });
   }
 
   // -- watching -------------------------------------------------------------------------------------

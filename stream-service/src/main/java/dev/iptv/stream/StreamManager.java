@@ -191,11 +191,14 @@ final class StreamManager {
     });
   }
 
-  /** The last {@code lines} lines of the channel's FFmpeg log if this instance runs it, else null. */
+  /** The last {@code lines} lines of the channel's FFmpeg log (here or on its SSH server) if this instance runs it, else null. */
   Future<LogReply> logLocal(String id, int lines) {
     return registry.enter(() -> {
-      ChannelRun run = registry.local(id);
-      return Future.succeededFuture(run == null || run.stopping() ? null : run.logTail(lines));
+      Run run = registry.run(id);
+      if (run == null || run.stopping()) {
+        return Future.succeededFuture(null);
+      }
+      return run instanceof ServerRun remote ? remote.logTail(lines) : Future.succeededFuture(((ChannelRun) run).logTail(lines));
     });
   }
 

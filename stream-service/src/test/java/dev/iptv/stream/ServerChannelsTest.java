@@ -139,6 +139,9 @@ class ServerChannelsTest {
 
     JsonObject active = new JsonObject(fx.api("GET", "/api/streams/active", null).body());
     assertEquals(EDGE, active.getJsonObject("streams").getJsonObject("701").getString("node"), active.encode());
+    JsonObject logs = new JsonObject(fx.api("GET", "/api/streams/701/log?lines=50", null).body());
+    assertEquals(EDGE, logs.getString("node"), logs.encode());
+    assertTrue(logs.getJsonArray("lines").encode().contains("Input #0"), "FFmpeg's log read on the server: " + logs.encode());
 
     // A real player: ffprobe reads the playlist on the main front and the segments on the server.
     Process probe = new ProcessBuilder("ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
@@ -152,6 +155,34 @@ class ServerChannelsTest {
 
   @Test
   @Order(2)
+  @DisplayName("max_connections holds for a channel on the server (every poll is ours), and an FFmpeg that dies there is started again")
+  void limitsAndRestartOnTheServer() {
+    forced("709", source.url("s709"));
+    String token = fx.token(true, java.time.Instant.now().plusSeconds(3600), 1);
+    assertEquals(200, poll(fx.playlistUrl("709", token), "player-a").statusCode());
+    HttpResponse<String> b = poll(fx.playlistUrl("709", token), "player-b");
+    assertEquals(403, b.statusCode(), b.body());
+    assertTrue(b.body().contains("Max connections reached"), b.body());
+
+    long first = remotePids("709").get(0);
+    ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
+    long t0 = System.nanoTime();
+    eventually(Duration.ofSeconds(30), "a new FFmpeg of 709 on the server", () -> {
+      HttpResponse<String> r = poll(fx.playlistUrl("709", token), "player-a");
+      List<Long> now = remotePids("709");
+      return r.statusCode() == 200 && now.size() == 1 && now.get(0) != first
+        && String.valueOf(now.get(0)).equals(fx.get(StreamContract.pidKey("709")));
+    });
+    System.out.printf("FFmpeg killed on the SSH server playing again %d ms later%n", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private static HttpResponse<String> poll(String url, String userAgent) {
+    return fx.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(30))
+      .header("User-Agent", userAgent).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  @Order(3)
   @DisplayName("20 concurrent first viewers of a channel forced onto the server start one FFmpeg there, and all play")
   void crowdStartsOneFfmpeg() throws Exception {
     forced("702", source.url("s702"));
@@ -171,17 +202,17 @@ class ServerChannelsTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   @DisplayName("idle: with no viewer left the FFmpeg stops on the server, its files and record removed")
   void idleStopsOnTheServer() {
     long t0 = System.nanoTime();
-    eventually(Duration.ofSeconds(40), "701 and 702 stopped on the server", () -> remotePids("701").isEmpty()
-      && remotePids("702").isEmpty() && fx.get(StreamContract.ownerKey("701")) == null);
+    eventually(Duration.ofSeconds(40), "701, 702 and 709 stopped on the server", () -> remotePids("701").isEmpty()
+      && remotePids("702").isEmpty() && remotePids("709").isEmpty() && fx.get(StreamContract.ownerKey("701")) == null);
     System.out.printf("idle channels stopped on the SSH server %d ms after the last poll (idle 6 s)%n",
       (System.nanoTime() - t0) / 1_000_000);
     eventually(Duration.ofSeconds(10), "files and records gone", () -> {
       try {
-        return remoteFiles("701").isEmpty() && remoteFiles("702").isEmpty()
+        return remoteFiles("701").isEmpty() && remoteFiles("702").isEmpty() && remoteFiles("709").isEmpty()
           && await(fx.redis.hlen(ServerContract.ffmpegKey(EDGE))).toInteger() == 0;
       } catch (IOException e) {
         throw new IllegalStateException(e);
@@ -190,7 +221,7 @@ class ServerChannelsTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   @DisplayName("a hostile source URL of a channel placed on the server runs nothing there")
   void hostileSourceRunsNothing() throws Exception {
     Path pwned = TestEnv.tempDir("iptv-pwned");
@@ -221,7 +252,7 @@ class ServerChannelsTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @DisplayName("a crashed instance's FFmpeg on the server: adopted by the next viewer, or stopped when nobody takes it")
   void leftoversAdoptedOrStopped() throws Exception {
     forced("704", source.url("s704"));
@@ -250,7 +281,7 @@ class ServerChannelsTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   @DisplayName("our restart stops what we ran on the server: no orphan")
   void restartLeavesNoOrphan() throws Exception {
     forced("706", source.url("s706"));
@@ -268,7 +299,7 @@ class ServerChannelsTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   @DisplayName("sshd stopped: the server is offline within seconds, the channel plays here on the next request, and what ran there is stopped when it is back")
   void sshdStoppedMovesTheChannel() throws Exception {
     forced("707", source.url("s707"));
@@ -300,7 +331,7 @@ class ServerChannelsTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   @DisplayName("disabling the server moves its channels: stopped there, placed again on the next request")
   void disableMovesChannels() throws Exception {
     eventually(Duration.ofSeconds(20), "online", () -> "online".equals(new JsonObject(

@@ -251,7 +251,9 @@ final class ChannelStarts {
       ServerRun run = new ServerRun(parts, parts.servers(), parts.serverPlaylists(), spec, policy, server);
       registry.add(run);
       run.start(deadline);
-      return run.ready();
+      // The server cannot be reached: placed again at once (it is offline now), never charged twice.
+      return run.ready().recover(err -> err instanceof ServerRun.Unreachable && !registry.isClosing()
+        ? run.whenStopped().compose(v -> place(spec, deadline, null)) : Future.failedFuture(err));
     }
     ChannelRun run = new ChannelRun(parts, spec, policy);
     registry.add(run);

@@ -50,6 +50,13 @@ final class ServerRun implements Run {
   /** While starting, every this many playlist reads the process is checked over SSH. */
   private static final int ALIVE_EVERY = 5;
 
+  /** The server could not be reached to start FFmpeg there: the channel may run elsewhere at once. */
+  static final class Unreachable extends ApiException {
+    Unreachable(String message) {
+      super(503, message);
+    }
+  }
+
   private final StreamParts parts;
   private final StreamSettings s;
   private final Servers servers;
@@ -172,8 +179,11 @@ final class ServerRun implements Run {
     List<String> args = remoteArgs(FfmpegCommand.build(s, spec, a.source(), a.mode(), a.quality(), a.probe(), 0,
       FfmpegCommand.startNumber(System.currentTimeMillis())), target, id);
     return parts.onContext(servers.startFfmpeg(server, id, args))
-      .recover(err -> Future.failedFuture(new ApiException(503, "FFmpeg cannot be started on server " + server + ": "
-        + err.getMessage())))
+      .recover(err -> {
+        String why = "FFmpeg cannot be started on server " + server + ": " + err.getMessage();
+        return parts.onContext(servers.markOffline(server, why)).otherwiseEmpty()
+          .transform(x -> Future.failedFuture(new Unreachable(why)));
+      })
       .compose(p -> {
         proc = p;
         source = a.source();
@@ -342,7 +352,8 @@ final class ServerRun implements Run {
    */
   private Future<Void> abandon(String why) {
     log.warn("channel {}: {}: giving the channel up (placed again on the next request)", id, why);
-    return stop(why, true, false);
+    // Placement skips the server from now on, not only after the next health reading.
+    return parts.onContext(servers.markOffline(server, why)).otherwiseEmpty().compose(v -> stop(why, true, false));
   }
 
   // -- changes, lease, stop -----------------------------------------------------------------------

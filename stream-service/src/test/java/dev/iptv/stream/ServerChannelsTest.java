@@ -307,8 +307,13 @@ class ServerChannelsTest {
     assertEquals(200, fx.getText(fx.playlistUrl("707", token)).statusCode());
     List<Long> before = remotePids("707");
     assertEquals(1, before.size());
+    forced("710", source.url("s710"));
     long t0 = System.nanoTime();
     sshd.stop();
+    // At once, whether or not a health reading saw it yet: a cold channel forced there plays here.
+    HttpResponse<String> cold = fx.getText(fx.playlistUrl("710", token));
+    assertEquals(200, cold.statusCode(), cold.body());
+    assertTrue(segmentOf(cold.body()).startsWith("stream_710_"), "served from this node: " + cold.body());
     eventually(Duration.ofSeconds(15), "the channel given up", () -> !EDGE.equals(fx.get(StreamContract.nodeKey("707"))));
     System.out.printf("channel on the SSH server given up %d ms after sshd stopped%n", (System.nanoTime() - t0) / 1_000_000);
     HttpResponse<String> r = fx.getText(fx.playlistUrl("707", token));

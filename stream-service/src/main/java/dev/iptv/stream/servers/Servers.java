@@ -239,6 +239,17 @@ public final class Servers {
     return store.health(name);
   }
 
+  /**
+   * A run found the server unreachable: it is offline now, for placement too, until the next health
+   * reading that succeeds.
+   */
+  public Future<Void> markOffline(String name, String why) {
+    return store.health(name).compose(previous -> previous != null && !ServerContract.ONLINE.equals(previous.getString("status"))
+      ? Future.succeededFuture()
+      : store.putHealth(name, new JsonObject().put("status", ServerContract.OFFLINE).put("error", why)
+        .put("last_seen", previous == null ? null : previous.getValue("last_seen"))));
+  }
+
   /** The value of the header that opens a playlist on the servers' nginx ({@link NginxSite}). */
   public String playlistKey() {
     return NginxSite.playlistKey(segmentSecret);

@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.ApiException;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.servers.Servers;
 import io.vertx.core.Future;
@@ -68,7 +69,9 @@ final class ServerPlaylists {
     Future<String> remote = info.node() == null || info.node().equals(localNode) ? Future.succeededFuture(null)
       : liveBase(info.node());
     return remote.compose(base -> base == null ? hls.playlistText(id).map(text -> new Listing(text, ""))
-      : text(info.node(), id).map(text -> new Listing(text, base)));
+      : text(info.node(), id).map(text -> new Listing(text, base))
+        // The server lost it (being deleted, restarting FFmpeg, unreachable): players retry.
+        .recover(err -> Future.failedFuture(new ApiException(503, "channel " + id + ": " + err.getMessage()))));
   }
 
   /**

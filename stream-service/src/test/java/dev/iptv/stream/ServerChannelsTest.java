@@ -139,6 +139,10 @@ class ServerChannelsTest {
 
     JsonObject active = new JsonObject(fx.api("GET", "/api/streams/active", null).body());
     assertEquals(EDGE, active.getJsonObject("streams").getJsonObject("701").getString("node"), active.encode());
+    JsonObject row = eventually(Duration.ofSeconds(10), "the server lists the stream and its viewer",
+      () -> new JsonObject(fx.api("GET", "/api/servers/" + EDGE, null).body()),
+      o -> o.getInteger("streams") == 1 && o.getLong("viewers") == 1L);
+    assertEquals("online", row.getString("status"), row.encode());
     JsonObject logs = new JsonObject(fx.api("GET", "/api/streams/701/log?lines=50", null).body());
     assertEquals(EDGE, logs.getString("node"), logs.encode());
     assertTrue(logs.getJsonArray("lines").encode().contains("Input #0"), "FFmpeg's log read on the server: " + logs.encode());
@@ -351,6 +355,34 @@ class ServerChannelsTest {
     r = fx.getText(fx.playlistUrl("708", token));
     assertEquals(200, r.statusCode(), r.body());
     assertTrue(segmentOf(r.body()).startsWith("stream_708_"), r.body());
+    fx.stopEveryStream();
+  }
+
+  @Test
+  @Order(10)
+  @DisplayName("deleting the server moves its channels: stopped there, the next request plays here")
+  void deleteMovesChannels() throws Exception {
+    assertEquals(200, fx.api("PUT", "/api/servers/" + EDGE, new JsonObject().put("enabled", true)).statusCode());
+    eventually(Duration.ofSeconds(20), "online", () -> "online".equals(new JsonObject(
+      fx.api("GET", "/api/servers/" + EDGE, null).body()).getString("status")));
+    forced("711", source.url("s711"));
+    String token = fx.token();
+    HttpResponse<String> r = fx.getText(fx.playlistUrl("711", token));
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(1, remotePids("711").size());
+    assertEquals(200, fx.api("DELETE", "/api/servers/" + EDGE, null).statusCode());
+    eventually(Duration.ofSeconds(15), "711 stopped on the server, its files removed", () -> {
+      try {
+        return remotePids("711").isEmpty() && remoteFiles("711").isEmpty();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // Until the run sees the server gone (within 2 s) a poll may get 503 (players retry), or the
+    // playlist read half a second ago; then it plays here.
+    eventually(Duration.ofSeconds(20), "711 playing here", () -> fx.getText(fx.playlistUrl("711", token)),
+      x -> x.statusCode() == 200 && segmentOf(x.body()).startsWith("stream_711_"));
+    assertEquals(StreamFixture.NODE, fx.get(StreamContract.nodeKey("711")));
     fx.stopEveryStream();
   }
 }

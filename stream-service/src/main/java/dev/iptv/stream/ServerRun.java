@@ -7,9 +7,7 @@ import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.stream.AttemptPlan.Attempt;
-import dev.iptv.stream.AttemptPlan.AttemptFailed;
 import dev.iptv.stream.FfmpegCommand.Mode;
-import dev.iptv.stream.FfmpegLog.Failure;
 import dev.iptv.stream.ProbePolicy.Probe;
 import dev.iptv.stream.servers.RemoteFfmpeg;
 import dev.iptv.stream.servers.ServerSpec;
@@ -20,7 +18,6 @@ import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,7 +25,7 @@ import java.util.List;
  * a channel run here, so one FFmpeg per channel exists across nodes and servers. Its FFmpeg is
  * started there over SSH ({@link Servers#startFfmpeg}: every argument quoted, its PID recorded),
  * tried source by source, copy then transcode, as a local run ({@link AttemptPlan}), and playable
- * once the server's playlist lists a segment ({@link ServerPlaylists}). While it plays it is
+ * once the server's playlist lists a segment ({@link ServerAttempt}). While it plays it is
  * watched every {@value #WATCH_MS} ms: an FFmpeg gone from the server (its PID no longer our
  * FFmpeg in {@code /proc}) is started again; a server deleted or disabled stops the run and its
  * FFmpeg; a server offline or unreachable ends the run at once without touching the server (its
@@ -45,10 +42,6 @@ final class ServerRun implements Run {
   private static final Logger log = LoggerFactory.getLogger(ServerRun.class);
   /** How often a playing run checks its server and its FFmpeg there. */
   static final long WATCH_MS = 2_000;
-  /** How often a starting FFmpeg's playlist is read from the server. */
-  private static final long POLL_MS = 300;
-  /** While starting, every this many playlist reads the process is checked over SSH. */
-  private static final int ALIVE_EVERY = 5;
 
   /** The server could not be reached to start FFmpeg there: the channel may run elsewhere at once. */
   static final class Unreachable extends ApiException {
@@ -127,7 +120,15 @@ final class ServerRun implements Run {
     return stopped.future();
   }
 
-  private boolean cancelled() {
+  Servers servers() {
+    return servers;
+  }
+
+  ServerPlaylists playlists() {
+    return playlists;
+  }
+
+  boolean cancelled() {
     return stopping || parts.registry().isClosing();
   }
 
@@ -163,7 +164,7 @@ final class ServerRun implements Run {
           source = st.resolvedSource() != null ? st.resolvedSource() : spec.source();
           slot.hold(spec, source);
           log.info("channel {}: adopting FFmpeg pid {} left running on server {}", id, rec.pid(), server);
-          return record(rec).compose(v -> awaitPlayable(rec, deadline, mode == Mode.COPY));
+          return record(rec).compose(v -> new ServerAttempt(this, parts, rec, deadline, mode == Mode.COPY).playable());
         })));
   }
 
@@ -176,7 +177,7 @@ final class ServerRun implements Run {
 
   /** One attempt: FFmpeg started on the server, then playable by {@code until} or stopped there. */
   private Future<RemoteFfmpeg.Started> attempt(Attempt a, long until) {
-    List<String> args = remoteArgs(FfmpegCommand.build(s, spec, a.source(), a.mode(), a.quality(), a.probe(), 0,
+    List<String> args = ServerAttempt.args(FfmpegCommand.build(s, spec, a.source(), a.mode(), a.quality(), a.probe(), 0,
       FfmpegCommand.startNumber(System.currentTimeMillis())), target, id);
     return parts.onContext(servers.startFfmpeg(server, id, args))
       .recover(err -> {
@@ -189,22 +190,8 @@ final class ServerRun implements Run {
         source = a.source();
         mode = a.mode();
         log.debug("channel {}: FFmpeg pid {} on server {} for {}", id, p.pid(), server, a.describe());
-        return record(p).compose(v -> awaitPlayable(p, until, a.mode() == Mode.COPY));
+        return record(p).compose(v -> new ServerAttempt(this, parts, p, until, a.mode() == Mode.COPY).playable());
       });
-  }
-
-  /**
-   * FFmpeg's arguments for the server: those of a local run ({@link FfmpegCommand}) without the
-   * program (the server's own) and writing into the server's HLS folder.
-   */
-  static List<String> remoteArgs(List<String> local, ServerSpec target, String id) {
-    List<String> a = new ArrayList<>(local.subList(1, local.size()));
-    if (!"-hls_segment_filename".equals(a.get(a.size() - 3))) {
-      throw new IllegalStateException("unexpected FFmpeg command: no segment pattern before the playlist");
-    }
-    a.set(a.size() - 2, RemoteFfmpeg.segments(target, id));
-    a.set(a.size() - 1, RemoteFfmpeg.output(target, id));
-    return a;
   }
 
   /** The stream's keys: its PID, and the server as its node (what /api/streams/active shows). */
@@ -214,56 +201,6 @@ final class ServerRun implements Run {
         log.warn("channel {}: cannot record pid {} on server {}: {}", id, p.pid(), server, err.toString());
         return Future.succeededFuture();
       });
-  }
-
-  /**
-   * Reads the server's playlist every {@value #POLL_MS} ms until it lists a segment; every
-   * {@value #ALIVE_EVERY} reads the process is checked. A dead FFmpeg fails the attempt with what
-   * its log on the server says; one still without a segment at {@code until}, or a stop meanwhile,
-   * is stopped on the server first.
-   */
-  private Future<RemoteFfmpeg.Started> awaitPlayable(RemoteFfmpeg.Started p, long until, boolean copying) {
-    Promise<RemoteFfmpeg.Started> result = Promise.promise();
-    poll(p, until, copying, 0, result);
-    return result.future();
-  }
-
-  private void poll(RemoteFfmpeg.Started p, long until, boolean copying, int round, Promise<RemoteFfmpeg.Started> result) {
-    if (cancelled()) {
-      result.handle(giveUp(p, Failure.SOURCE, "stopped"));
-      return;
-    }
-    if (System.currentTimeMillis() >= until) {
-      result.handle(giveUp(p, Failure.SOURCE, "no segment on server " + server + " within the time allowed"));
-      return;
-    }
-    parts.onContext(playlists.fetch(server, id)).map(text -> ServerPlaylists.listsSegment(text, id)).otherwise(false)
-      .compose(playable -> playable || round % ALIVE_EVERY != ALIVE_EVERY - 1 ? Future.succeededFuture(playable ? 1 : 0)
-        : parts.onContext(servers.ffmpegAlive(server, id)).map(alive -> alive ? 0 : -1))
-      .onComplete(ar -> {
-        if (ar.succeeded() && ar.result() == 1) {
-          result.complete(p);
-        } else if (ar.succeeded() && ar.result() == -1) {
-          result.handle(died(p, copying));
-        } else {
-          parts.vertx().setTimer(POLL_MS, t -> poll(p, until, copying, round + 1, result));
-        }
-      });
-  }
-
-  /** An FFmpeg that ended on the server before it played: the attempt fails with what its log says. */
-  private Future<RemoteFfmpeg.Started> died(RemoteFfmpeg.Started p, boolean copying) {
-    return parts.onContext(servers.logTail(server, id, 16_384)).otherwise("").compose(tail -> {
-      FfmpegLog said = new FfmpegLog();
-      tail.lines().forEach(said::accept);
-      return giveUp(p, said.classify(copying), Redact.sources(said.summary(), spec.sources()) + " (on server " + server + ")");
-    });
-  }
-
-  /** Stops the attempt's FFmpeg on the server (files removed), then fails the attempt. */
-  private <T> Future<T> giveUp(RemoteFfmpeg.Started p, Failure kind, String why) {
-    return parts.onContext(servers.stopFfmpeg(server, id, p.pid())).otherwiseEmpty()
-      .transform(x -> Future.failedFuture(new AttemptFailed(kind, why)));
   }
 
   private void played(AsyncResult<RemoteFfmpeg.Started> ar, boolean restart) {

@@ -250,7 +250,7 @@ class ServerChannelsTest {
     ServerSpec spec = await(fx.verticle.servers().spec(EDGE));
     ChannelSpec channel = ChannelSpec.fromJson(id, new JsonObject(fx.get(ChannelContract.channelKey(id))));
     StreamSettings s = StreamSettings.from(fx.config);
-    List<String> args = ServerRun.remoteArgs(FfmpegCommand.build(s, channel, channel.source(), FfmpegCommand.Mode.COPY,
+    List<String> args = ServerAttempt.args(FfmpegCommand.build(s, channel, channel.source(), FfmpegCommand.Mode.COPY,
       channel.quality(), ProbePolicy.Probe.QUICK, 0, FfmpegCommand.startNumber(System.currentTimeMillis())), spec, id);
     return await(fx.verticle.servers().startFfmpeg(EDGE, id, args));
   }

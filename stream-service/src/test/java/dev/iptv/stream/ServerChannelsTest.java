@@ -53,6 +53,11 @@ class ServerChannelsTest {
   private static LiveSource source;
   private static StreamFixture fx;
   private static Path remoteHls;
+  /** A second stream node ("node-b": its own port, folder and public URL) on the same Redis and event bus. */
+  private static String nodeB;
+  private static int nodeBPort;
+  private static Path nodeBHls;
+  private static Path nodeBLogs;
 
   @BeforeAll
   static void up() throws Exception {
@@ -68,20 +73,45 @@ class ServerChannelsTest {
       .put("nginx_conf", sshd.nginxConf.toString());
     HttpResponse<String> r = fx.api("POST", "/api/servers", server);
     assertEquals(201, r.statusCode(), r.body());
+    nodeBPort = TestEnv.freePort();
+    nodeBHls = TestEnv.tempDir("iptv-hls-node-b");
+    nodeBLogs = TestEnv.tempDir("iptv-ffmpeg-logs-node-b");
+    JsonObject config = fx.config.copy().put(dev.iptv.common.ServiceVerticle.SERVE_PORT, nodeBPort)
+      .put(Config.key(Config.NODE_NAME), "node-b")
+      .put(Config.key(Config.HLS_DIR), nodeBHls.toString())
+      .put(Config.key(Config.FFMPEG_LOG_DIR), nodeBLogs.toString())
+      .put(Config.key(Config.PUBLIC_URL), "http://127.0.0.1:" + nodeBPort);
+    nodeB = await(fx.vertx.deployVerticle(new StreamVerticle(), new io.vertx.core.DeploymentOptions().setConfig(config)));
   }
 
   @AfterAll
   static void down() throws Exception {
     try {
-      for (ProcScan.Found f : remoteFfmpeg()) {
-        ProcessHandle.of(f.pid()).ifPresent(ProcessHandle::destroyForcibly);
+      if (nodeB != null) {
+        await(fx.vertx.undeploy(nodeB));
       }
-      StreamFixture.closeAll(fx, source);
+      assertTrue(remoteFfmpeg().isEmpty(), "left on the server: " + remoteFfmpeg());
     } finally {
+      try {
+        for (ProcScan.Found f : remoteFfmpeg()) {
+          ProcessHandle.of(f.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        StreamFixture.closeAll(fx, source);
+      } finally {
+        closeServer();
+      }
+    }
+  }
+
+  private static void closeServer() throws Exception {
+    try {
       if (sshd != null) {
         sshd.close();
       }
+    } finally {
       TestEnv.deleteTree(remoteHls);
+      TestEnv.deleteTree(nodeBHls);
+      TestEnv.deleteTree(nodeBLogs);
     }
   }
 
@@ -187,14 +217,15 @@ class ServerChannelsTest {
 
   @Test
   @Order(3)
-  @DisplayName("20 concurrent first viewers of a channel forced onto the server start one FFmpeg there, and all play")
+  @DisplayName("20 concurrent first viewers on two stream nodes of a channel forced onto the server start one FFmpeg there, and all play")
   void crowdStartsOneFfmpeg() throws Exception {
     forced("702", source.url("s702"));
     String token = fx.token();
     List<Callable<Integer>> players = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
+      String url = (i % 2 == 0 ? fx.base() : "http://127.0.0.1:" + nodeBPort) + "/live/stream_702.m3u8?token=" + token;
       players.add(() -> {
-        HttpResponse<String> r = fx.getText(fx.playlistUrl("702", token));
+        HttpResponse<String> r = fx.getText(url);
         return r.statusCode() == 200 && r.body().contains(serverBase() + "/live/stream_702_") ? 200 : r.statusCode();
       });
     }

@@ -138,12 +138,6 @@ final class ChannelRegistry {
     return all;
   }
 
-  /** The channels this instance runs on SSH servers, by server name. */
-  Map<String, Integer> onServers() {
-    Map<String, Integer> out = new HashMap<>();
-    onServers.values().forEach(r -> out.merge(r.server(), 1, Integer::sum));
-    return out;
-  }
 
   /** The start of the channel in progress here, or null. */
   Future<StreamStatus> start(String id) {

@@ -225,6 +225,11 @@ final class ChannelRun implements Run {
     return mode;
   }
 
+  @Override
+  public Future<LogReply> log(int lines) {
+    return Future.succeededFuture(logTail(lines));
+  }
+
   /** The last {@code n} lines FFmpeg said (the running one's, else the last one's), credentials redacted. */
   LogReply logTail(int n) {
     FfmpegLog l = proc != null ? proc.log() : lastLog;

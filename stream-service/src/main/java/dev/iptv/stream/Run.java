@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import io.vertx.core.Future;
 
@@ -32,6 +33,9 @@ interface Run {
 
   /** The channel's sources or settings changed: run it again with the new ones. */
   void reload(ChannelSpec updated);
+
+  /** The last {@code lines} lines its FFmpeg said, credentials redacted. */
+  Future<LogReply> log(int lines);
 
   /** What the periodic renewal of the owner lease found. */
   void leaseRenewed(OwnerLease.Renewal renewal);

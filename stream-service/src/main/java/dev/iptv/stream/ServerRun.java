@@ -164,7 +164,10 @@ final class ServerRun implements Run {
           source = st.resolvedSource() != null ? st.resolvedSource() : spec.source();
           slot.hold(spec, source);
           log.info("channel {}: adopting FFmpeg pid {} left running on server {}", id, rec.pid(), server);
-          return record(rec).compose(v -> new ServerAttempt(this, parts, rec, deadline, mode == Mode.COPY).playable());
+          return record(rec).compose(v -> new ServerAttempt(this, parts, rec, deadline, mode == Mode.COPY).playable())
+            // It did not play (stopped there meanwhile): a fresh one in the time left.
+            .recover(err -> err instanceof AttemptPlan.AttemptFailed && !cancelled() ? fresh(deadline)
+              : Future.failedFuture(err));
         })));
   }
 
@@ -233,7 +236,8 @@ final class ServerRun implements Run {
   }
 
   /** The last {@code n} lines of its FFmpeg's log on the server, credentials redacted. */
-  Future<LogReply> logTail(int n) {
+  @Override
+  public Future<LogReply> log(int n) {
     long pid = proc == null ? 0 : proc.pid();
     return parts.onContext(servers.logTail(server, id, 256 * 1024)).map(text -> {
       FfmpegLog said = new FfmpegLog();

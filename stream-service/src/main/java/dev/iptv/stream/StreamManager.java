@@ -195,10 +195,7 @@ final class StreamManager {
   Future<LogReply> logLocal(String id, int lines) {
     return registry.enter(() -> {
       Run run = registry.run(id);
-      if (run == null || run.stopping()) {
-        return Future.succeededFuture(null);
-      }
-      return run instanceof ServerRun remote ? remote.logTail(lines) : Future.succeededFuture(((ChannelRun) run).logTail(lines));
+      return run == null || run.stopping() ? Future.succeededFuture(null) : run.log(lines);
     });
   }
 

@@ -23,7 +23,7 @@ import java.util.function.Function;
  * transcode; a source whose quick probe missed a stream is run again with a full probe; a full disk
  * ends the plan (another source or a transcode would meet the same disk).
  */
-final class AttemptPlan {
+final class AttemptPlan<P> {
 
   private static final Logger log = LoggerFactory.getLogger(AttemptPlan.class);
 
@@ -58,7 +58,7 @@ final class AttemptPlan {
   private final List<Attempt> attempts;
   private final long deadline;
   private final long startTimeoutMs;
-  private final BiFunction<Attempt, Long, Future<FfmpegProcess>> runner;
+  private final BiFunction<Attempt, Long, Future<P>> runner;
   private final BooleanSupplier cancelled;
   private final Consumer<String> diskFull;
   private final Consumer<String> needsFullProbe;
@@ -70,13 +70,13 @@ final class AttemptPlan {
    * @param first          tried before the rest (a restart in transcode after copying failed), or null
    * @param deadline       epoch ms by which one attempt must play
    * @param probeOf        the probe for a source
-   * @param runner         runs one attempt until its deadline (epoch ms): the playing FFmpeg, or {@link AttemptFailed}
+   * @param runner         runs one attempt until its deadline (epoch ms): the playing FFmpeg (here or on a server), or {@link AttemptFailed}
    * @param cancelled      true once the channel stops: nothing more is tried
    * @param diskFull       told once when an attempt met a full disk
    * @param needsFullProbe told of a source whose quick probe missed a stream
    */
   AttemptPlan(ChannelSpec spec, Attempt first, long deadline, long startTimeoutMs, Function<String, Probe> probeOf,
-              BiFunction<Attempt, Long, Future<FfmpegProcess>> runner, BooleanSupplier cancelled, Consumer<String> diskFull,
+              BiFunction<Attempt, Long, Future<P>> runner, BooleanSupplier cancelled, Consumer<String> diskFull,
               Consumer<String> needsFullProbe) {
     this.id = spec.id();
     this.attempts = attempts(spec, first, probeOf);
@@ -117,11 +117,11 @@ final class AttemptPlan {
   }
 
   /** The FFmpeg that plays, or a failure naming what every attempt met. */
-  Future<FfmpegProcess> run() {
+  Future<P> run() {
     return from(0);
   }
 
-  private Future<FfmpegProcess> from(int i) {
+  private Future<P> from(int i) {
     if (cancelled.getAsBoolean()) {
       return Future.failedFuture("stopped");
     }

@@ -39,6 +39,8 @@ final class ChannelRegistry {
   private final Context owner;
   private final StreamSettings s;
   private final Map<String, ChannelRun> runs = new HashMap<>();
+  /** The channels this instance runs on SSH servers: not in this node's capacity (the server's max_streams is theirs). */
+  private final Map<String, ServerRun> onServers = new HashMap<>();
   /** What a poll of a channel playing here is answered: written by the owner, read by any thread. */
   private final Map<String, Playing> playing = new ConcurrentHashMap<>();
   private final Map<String, Future<StreamStatus>> starts = new HashMap<>();
@@ -51,7 +53,7 @@ final class ChannelRegistry {
   /** Told when the instance begins to close: the joins in progress. */
   private final Set<Runnable> onClosing = new LinkedHashSet<>();
 
-  private record Playing(ChannelRun run, StreamStatus status) {
+  private record Playing(Run run, StreamStatus status) {
   }
 
   ChannelRegistry(Context owner, StreamSettings settings) {
@@ -88,40 +90,59 @@ final class ChannelRegistry {
   }
 
   /** The run plays: polls are answered {@code status} without entering. */
-  void playing(ChannelRun run, StreamStatus status) {
+  void playing(Run run, StreamStatus status) {
     playing.put(run.id(), new Playing(run, status));
   }
 
   /** The run stopped playing (FFmpeg restarting, reloading or stopping): polls enter and wait. */
-  void notPlaying(ChannelRun run) {
+  void notPlaying(Run run) {
     playing.computeIfPresent(run.id(), (id, p) -> p.run() == run ? null : p);
   }
 
   // -- channels run here ----------------------------------------------------------------------------
 
-  /** The channel's run here, or null. */
-  ChannelRun run(String id) {
+  /** The channel's run, here or on an SSH server, or null. */
+  Run run(String id) {
+    Run r = runs.get(id);
+    return r != null ? r : onServers.get(id);
+  }
+
+  /** The channel's run when its FFmpeg runs on this machine, or null. */
+  ChannelRun local(String id) {
     return runs.get(id);
   }
 
-  void add(ChannelRun run) {
-    runs.put(run.id(), run);
+  void add(Run run) {
+    if (run instanceof ServerRun remote) {
+      onServers.put(run.id(), remote);
+    } else {
+      runs.put(run.id(), (ChannelRun) run);
+    }
   }
 
   /** The run is over (stopped): it leaves, unless another run of the channel took its place. */
-  void remove(ChannelRun run) {
+  void remove(Run run) {
     runs.remove(run.id(), run);
+    onServers.remove(run.id(), run);
   }
 
-  /** How many channels run here (on the owning context). */
+  /** How many channels run on this machine (on the owning context). */
   int count() {
     return runs.size();
   }
 
-  /** A copy of the runs: callers may stop them while iterating. */
-  List<ChannelRun> runs() {
+  /** A copy of the runs whose FFmpeg runs on this machine. */
+  List<ChannelRun> localRuns() {
     return new ArrayList<>(runs.values());
   }
+
+  /** A copy of every run, here and on servers: callers may stop them while iterating. */
+  List<Run> runs() {
+    List<Run> all = new ArrayList<>(runs.values());
+    all.addAll(onServers.values());
+    return all;
+  }
+
 
   /** The start of the channel in progress here, or null. */
   Future<StreamStatus> start(String id) {
@@ -140,7 +161,7 @@ final class ChannelRegistry {
 
   /** This instance runs the channel or is starting it. */
   boolean busy(String id) {
-    return runs.containsKey(id) || starts.containsKey(id);
+    return runs.containsKey(id) || onServers.containsKey(id) || starts.containsKey(id);
   }
 
   // -- capacity -------------------------------------------------------------------------------------

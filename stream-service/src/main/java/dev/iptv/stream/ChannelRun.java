@@ -29,7 +29,7 @@ import java.util.Map;
  * <p>Confined to the verticle's context, as the {@link ChannelRegistry} that holds it; it tells the
  * registry when it plays and when it stops playing, for the polls answered from any thread.
  */
-final class ChannelRun {
+final class ChannelRun implements Run {
 
   private static final Logger log = LoggerFactory.getLogger(ChannelRun.class);
 
@@ -80,15 +80,18 @@ final class ChannelRun {
     this(parts, spec, new ProbePolicy(parts.store(), spec.id(), Map.of()));
   }
 
-  String id() {
+  @Override
+  public String id() {
     return id;
   }
 
-  ChannelSpec spec() {
+  @Override
+  public ChannelSpec spec() {
     return spec;
   }
 
-  boolean stopping() {
+  @Override
+  public boolean stopping() {
     return stopping;
   }
 
@@ -106,12 +109,14 @@ final class ChannelRun {
   }
 
   /** Completes once the run is over: process gone, files and keys removed, lease released. */
-  Future<Void> whenStopped() {
+  @Override
+  public Future<Void> whenStopped() {
     return stopped.future();
   }
 
   /** Completes when the channel plays (again, after a restart or reload); fails when it stops first. */
-  Future<StreamStatus> ready() {
+  @Override
+  public Future<StreamStatus> ready() {
     return ready.future();
   }
 
@@ -144,7 +149,8 @@ final class ChannelRun {
   }
 
   /** The channel's sources or settings changed: run it again with the new ones. */
-  void reload(ChannelSpec updated) {
+  @Override
+  public void reload(ChannelSpec updated) {
     spec = updated;
     if (stopping || proc == null || !ready.future().succeeded()) {
       return;
@@ -189,7 +195,7 @@ final class ChannelRun {
 
   /** Runs the attempts, sources from the one at {@code from}; what their outcome means depends on the {@code occasion}. */
   private Future<FfmpegProcess> play(Attempt first, int from, long deadline, Occasion occasion, String reason) {
-    Future<FfmpegProcess> f = new AttemptPlan(parts.checks().order(spec.from(from)), first, deadline, s.startTimeoutMs(), probes::forSource,
+    Future<FfmpegProcess> f = new AttemptPlan<FfmpegProcess>(parts.checks().order(spec.from(from)), first, deadline, s.startTimeoutMs(), probes::forSource,
       (a, until) -> slot.take(spec, a.source()).compose(v -> new FfmpegAttempt(parts, this, a, until,
         occasion.keepsPlaylist).run()), this::cancelled,
       this::reportDiskFull, src -> probes.learned(src, Probe.FULL)).run();
@@ -203,6 +209,11 @@ final class ChannelRun {
     return switches;
   }
 
+  @Override
+  public boolean plays() {
+    return plays(null);
+  }
+
   /** True while {@code p} (null: whichever) is the FFmpeg that plays the channel now. */
   boolean plays(FfmpegProcess p) {
     return !stopping && proc != null && (p == null || p == proc) && ready.future().succeeded();
@@ -214,6 +225,11 @@ final class ChannelRun {
 
   Mode mode() {
     return mode;
+  }
+
+  @Override
+  public Future<LogReply> log(int lines) {
+    return Future.succeededFuture(logTail(lines));
   }
 
   /** The last {@code n} lines FFmpeg said (the running one's, else the last one's), credentials redacted. */
@@ -278,7 +294,8 @@ final class ChannelRun {
   }
 
   /** True while the channel shows the slate ({@link ChannelSlate}): every source failed, they are checked again. */
-  boolean slated() {
+  @Override
+  public boolean slated() {
     return slate.on();
   }
 
@@ -377,7 +394,8 @@ final class ChannelRun {
   // -- lease ---------------------------------------------------------------------------------
 
   /** What the periodic renewal of the owner lease found. */
-  void leaseRenewed(OwnerLease.Renewal renewal) {
+  @Override
+  public void leaseRenewed(OwnerLease.Renewal renewal) {
     if (stopping) {
       return;
     }
@@ -398,7 +416,8 @@ final class ChannelRun {
    * SIGTERM (SIGKILL after the grace) to FFmpeg, wait for it, remove the channel's files and keys,
    * release the lease. When the lease was lost to another instance its files and keys are left to it.
    */
-  Future<Void> stop(String reason, boolean announce) {
+  @Override
+  public Future<Void> stop(String reason, boolean announce) {
     if (stopping) {
       return stopped.future();
     }

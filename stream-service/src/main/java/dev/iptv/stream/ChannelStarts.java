@@ -69,7 +69,7 @@ final class ChannelStarts {
     if (registry.isClosing()) {
       return Future.failedFuture(stopping());
     }
-    ChannelRun run = registry.run(id);
+    Run run = registry.run(id);
     if (run != null) {
       if (run.stopping()) {
         return run.whenStopped().compose(v -> ensure(id, user));
@@ -95,6 +95,7 @@ final class ChannelStarts {
   /**
    * Nobody runs the channel yet: it goes where {@link Placement} says (SPEC section 9). Placed on
    * another stream node, that node runs it (asked at its {@link StreamContract#ensureAddress});
+   * placed on an SSH server, this instance runs it there ({@link ServerRun}) under its lease;
    * placed here, or when that node does not answer, it runs here.
    */
   private Future<StreamStatus> place(ChannelSpec spec, long deadline, String user) {
@@ -107,6 +108,10 @@ final class ChannelStarts {
       }).compose(target -> {
         if (target == null) {
           return acquire(spec, deadline, user);
+        }
+        if (target.ssh()) {
+          log.info("channel {}: placed on SSH server {}{}", id, target.name(), spec.server() != null ? " (forced)" : "");
+          return acquire(spec, deadline, user, target.name());
         }
         log.info("channel {}: placed on node {}{}", id, target.name(), spec.server() != null ? " (forced)" : "");
         return ask(target.instance(), spec, deadline, user, () -> acquire(spec, deadline, user));
@@ -147,8 +152,13 @@ final class ChannelStarts {
   }
 
   private Future<StreamStatus> acquire(ChannelSpec spec, long deadline, String user) {
+    return acquire(spec, deadline, user, null);
+  }
+
+  /** @param server the SSH server to run it on, or null: here (then within this node's capacity) */
+  private Future<StreamStatus> acquire(ChannelSpec spec, long deadline, String user, String server) {
     String id = spec.id();
-    if (!registry.hasRoom()) {
+    if (server == null && !registry.hasRoom()) {
       // At capacity only a channel another instance runs can be joined: no lease is taken to find out.
       return lease.owner(id).compose(owner -> owner == null ? Future.failedFuture(registry.capacityReached())
         : join(spec, deadline, user, owner));
@@ -158,7 +168,7 @@ final class ChannelStarts {
       if (!claim.won()) {
         return lease.owner(id).compose(owner -> join(spec, deadline, user, owner));
       }
-      return registry.isClosing() ? refuse(id, stopping()) : takeOver(spec, deadline, user, claim.state());
+      return registry.isClosing() ? refuse(id, stopping()) : takeOver(spec, deadline, user, claim.state(), server);
     });
   }
 
@@ -167,20 +177,22 @@ final class ChannelStarts {
    * {@link #takeOver(ChannelSpec, long, String, StreamStore.StartState)} does.
    */
   Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user) {
-    return parts.store().startState(spec.id(), probeFields(spec)).compose(st -> takeOver(spec, deadline, user, st));
+    return parts.store().startState(spec.id(), probeFields(spec)).compose(st -> takeOver(spec, deadline, user, st, null));
   }
 
   /**
    * The lease is ours: run the channel, adopting the FFmpeg a crashed stream-service of this machine
    * left for it ({@link CrashRecovery#adoptRecorded}), or starting a fresh one.
    */
-  private Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user, StreamStore.StartState st) {
+  private Future<StreamStatus> takeOver(ChannelSpec spec, long deadline, String user, StreamStore.StartState st,
+                                        String server) {
     String id = spec.id();
-    return recovery.adoptRecorded(id, st.stream()).compose(tried -> {
+    Future<Boolean> adopted = server != null ? Future.succeededFuture(false) : recovery.adoptRecorded(id, st.stream());
+    return adopted.compose(tried -> {
       if (!tried) {
-        return startHere(spec, deadline, user, st.probes());
+        return startHere(spec, deadline, user, st.probes(), server);
       }
-      ChannelRun run = registry.run(id);
+      Run run = registry.run(id);
       // Gone before it could be adopted (the lease went back with it): start afresh.
       return run != null ? run.ready() : acquire(spec, deadline, user);
     });
@@ -192,22 +204,29 @@ final class ChannelStarts {
    * counts while its user's starts are charged), so a crowd of first viewers of different channels
    * never runs more than IPTV_MAX_STREAMS.
    */
-  private Future<StreamStatus> startHere(ChannelSpec spec, long deadline, String user, Map<String, String> probes) {
+  private Future<StreamStatus> startHere(ChannelSpec spec, long deadline, String user, Map<String, String> probes,
+                                         String server) {
     String id = spec.id();
-    ChannelRun existing = registry.run(id);
+    Run existing = registry.run(id);
     if (existing != null) {
       return existing.ready();
     }
-    if (!registry.hasRoom()) {
+    if (server == null && !registry.hasRoom()) {
       return refuse(id, registry.capacityReached());
     }
     if (user == null || s.userStartsPerMin() == 0) {
-      return launch(spec, deadline, probes);
+      return launch(spec, deadline, probes, server);
     }
-    registry.charging(true);
+    // A start on a server takes none of this node's room.
+    boolean local = server == null;
+    if (local) {
+      registry.charging(true);
+    }
     return parts.store().chargeStart(user, s.userStartsPerMin(), START_WINDOW_MS, lease.instance() + "/" + id + "/" + ++startSeq)
       .transform(ar -> {
-        registry.charging(false);
+        if (local) {
+          registry.charging(false);
+        }
         if (ar.failed()) {
           log.warn("channel {}: cannot count the starts of {}: {}", id, user, ar.cause().toString());
           return refuse(id, new ApiException(503, "cannot count the channel starts of " + user));
@@ -217,16 +236,26 @@ final class ChannelStarts {
             s.userStartsPerMin());
           return refuse(id, StartRefused.tooManyStarts(user, s.userStartsPerMin(), ar.result()));
         }
-        ChannelRun again = registry.run(id);
+        Run again = registry.run(id);
         if (again != null) {
           return again.ready();
         }
-        return registry.isClosing() ? refuse(id, stopping()) : launch(spec, deadline, probes);
+        return registry.isClosing() ? refuse(id, stopping()) : launch(spec, deadline, probes, server);
       });
   }
 
-  private Future<StreamStatus> launch(ChannelSpec spec, long deadline, Map<String, String> probes) {
-    ChannelRun run = new ChannelRun(parts, spec, new ProbePolicy(parts.store(), spec.id(), probes));
+  /** A fresh run: FFmpeg here, or on {@code server} when not null. */
+  private Future<StreamStatus> launch(ChannelSpec spec, long deadline, Map<String, String> probes, String server) {
+    ProbePolicy policy = new ProbePolicy(parts.store(), spec.id(), probes);
+    if (server != null) {
+      ServerRun run = new ServerRun(parts, parts.servers(), parts.serverPlaylists(), spec, policy, server);
+      registry.add(run);
+      run.start(deadline);
+      // The server cannot be reached: placed again at once (it is offline now), never charged twice.
+      return run.ready().recover(err -> err instanceof ServerRun.Unreachable && !registry.isClosing()
+        ? run.whenStopped().compose(v -> place(spec, deadline, null)) : Future.failedFuture(err));
+    }
+    ChannelRun run = new ChannelRun(parts, spec, policy);
     registry.add(run);
     run.start(deadline);
     return run.ready();

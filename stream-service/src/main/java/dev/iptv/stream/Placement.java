@@ -2,6 +2,8 @@ package dev.iptv.stream;
 
 import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.ServerContract;
+import dev.iptv.stream.servers.ServerLoad;
+import dev.iptv.stream.servers.Servers;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -14,8 +16,9 @@ import java.util.List;
 
 /**
  * Where a channel nobody runs yet should run (SPEC section 9): its {@code server} when that one is
- * online, otherwise the least loaded eligible stream node: online (its {@code node:{name}:stream}
- * report lives), {@code streams < max_streams}, CPU below {@value #MAX_CPU} % and memory below
+ * online, otherwise the least loaded eligible stream node or SSH server: online (a node's
+ * {@code node:{name}:stream} report lives; a server is enabled and its health was read over SSH
+ * within its TTL), {@code streams < max_streams}, CPU below {@value #MAX_CPU} % and memory below
  * {@value #MAX_MEMORY} % (seed 000's rule), fewest running streams first (then lower CPU, then the
  * name); this node when none qualifies. A forced server that is offline or unknown is placed by
  * load like any other channel (a player gets a stream rather than an error).
@@ -26,13 +29,14 @@ final class Placement {
   static final double MAX_MEMORY = 90;
 
   /**
-   * A stream node that may take a channel.
+   * A stream node or an SSH server that may take a channel.
    *
-   * @param instance  where {@link dev.iptv.contract.StreamContract#ensureAddress} reaches it
-   * @param publicUrl its front, where players are sent
+   * @param instance  where {@link dev.iptv.contract.StreamContract#ensureAddress} reaches a node; null for an SSH server
+   * @param publicUrl its front, where players are sent (a node), or its nginx serving the segments (a server)
+   * @param ssh       an SSH server: the instance that places the channel runs it there ({@link ServerRun})
    */
   record Candidate(String name, String instance, String publicUrl, boolean online, int streams, int maxStreams,
-                   double cpuPercent, double memoryPercent) {
+                   double cpuPercent, double memoryPercent, boolean ssh) {
 
     boolean eligible() {
       return online && streams < maxStreams && cpuPercent < MAX_CPU && memoryPercent < MAX_MEMORY;
@@ -41,7 +45,12 @@ final class Placement {
     static Candidate fromReport(JsonObject o) {
       return new Candidate(o.getString("name"), o.getString("instance"), o.getString("public_url"), true,
         number(o.getValue("streams")).intValue(), number(o.getValue("max_streams")).intValue(),
-        number(o.getValue("cpu_percent")).doubleValue(), number(o.getValue("memory_percent")).doubleValue());
+        number(o.getValue("cpu_percent")).doubleValue(), number(o.getValue("memory_percent")).doubleValue(), false);
+    }
+
+    static Candidate fromServer(ServerLoad l) {
+      return new Candidate(l.name(), null, l.publicUrl(), l.online(), l.streams(), l.maxStreams(), l.cpuPercent(),
+        l.memoryPercent(), true);
     }
 
     private static Number number(Object v) {
@@ -54,10 +63,17 @@ final class Placement {
 
   private final RedisAPI api;
   private final String local;
+  private final Servers servers;
 
-  Placement(RedisAPI api, String localNode) {
+  /** @param servers the SSH servers, or null: stream nodes only */
+  Placement(RedisAPI api, String localNode, Servers servers) {
     this.api = api;
     this.local = localNode;
+    this.servers = servers;
+  }
+
+  Placement(RedisAPI api, String localNode) {
+    this(api, localNode, null);
   }
 
   /**
@@ -76,9 +92,15 @@ final class Placement {
     return best == null || best.name().equals(local) ? null : best;
   }
 
-  /** Where the channel goes: a node other than this one, or null for this one. */
+  /** Where the channel goes: a node other than this one or an SSH server, or null for this one. */
   Future<Candidate> place(String forced) {
-    return candidates().map(all -> choose(all, forced, local));
+    Future<List<Candidate>> onServers = servers == null ? Future.succeededFuture(List.of())
+      : servers.loads().map(l -> l.stream().map(Candidate::fromServer).toList());
+    return Future.all(candidates(), onServers).map(x -> {
+      List<Candidate> all = new ArrayList<>(x.<List<Candidate>>resultAt(0));
+      all.addAll(x.<List<Candidate>>resultAt(1));
+      return choose(all, forced, local);
+    });
   }
 
   /** A stream node's live report, or null when it has none (offline, or no such node). */

@@ -85,6 +85,7 @@ final class PlayerRoutes {
   private final SegmentProof proofs;
   private final Function<HttpServerRequest, String> clientIp;
   private final OwnerFront owners;
+  private final ServerPlaylists serverPlaylists;
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
   private final ViewerBatches batches;
@@ -95,7 +96,8 @@ final class PlayerRoutes {
   }
 
   PlayerRoutes(Vertx vertx, StreamSettings settings, StreamStore store, StreamManager manager, HlsFolder hls,
-               ChannelGate gate, Function<HttpServerRequest, String> clientIp, OwnerFront owners) {
+               ChannelGate gate, Function<HttpServerRequest, String> clientIp, OwnerFront owners,
+               ServerPlaylists serverPlaylists) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
@@ -107,6 +109,7 @@ final class PlayerRoutes {
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
     this.owners = owners;
+    this.serverPlaylists = serverPlaylists;
   }
 
   /**
@@ -159,8 +162,8 @@ final class PlayerRoutes {
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
       .compose(username -> playable(id, username)
-        .onSuccess(text -> {
-          String body = Playlists.signSegments(text, id, proofQuery(viewer, id));
+        .onSuccess(listing -> {
+          String body = Playlists.signSegments(listing.text(), id, proofQuery(viewer, id), listing.segmentBase());
           ctx.response()
             .putHeader(HttpHeaders.CONTENT_TYPE, MPEGURL)
             .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
@@ -180,7 +183,9 @@ final class PlayerRoutes {
     String id = ctx.pathParam("id");
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
-      .compose(username -> playable(id, username).map(username))
+      .compose(username -> playable(id, username).compose(listing -> listing.segmentBase().isEmpty()
+        ? Future.succeededFuture(username)
+        : Future.<String>failedFuture(new ApiException(503, "ERROR: Channel plays on an SSH server: use its HLS playlist"))))
       .onSuccess(username -> {
         touch(viewer, id, username);
         ts.join(id, ctx.request(), new TsFanout.Hooks() {
@@ -236,11 +241,12 @@ final class PlayerRoutes {
 
   /**
    * The channel's playlist once it plays (started on demand, {@code username} charged when theirs
-   * is the start); read again after one more ensure when it vanished in between (a restart).
+   * is the start), here or from its SSH server ({@link ServerPlaylists#listing}); read again after
+   * one more ensure when it vanished in between (a restart).
    */
-  private Future<String> playable(String id, String username) {
-    return manager.ensure(id, username).compose(info -> hls.playlistText(id)
-      .recover(err -> manager.ensure(id, username).compose(again -> hls.playlistText(id))));
+  private Future<ServerPlaylists.Listing> playable(String id, String username) {
+    return manager.ensure(id, username).compose(info -> serverPlaylists.listing(info, hls)
+      .recover(err -> manager.ensure(id, username).compose(again -> serverPlaylists.listing(again, hls))));
   }
 
   /**

@@ -13,6 +13,15 @@ final class Playlists {
    * relative, so players resolve it against {@code /live/}). Tags and anything else pass unchanged.
    */
   static String signSegments(String m3u8, String id, String proofQuery) {
+    return signSegments(m3u8, id, proofQuery, "");
+  }
+
+  /**
+   * As {@link #signSegments(String, String, String)}, each segment URI prefixed with {@code base}:
+   * {@code ""} (relative), or {@code "http://server/live/"} for a channel whose segments an SSH
+   * server's nginx serves.
+   */
+  static String signSegments(String m3u8, String id, String proofQuery, String base) {
     Pattern segment = Pattern.compile("stream_" + id + "_\\d{1,20}\\.ts");
     StringBuilder out = new StringBuilder(m3u8.length() + 512);
     int start = 0;
@@ -22,7 +31,7 @@ final class Playlists {
       String line = m3u8.substring(start, end);
       String bare = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
       if (!bare.isEmpty() && bare.charAt(0) != '#' && segment.matcher(bare).matches()) {
-        out.append(bare).append('?').append(proofQuery);
+        out.append(base).append(bare).append('?').append(proofQuery);
       } else {
         out.append(bare);
       }

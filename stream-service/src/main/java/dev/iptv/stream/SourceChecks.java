@@ -75,7 +75,7 @@ final class SourceChecks {
   /** Checks the sources running channels do not play from, every {@code IPTV_SOURCE_CHECK_S} (on the calling context). */
   void start(ChannelRegistry registry) {
     if (ss.checkEveryMs() > 0) {
-      timer = vertx.setPeriodic(ss.checkEveryMs(), t -> registry.runs().forEach(this::checkIdle));
+      timer = vertx.setPeriodic(ss.checkEveryMs(), t -> registry.localRuns().forEach(this::checkIdle));
     }
   }
 

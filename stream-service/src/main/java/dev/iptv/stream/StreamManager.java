@@ -7,6 +7,7 @@ import dev.iptv.contract.StreamContract.LogReply;
 import dev.iptv.contract.StreamContract.StreamStatus;
 import dev.iptv.contract.StreamContract.SwitchReply;
 import dev.iptv.stream.limits.LimitsStore;
+import dev.iptv.stream.servers.Servers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,13 +53,15 @@ final class StreamManager {
   private final Map<String, Long> accessLostSinceMs = new HashMap<>();
 
   StreamManager(Vertx vertx, Context context, StreamSettings settings, StreamStore store, HlsFolder hls,
-                MirrorContract.Probe sentinel, String instance, LimitsStore limits, Placement placement) {
+                MirrorContract.Probe sentinel, String instance, LimitsStore limits, Placement placement, Servers servers,
+                ServerPlaylists serverPlaylists) {
     this.vertx = vertx;
     this.s = settings;
     this.sentinel = sentinel;
     this.registry = new ChannelRegistry(context, settings);
     this.parts = new StreamParts(vertx, context, settings, store, registry, new OwnerLease(store, instance, settings.leaseMs()),
-      hls, new StreamEvents(vertx, settings), new LogTailer(), limits, new SourceChecks(vertx, settings, store, limits));
+      hls, new StreamEvents(vertx, settings), new LogTailer(), limits, new SourceChecks(vertx, settings, store, limits),
+      servers, serverPlaylists);
     this.recovery = new CrashRecovery(parts);
     this.starts = new ChannelStarts(parts, recovery, placement);
     this.shutdownHook = new Thread(registry::killAll, "stream-service-shutdown");
@@ -103,7 +106,7 @@ final class StreamManager {
       timers.forEach(vertx::cancelTimer);
       parts.checks().stop();
       List<Future<Void>> stops = new ArrayList<>();
-      for (ChannelRun run : registry.runs()) {
+      for (Run run : registry.runs()) {
         stops.add(run.stop("stream-service stopping", true));
       }
       List<Future<StreamStatus>> starting = registry.starts();
@@ -175,7 +178,7 @@ final class StreamManager {
   /** Stops the channel if this instance runs it: true when it did, false when it does not run here. */
   Future<Boolean> stopLocal(String id, String reason) {
     return registry.enter(() -> {
-      ChannelRun run = registry.run(id);
+      Run run = registry.run(id);
       return run == null ? Future.succeededFuture(false) : run.stop(reason, true).map(true);
     });
   }
@@ -186,16 +189,16 @@ final class StreamManager {
    */
   Future<SwitchReply> switchLocal(String id) {
     return registry.enter(() -> {
-      ChannelRun run = registry.run(id);
+      ChannelRun run = registry.local(id);
       return run == null || run.stopping() ? Future.succeededFuture(null) : run.switches().force();
     });
   }
 
-  /** The last {@code lines} lines of the channel's FFmpeg log if this instance runs it, else null. */
+  /** The last {@code lines} lines of the channel's FFmpeg log (here or on its SSH server) if this instance runs it, else null. */
   Future<LogReply> logLocal(String id, int lines) {
     return registry.enter(() -> {
-      ChannelRun run = registry.run(id);
-      return Future.succeededFuture(run == null || run.stopping() ? null : run.logTail(lines));
+      Run run = registry.run(id);
+      return run == null || run.stopping() ? Future.succeededFuture(null) : run.log(lines);
     });
   }
 
@@ -210,7 +213,7 @@ final class StreamManager {
   /** A channel was changed, deactivated or deleted (playlist-service's event). */
   Future<Void> channelChanged(String id, ChangeAction action, Boolean active) {
     return registry.enter(() -> {
-      ChannelRun run = registry.run(id);
+      Run run = registry.run(id);
       if (run == null || run.stopping()) {
         return Future.succeededFuture();
       }
@@ -239,7 +242,7 @@ final class StreamManager {
   // -- periodic work --------------------------------------------------------------------------------
 
   private void renewLeases() {
-    for (ChannelRun run : registry.runs()) {
+    for (Run run : registry.runs()) {
       if (run.stopping()) {
         continue;
       }
@@ -252,9 +255,9 @@ final class StreamManager {
   /** Stops the channels that play and whose viewers last polled longer than the idle timeout ago. */
   private void stopIdle() {
     double now = StreamStore.now();
-    accessLostSinceMs.keySet().retainAll(registry.runs().stream().map(ChannelRun::id).toList());
-    for (ChannelRun run : registry.runs()) {
-      if (!run.plays(null) && !run.slated()) {
+    accessLostSinceMs.keySet().retainAll(registry.runs().stream().map(Run::id).toList());
+    for (Run run : registry.runs()) {
+      if (!run.plays() && !run.slated()) {
         continue;
       }
       parts.store().lastAccess(run.id()).onSuccess(last -> {
@@ -278,7 +281,7 @@ final class StreamManager {
    * channel missing while Redis lost its data and monitor-service restores it is left running.
    */
   private void recheckChannels() {
-    for (ChannelRun run : registry.runs()) {
+    for (Run run : registry.runs()) {
       if (run.stopping()) {
         continue;
       }

@@ -1,6 +1,7 @@
 package dev.iptv.stream;
 
 import dev.iptv.stream.limits.LimitsStore;
+import dev.iptv.stream.servers.Servers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,10 +15,12 @@ import io.vertx.core.Vertx;
  * @param tailer   drains every FFmpeg's stderr file into its {@link FfmpegLog}
  * @param limits   providers and their running streams
  * @param checks   the source checks (ffprobe), and the order they give a failover
+ * @param servers  the SSH servers channels may run on ({@link ServerRun})
+ * @param serverPlaylists the playlists of channels on SSH servers, read from their nginx
  */
 record StreamParts(Vertx vertx, Context context, StreamSettings settings, StreamStore store, ChannelRegistry registry,
                    OwnerLease lease, HlsFolder hls, StreamEvents events, LogTailer tailer, LimitsStore limits,
-                   SourceChecks checks) {
+                   SourceChecks checks, Servers servers, ServerPlaylists serverPlaylists) {
 
   /**
    * The outcome of {@code f}, told on the verticle's context: a {@link Future#timeout} on it fires

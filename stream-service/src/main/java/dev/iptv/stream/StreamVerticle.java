@@ -45,6 +45,7 @@ public class StreamVerticle extends ServiceVerticle {
   private ChannelGate gate;
   private StreamAdminApi admin;
   private Servers servers;
+  private ServerPlaylists serverPlaylists;
   private ServersApi serversApi;
   private LimitsApi limitsApi;
   private NodeReport report;
@@ -73,13 +74,6 @@ public class StreamVerticle extends ServiceVerticle {
     HlsFolder hls = new HlsFolder(vertx, settings);
     LimitsStore limits = new LimitsStore(RedisAPI.api(redis));
     String publicUrl = Config.effective(config(), Config.PUBLIC_URL);
-    Placement placement = new Placement(RedisAPI.api(redis), settings.node());
-    manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance, limits, placement);
-    report = new NodeReport(vertx, redis, settings, instance, publicUrl, manager::running, Path.of("/proc"));
-    gate = new ChannelGate(store, sentinel);
-    player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp,
-      new OwnerFront(placement, settings.node(), publicUrl));
-    admin = new StreamAdminApi(vertx, settings, store, manager);
     try {
       servers = new Servers(vertx, new dev.iptv.stream.servers.ServerStore(RedisAPI.api(redis)), instance,
         settings.segmentSecret(), 1000L * positive(Config.SSH_TIMEOUT_S), 1000L * positive(Config.SSH_HEALTH_S),
@@ -87,6 +81,15 @@ public class StreamVerticle extends ServiceVerticle {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    serverPlaylists = new ServerPlaylists(vertx, servers, settings.node());
+    Placement placement = new Placement(RedisAPI.api(redis), settings.node(), servers);
+    manager = new StreamManager(vertx, context, settings, store, hls, sentinel, instance, limits, placement, servers,
+      serverPlaylists);
+    report = new NodeReport(vertx, redis, settings, instance, publicUrl, manager::running, Path.of("/proc"));
+    gate = new ChannelGate(store, sentinel);
+    player = new PlayerRoutes(vertx, settings, store, manager, hls, gate, this::clientIp,
+      new OwnerFront(placement, settings.node(), publicUrl), serverPlaylists);
+    admin = new StreamAdminApi(vertx, settings, store, manager);
     serversApi = new ServersApi(servers, settings.adminToken());
     limitsApi = new LimitsApi(limits, settings.adminToken());
     log.info("stream-service {} writes HLS to {} (idle {} s, start timeout {} s, segments {} s)", instance,
@@ -134,10 +137,12 @@ public class StreamVerticle extends ServiceVerticle {
     if (sentinel != null) {
       sentinel.stop(vertx);
     }
+    // The manager stops the channels on SSH servers too: the servers' links close after it.
     Future<Void> closing = (report == null ? Future.<Void>succeededFuture() : report.close())
-      .compose(v -> servers == null ? Future.<Void>succeededFuture() : servers.close().otherwiseEmpty())
       .compose(v -> player == null ? Future.<Void>succeededFuture() : player.close().otherwiseEmpty())
-      .compose(v -> manager == null ? Future.succeededFuture() : manager.close());
+      .compose(v -> manager == null ? Future.<Void>succeededFuture() : manager.close().otherwiseEmpty())
+      .compose(v -> serverPlaylists == null ? Future.<Void>succeededFuture() : serverPlaylists.close().otherwiseEmpty())
+      .compose(v -> servers == null ? Future.<Void>succeededFuture() : servers.close().otherwiseEmpty());
     return closing.eventually(() -> {
       List<Future<Void>> unregistered = new ArrayList<>();
       consumers.forEach(c -> unregistered.add(c.unregister()));

@@ -207,6 +207,27 @@ class NodePlacementTest {
       && fx.get(StreamContract.ownerKey("604")) == null);
   }
 
+  @Test
+  @DisplayName("a node killed with -9 (no report, no event-bus handler, its owner lease still live): its channel plays from a live node on the next request, once the lease lapses")
+  void deadNodesChannelIsPlacedAgain() {
+    fx.channel("605", source.url("n605"));
+    // What node-c left when it was killed: its lease (IPTV_STREAM_LEASE_S = 3 s here) and keys; no report.
+    await(fx.redis.set(List.of(StreamContract.ownerKey("605"), "node-c/deadbeef", "PX", "3000")));
+    await(fx.redis.set(List.of(StreamContract.nodeKey("605"), "node-c")));
+    await(fx.redis.set(List.of(StreamContract.pidKey("605"), "999999")));
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = fx.getText(fx.playlistUrl("605", fx.token()));
+    if (r.statusCode() == 302) {
+      r = fx.getText(r.headers().firstValue("Location").orElseThrow());
+    }
+    assertEquals(200, r.statusCode(), r.body());
+    System.out.printf("channel of a dead node playing again %d ms after the request (lease 3 s)%n",
+      (System.nanoTime() - t0) / 1_000_000);
+    String node = fx.get(StreamContract.nodeKey("605"));
+    assertTrue(StreamFixture.NODE.equals(node) || NODE_B.equals(node), node);
+    assertEquals(1, everyFfmpeg("605").size());
+  }
+
   private HttpResponse<String> poll(String url, String userAgent) {
     return fx.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
       .header("User-Agent", userAgent).GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -86,6 +86,11 @@ public final class RemoteFfmpeg {
     return new Started(channelId, Long.parseLong(pid), output, System.currentTimeMillis() / 1000.0);
   }
 
+  /** The last {@code bytes} bytes FFmpeg wrote to its log on the server (empty when there is none). */
+  static String logTail(SshLink link, String channelId, int bytes) {
+    return link.exec("tail -c " + bytes + " " + ShellQuote.quote(log(link.spec(), channelId)) + " 2>/dev/null", null).out();
+  }
+
   /** The script that answers whether {@code pid} is our FFmpeg writing {@code output}: exit 0 if so. */
   private static String oursFunction(ServerSpec spec, long pid, String output) {
     return "pid=" + pid + "\n"

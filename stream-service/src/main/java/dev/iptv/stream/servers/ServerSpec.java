@@ -93,6 +93,12 @@ public record ServerSpec(String name, String publicUrl, String sshHost, int sshP
       o.getString(NGINX_CONF), o.getInteger(NGINX_PORT, 80), o.getString(AUTH), o.getDouble(CREATED_AT, 0.0));
   }
 
+  /** The same server, disabled: nothing new is started there. */
+  public ServerSpec disabled() {
+    return new ServerSpec(name, publicUrl, sshHost, sshPort, sshUser, hostKey, hlsDir, maxStreams, false, ffmpeg, nginx,
+      nginxSite, nginxConf, nginxPort, auth, createdAt);
+  }
+
   public ServerSpec withHostKey(String key) {
     return new ServerSpec(name, publicUrl, sshHost, sshPort, sshUser, key, hlsDir, maxStreams, enabled, ffmpeg, nginx,
       nginxSite, nginxConf, nginxPort, auth, createdAt);

@@ -115,6 +115,35 @@ public final class ServerStore {
     });
   }
 
+  /** How many FFmpeg processes of ours the server has recorded: its running streams. */
+  Future<Integer> ffmpegCount(String name) {
+    return api.hlen(ServerContract.ffmpegKey(name)).map(r -> r == null ? 0 : r.toInteger());
+  }
+
+  /**
+   * Of {@code channelIds}, those that still run on server {@code name}: an owner lease lives and
+   * {@code stream:{id}:node} names the server.
+   */
+  Future<java.util.Set<String>> runningThere(String name, List<String> channelIds) {
+    if (channelIds.isEmpty()) {
+      return Future.succeededFuture(java.util.Set.of());
+    }
+    List<String> keys = new ArrayList<>();
+    for (String id : channelIds) {
+      keys.add(StreamContract.ownerKey(id));
+      keys.add(StreamContract.nodeKey(id));
+    }
+    return api.mget(keys).map(r -> {
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (int i = 0; i < channelIds.size(); i++) {
+        if (r.get(2 * i) != null && r.get(2 * i + 1) != null && name.equals(r.get(2 * i + 1).toString())) {
+          out.add(channelIds.get(i));
+        }
+      }
+      return out;
+    });
+  }
+
   Future<Void> forgetFfmpeg(String name, String channelId) {
     return api.hdel(List.of(ServerContract.ffmpegKey(name), channelId)).mapEmpty();
   }

@@ -6,12 +6,10 @@ import dev.iptv.contract.ServerContract;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +40,7 @@ public final class Servers {
   private final WorkerExecutor ssh;
   private final Map<String, SshLink> links = new ConcurrentHashMap<>();
   private final Set<String> polling = new HashSet<>();
-  /** server/pid of our FFmpeg processes seen without a record → when first seen so. */
-  private final Map<String, Long> unrecorded = new HashMap<>();
+  private final ServerReaper reaper;
   private long timer = -1;
 
   public Servers(Vertx vertx, ServerStore store, String instance, String segmentSecret, long timeoutMs, long healthMs,
@@ -57,6 +54,7 @@ public final class Servers {
     this.stopGraceMs = stopGraceMs;
     // SSH work waits on the network: never on an event loop, and at most the timeout and a grace per call.
     this.ssh = vertx.createSharedWorkerExecutor("iptv-ssh", 8, 3 * timeoutMs + stopGraceMs + 5_000, TimeUnit.MILLISECONDS);
+    this.reaper = new ServerReaper(store, orphanGraceMs());
   }
 
   ServerStore store() {
@@ -164,13 +162,18 @@ public final class Servers {
     }).compose(spec -> one(spec));
   }
 
-  /** DELETE: our FFmpeg there stopped and the site removed when the server answers, then forgotten. */
+  /**
+   * DELETE: disabled at once (the channels running there end and are placed again on their next
+   * request), our FFmpeg there stopped and the site removed when the server answers, then forgotten.
+   */
   public Future<Void> delete(String name) {
     return store.spec(name).compose(spec -> {
       if (spec == null) {
         return Future.failedFuture(ApiException.notFound("no server " + name));
       }
-      return stopAll(name).compose(v -> link(name)).compose(link -> blocking(() -> {
+      // Disabled first: the runs of its channels end and nothing starts there while its FFmpeg stop.
+      return store.update(spec.disabled(), null).compose(v -> stopAll(name)).compose(v -> link(name))
+        .compose(link -> blocking(() -> {
           Provisioner.unprovision(link);
           return null;
         }))
@@ -201,10 +204,73 @@ public final class Servers {
 
   /** Stops the channel's FFmpeg on the server if it is still ours; its record and files go. Null when none is recorded. */
   public Future<RemoteFfmpeg.Stopped> stopFfmpeg(String name, String channelId) {
-    return store.ffmpeg(name, channelId).compose(proc -> proc == null ? Future.succeededFuture(null)
+    return stopFfmpeg(name, channelId, -1);
+  }
+
+  /**
+   * As {@link #stopFfmpeg(String, String)}, only while the record is still of {@code pid} (-1:
+   * whichever): a run never stops the FFmpeg another instance started for the channel since.
+   */
+  public Future<RemoteFfmpeg.Stopped> stopFfmpeg(String name, String channelId, long pid) {
+    return store.ffmpeg(name, channelId).compose(proc -> proc == null || pid >= 0 && proc.pid() != pid
+      ? Future.succeededFuture(null)
       : link(name).compose(link -> blocking(() -> RemoteFfmpeg.stop(link, proc, stopGraceMs)))
         .compose(how -> store.forgetFfmpeg(name, channelId).map(how))
         .onSuccess(how -> log.info("server {}: FFmpeg {} of channel {}: {}", name, proc.pid(), channelId, how)));
+  }
+
+  /** The FFmpeg recorded for the channel on the server, or null. */
+  public Future<RemoteFfmpeg.Started> recorded(String name, String channelId) {
+    return store.ffmpeg(name, channelId);
+  }
+
+  /** The last {@code bytes} bytes of the channel's FFmpeg log on the server. */
+  public Future<String> logTail(String name, String channelId, int bytes) {
+    return link(name).compose(link -> blocking(() -> RemoteFfmpeg.logTail(link, channelId, bytes)));
+  }
+
+  /** The registered server, or null (deleted, or never one: a stream node's name). */
+  public Future<ServerSpec> spec(String name) {
+    return store.spec(name);
+  }
+
+  /** Its latest health reading, or null when none lives ({@code status} says online or offline). */
+  public Future<JsonObject> health(String name) {
+    return store.health(name);
+  }
+
+  /**
+   * A run found the server unreachable: it is offline now, for placement too, until the next health
+   * reading that succeeds.
+   */
+  public Future<Void> markOffline(String name, String why) {
+    return store.health(name).compose(previous -> previous != null && !ServerContract.ONLINE.equals(previous.getString("status"))
+      ? Future.succeededFuture()
+      : store.putHealth(name, new JsonObject().put("status", ServerContract.OFFLINE).put("error", why)
+        .put("last_seen", previous == null ? null : previous.getValue("last_seen"))));
+  }
+
+  /** The value of the header that opens a playlist on the servers' nginx ({@link NginxSite}). */
+  public String playlistKey() {
+    return NginxSite.playlistKey(segmentSecret);
+  }
+
+  /** Every registered SSH server as placement sees it. */
+  public Future<List<ServerLoad>> loads() {
+    return store.names().compose(names -> {
+      List<Future<ServerLoad>> all = new java.util.ArrayList<>();
+      for (String name : names) {
+        all.add(store.spec(name).compose(spec -> spec == null ? Future.succeededFuture(null)
+          : store.health(name).compose(h -> store.ffmpegCount(name).map(n -> load(spec, h, n)))));
+      }
+      return Future.all(all).map(x -> all.stream().map(Future::result).filter(java.util.Objects::nonNull).toList());
+    });
+  }
+
+  private static ServerLoad load(ServerSpec spec, JsonObject h, int streams) {
+    boolean online = spec.enabled() && h != null && ServerContract.ONLINE.equals(h.getString("status"));
+    return new ServerLoad(spec.name(), spec.publicUrl(), online, streams, spec.maxStreams(),
+      h == null ? 0 : h.getDouble("cpu_percent", 0.0), h == null ? 0 : h.getDouble("memory_percent", 0.0));
   }
 
   /** Whether the recorded PID of the channel is still our FFmpeg on the server. */
@@ -242,40 +308,10 @@ public final class Servers {
       .onComplete(v -> polling.remove(name));
   }
 
-  /**
-   * Stops our FFmpeg processes the server runs without a record (left by an instance that died, or
-   * by this one before a restart): each is stopped once it has gone unrecorded for longer than a
-   * start takes to be recorded. Never an orphan on a server.
-   */
   private Future<Void> reap(SshLink link, JsonObject health) {
-    String name = link.spec().name();
-    JsonArray pids = health.getJsonArray("ffmpeg_pids");
-    if (pids == null) {
-      return Future.succeededFuture();
-    }
-    return store.ffmpegs(name).compose(recorded -> {
-      Set<Long> known = new HashSet<>();
-      recorded.forEach(p -> known.add(p.pid()));
-      long now = System.currentTimeMillis();
-      Set<String> current = new HashSet<>();
-      Future<Void> chain = Future.succeededFuture();
-      for (Object o : pids) {
-        long pid = ((Number) o).longValue();
-        if (known.contains(pid)) {
-          continue;
-        }
-        String key = name + "/" + pid;
-        current.add(key);
-        long first = unrecorded.computeIfAbsent(key, k -> now);
-        if (now - first > orphanGraceMs()) {
-          chain = chain.compose(v -> blocking(() -> RemoteFfmpeg.stopOrphan(link, pid, stopGraceMs))
-            .onSuccess(how -> log.warn("server {}: FFmpeg {} ran there without a record: {}", name, pid, how))
-            .<Void>mapEmpty().otherwiseEmpty());
-        }
-      }
-      unrecorded.keySet().removeIf(k -> k.startsWith(name + "/") && !current.contains(k));
-      return chain;
-    });
+    return reaper.reap(link.spec().name(), health,
+      (name, pid) -> blocking(() -> RemoteFfmpeg.stopOrphan(link, pid, stopGraceMs)),
+      this::stopFfmpeg);
   }
 
   private long orphanGraceMs() {

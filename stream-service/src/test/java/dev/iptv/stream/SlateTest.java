@@ -2,10 +2,11 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Config;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.stream.testing.HeardEvents;
+import dev.iptv.stream.testing.HeardEvents.Heard;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.stream.testing.LiveSource.Mode;
 import dev.iptv.testing.TestEnv;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -44,22 +45,13 @@ class SlateTest {
 
   private LiveSource source;
   private StreamFixture fx;
-  private final List<Heard> events = new CopyOnWriteArrayList<>();
-  private MessageConsumer<JsonObject> eventConsumer;
-
-  private record Heard(long atMs, JsonObject event) {
-    String kind() {
-      return event.getString("event");
-    }
-  }
+  private HeardEvents events;
 
   @BeforeAll
   void setUp() {
     source = LiveSource.start();
     fx = new StreamFixture(Map.of(Config.STALL_SEGMENTS, "3", Config.SLATE_RETRY_MAX_S, "2"));
-    eventConsumer = fx.vertx.eventBus().consumer(StreamContract.EVENTS,
-      m -> events.add(new Heard(System.currentTimeMillis(), m.body())));
-    await(eventConsumer.completion());
+    events = HeardEvents.listen(fx.vertx);
   }
 
   @BeforeEach
@@ -78,12 +70,11 @@ class SlateTest {
   }
 
   private Heard first(String kind, String id) {
-    return events.stream().filter(h -> kind.equals(h.kind()) && id.equals(h.event().getString("channel_id")))
-      .findFirst().orElse(null);
+    return events.first(kind, id);
   }
 
   private List<String> kinds(String id) {
-    return events.stream().filter(h -> id.equals(h.event().getString("channel_id"))).map(Heard::kind).toList();
+    return events.kinds(id);
   }
 
   /** A real FFmpeg decoding {@code url} to nothing, its progress kept: a player that never reopens. */

@@ -2,11 +2,12 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Config;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.stream.testing.HeardEvents;
+import dev.iptv.stream.testing.HeardEvents.Heard;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.stream.testing.LiveSource.Mode;
 import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -42,23 +43,14 @@ class SourceFailoverTest {
 
   private LiveSource source;
   private StreamFixture fx;
-  private final List<Heard> events = new CopyOnWriteArrayList<>();
-  private MessageConsumer<JsonObject> eventConsumer;
-
-  private record Heard(long atMs, JsonObject event) {
-    String kind() {
-      return event.getString("event");
-    }
-  }
+  private HeardEvents events;
 
   @BeforeAll
   void setUp() {
     source = LiveSource.start();
     fx = new StreamFixture(Map.of(Config.STALL_SPEED_WINDOW_S, "4", Config.STALL_MIN_SPEED, "0.8",
       Config.STALL_SEGMENTS, "3"));
-    eventConsumer = fx.vertx.eventBus().consumer(StreamContract.EVENTS,
-      m -> events.add(new Heard(System.currentTimeMillis(), m.body())));
-    await(eventConsumer.completion());
+    events = HeardEvents.listen(fx.vertx);
   }
 
   @BeforeEach
@@ -77,12 +69,11 @@ class SourceFailoverTest {
   }
 
   private Heard first(String kind, String id) {
-    return events.stream().filter(h -> kind.equals(h.kind()) && id.equals(h.event().getString("channel_id")))
-      .findFirst().orElse(null);
+    return events.first(kind, id);
   }
 
   private List<String> kinds(String id) {
-    return events.stream().filter(h -> id.equals(h.event().getString("channel_id"))).map(Heard::kind).toList();
+    return events.kinds(id);
   }
 
   /** One playlist poll as a player sees it. */
@@ -396,9 +387,8 @@ class SourceFailoverTest {
         source.comeBack("s707");
       }
       long backAt = System.currentTimeMillis();
-      Heard restarted = eventually(Duration.ofSeconds(40), "the channel restarted", () -> events.stream()
-        .filter(h -> "restarted".equals(h.kind()) && id.equals(h.event().getString("channel_id"))
-          && h.atMs() > backAt).findFirst().orElse(null), h -> h != null);
+      Heard restarted = eventually(Duration.ofSeconds(40), "the channel restarted", () -> events.first("restarted", id, backAt),
+        h -> h != null);
       Poll live = eventually(Duration.ofSeconds(20), "the player plays again", () -> player.last(),
         p -> p.status() == 200 && p.atMs() > restarted.atMs());
       System.out.printf("MEASURED source back to live after failed restarts: restart %d ms, player %d ms (events %s)%n",

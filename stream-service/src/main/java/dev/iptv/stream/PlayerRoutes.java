@@ -45,6 +45,8 @@ import java.util.function.Function;
  *       MPEG-TS ({@link TsFanout}, SPEC section 10);</li>
  *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&n=&t=&s=}: the segment, when its proof holds (nginx
  *       checks proofs itself; this is the all-in-one server's equivalent);</li>
+ *   <li>{@code GET /live/_slate/limit_{n}_{T}s_{i}.ts}: with {@code IPTV_LIMIT_SLATE}, the segments of
+ *       the slate a poll refused by max_connections gets instead of 403 ({@link LimitSlate});</li>
  *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}, 204 with
  *       {@code X-Segment-Proof} or 403; mounted only on the service's own port, answered to loopback
  *       peers only.</li>
@@ -88,6 +90,8 @@ final class PlayerRoutes {
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
   private final ViewerBatches batches;
+  /** The slate for polls refused by max_connections ({@code IPTV_LIMIT_SLATE}; off: 403). */
+  private final LimitSlate limitSlate;
   private MessageConsumer<JsonObject> revocations;
 
   /** The viewer of a request, worked out once: its token, address, player and session id. */
@@ -107,6 +111,7 @@ final class PlayerRoutes {
     this.proofs = new SegmentProof(settings.segmentSecret(), settings.proofTtlS());
     this.clientIp = clientIp;
     this.owners = owners;
+    this.limitSlate = new LimitSlate(vertx, settings);
   }
 
   /**
@@ -118,6 +123,8 @@ final class PlayerRoutes {
     router.getWithRegex(PLAYLIST_PATH).setName("/live/stream_{id}.m3u8").handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).setName("/live/stream_{id}_{segment}.ts").handler(this::segment);
     router.getWithRegex(TS_PATH).setName("/live/stream_{id}.ts").handler(this::tsStream);
+    // Always mounted (like nginx's location): nothing there to serve until a slate was made.
+    limitSlate.mount(router);
     router.get("/internal/auth").handler(withFrontAuth ? this::internalAuth : RoutingContext::next);
   }
 
@@ -168,7 +175,14 @@ final class PlayerRoutes {
             .end(body);
           touch(viewer, id, username);
         }))
-      .onFailure(err -> playerError(ctx, err));
+      .onFailure(err -> {
+        if (err instanceof LimitSlate.Refused refused && settings.sources().limitSlate()) {
+          // Not a viewer: no session was admitted and none is touched; a deleted channel stays 404.
+          watchable(id).onSuccess(v -> limitSlate.answer(ctx, refused)).onFailure(e -> playerError(ctx, e));
+        } else {
+          playerError(ctx, err);
+        }
+      });
   }
 
   /**
@@ -212,7 +226,9 @@ final class PlayerRoutes {
   private Future<String> admitted(RoutingContext ctx, Viewer viewer, String id) {
     return admit(viewer, id)
       .compose(check -> check.valid() ? watchable(id).map(check.username())
-        : Future.failedFuture(new ApiException(403, check.status().playerError())))
+        : Future.failedFuture(check.status() == TokenCheck.Status.LIMIT
+          ? new LimitSlate.Refused(check.status().playerError(), check.maxConnections())
+          : new ApiException(403, check.status().playerError())))
       // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
       .compose(username -> gate.state(id).compose(state -> state.direct() == null ? Future.succeededFuture(username)
         : redirected(ctx, viewer, id, username, state.direct())))

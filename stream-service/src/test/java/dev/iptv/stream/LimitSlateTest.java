@@ -5,6 +5,7 @@ import dev.iptv.contract.AuthContract;
 import dev.iptv.contract.MonitorContract;
 import dev.iptv.contract.MonitorContract.SegmentBatch;
 import dev.iptv.contract.MonitorContract.SegmentServed;
+import dev.iptv.stream.testing.FfmpegPlayer;
 import dev.iptv.stream.testing.LiveSource;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -20,16 +21,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.iptv.testing.Await.await;
@@ -212,42 +209,5 @@ class LimitSlateTest {
     assertTrue(later.contains("#EXT-X-DISCONTINUITY-SEQUENCE:33\n"), later);
     assertFalse(later.contains("#EXT-X-DISCONTINUITY\n"), later);
     assertEquals(List.of("_slate/a0.ts", "_slate/a1.ts", "_slate/a2.ts"), uris(later));
-  }
-
-  /** A real FFmpeg decoding {@code url} to nothing, its progress kept: a player that never reopens. */
-  private static final class FfmpegPlayer implements AutoCloseable {
-    final Process process;
-    final List<String> said = new CopyOnWriteArrayList<>();
-    private final Thread reader;
-
-    FfmpegPlayer(String url) throws Exception {
-      process = new ProcessBuilder(System.getProperty("iptv.test.ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner",
-        "-loglevel", "error", "-progress", "pipe:1", "-i", url, "-f", "null", "-")
-        .redirectErrorStream(true).start();
-      reader = new Thread(() -> new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
-        .lines().forEach(said::add), "test-ffmpeg-player");
-      reader.start();
-    }
-
-    long frames() {
-      long n = 0;
-      for (String l : said) {
-        if (l.startsWith("frame=")) {
-          n = Long.parseLong(l.substring(6).trim());
-        }
-      }
-      return n;
-    }
-
-    String errors() {
-      return said.stream().filter(l -> !l.matches("[a-z0-9_]+=\\S*")).toList().toString();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor();
-      reader.join(5_000);
-    }
   }
 }

@@ -136,6 +136,20 @@ class NginxLimitSlateTest {
       .eventually(client::close));
   }
 
+  /** The head of an endless answer: its status, headers and first byte, then the connection is closed. */
+  private Answer tsHead(String localAddress, String userAgent, String uri) {
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(localAddress));
+    return await(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+      .setURI(uri).putHeader("User-Agent", userAgent)).compose(req -> req.send().compose(r -> {
+        io.vertx.core.Promise<Answer> first = io.vertx.core.Promise.promise();
+        r.handler(b -> first.tryComplete(new Answer(r.statusCode(), r.getHeader("X-Slate"), r.getHeader("Content-Type"),
+          b.getString(0, 1))));
+        r.endHandler(v -> first.tryFail("ended before any byte"));
+        return first.future();
+      }))
+      .eventually(client::close));
+  }
+
   private List<String> sessions(String username) {
     Response r = await(redis.zrange(List.of(AuthContract.sessionsKey(username), "0", "-1")));
     List<String> out = new ArrayList<>();
@@ -185,6 +199,13 @@ class NginxLimitSlateTest {
         assertEquals("video/mp2t", seg.contentType(), s);
       }
       assertEquals(404, get("127.0.0.3", "PlayerB", "/live/_slate/limit_1_1s_7.ts").status());
+
+      // The TS URL, refused the same way, streams the slate through nginx (unbuffered) with no session.
+      Answer ts = tsHead("127.0.0.3", "PlayerB", "/live/stream_" + id + ".ts?token=" + token);
+      assertEquals(200, ts.status());
+      assertEquals("limit", ts.slate());
+      assertEquals("video/mp2t", ts.contentType());
+      assertEquals("G", ts.body(), "an MPEG-TS sync byte first");
 
       try (FfmpegPlayer p = new FfmpegPlayer("http://127.0.0.1:" + port + uri)) {
         eventually(Duration.ofSeconds(40), "ffmpeg decodes 3 s of the slate through nginx",

@@ -4,7 +4,9 @@ import dev.iptv.common.ApiException;
 import dev.iptv.common.Http;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -23,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -74,8 +79,8 @@ final class LimitSlate {
     }
   }
 
-  /** One limit's segments, made: their file names (in the folder) and durations. */
-  private record Made(List<String> files, List<Double> durations) {
+  /** One limit's segments, made: their file names (in the folder), durations and bytes (for the TS output). */
+  private record Made(List<String> files, List<Double> durations, List<Buffer> bytes) {
   }
 
   /** Per JVM: one rendering per folder, segment length and limit, shared by every front. */
@@ -98,10 +103,7 @@ final class LimitSlate {
   void answer(RoutingContext ctx, Refused refused) {
     playlist(refused.limit()).onComplete(ar -> {
       if (ar.failed()) {
-        log.warn("the limit slate cannot be made: {}", ar.cause().getMessage());
-        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, PlayerRoutes.RETRY_AFTER_S)
-          .putHeader("Access-Control-Allow-Origin", "*");
-        Http.sendText(ctx, 503, "ERROR: Stream unavailable, retry later");
+        unavailable(ctx, ar.cause());
         return;
       }
       ctx.response()
@@ -111,6 +113,13 @@ final class LimitSlate {
         .putHeader(REASON_HEADER, "limit")
         .end(ar.result());
     });
+  }
+
+  private static void unavailable(RoutingContext ctx, Throwable err) {
+    log.warn("the limit slate cannot be made: {}", err.getMessage());
+    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, PlayerRoutes.RETRY_AFTER_S)
+      .putHeader("Access-Control-Allow-Origin", "*");
+    Http.sendText(ctx, 503, "ERROR: Stream unavailable, retry later");
   }
 
   private void segment(RoutingContext ctx) {
@@ -131,13 +140,70 @@ final class LimitSlate {
 
   /** The live playlist of the slate for a user limited to {@code limit} connections, now. */
   Future<String> playlist(int limit) {
-    int shown = limit >= 1 && limit <= MAX_SHOWN ? limit : 0;
-    return segments(shown).map(made -> playlist(made, s.hlsTimeS(), System.currentTimeMillis()));
+    return segments(shown(limit)).map(made -> playlist(made, s.hlsTimeS(), System.currentTimeMillis()));
+  }
+
+  private static int shown(int limit) {
+    return limit >= 1 && limit <= MAX_SHOWN ? limit : 0;
+  }
+
+  /**
+   * Answers a refused TS viewer ({@code /live/stream_{id}.ts}) with the slate's segments, one after
+   * the other at their pace, for as long as it reads; before each next segment the viewer is admitted
+   * again ({@code retry}): once it is, the same connection goes on with the channel ({@code join}, its
+   * username); refused again, the slate goes on; any other answer (a redirect, the channel gone) ends
+   * the stream and the player reconnects to get it. Holds no session while slated.
+   */
+  void answerTs(RoutingContext ctx, Refused refused, Supplier<Future<String>> retry, Consumer<String> join) {
+    segments(shown(refused.limit())).onComplete(ar -> {
+      if (ar.failed()) {
+        unavailable(ctx, ar.cause());
+        return;
+      }
+      HttpServerResponse response = ctx.response();
+      AtomicBoolean gone = new AtomicBoolean();
+      response.closeHandler(v -> gone.set(true));
+      response.exceptionHandler(err -> gone.set(true));
+      response.setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .putHeader("Access-Control-Allow-Origin", "*")
+        .putHeader(REASON_HEADER, "limit");
+      tsNext(response, ar.result(), 0, gone, retry, join);
+    });
+  }
+
+  /** Writes segment {@code i} (skipped while the viewer's queue is full), then after its duration asks again. */
+  private void tsNext(HttpServerResponse response, Made made, int i, AtomicBoolean gone,
+                      Supplier<Future<String>> retry, Consumer<String> join) {
+    if (gone.get()) {
+      return;
+    }
+    if (!response.writeQueueFull()) {
+      response.write(made.bytes().get(i));
+    }
+    vertx.setTimer(Math.max(100, Math.round(made.durations().get(i) * 1000)), t -> {
+      if (gone.get()) {
+        return;
+      }
+      retry.get().onComplete(ar -> {
+        if (gone.get()) {
+          return;
+        }
+        if (ar.succeeded()) {
+          join.accept(ar.result());
+        } else if (ar.cause() instanceof Refused) {
+          tsNext(response, made, (i + 1) % made.bytes().size(), gone, retry, join);
+        } else {
+          response.end();
+        }
+      });
+    });
   }
 
   /** The playlist at {@code nowMs}: the {@value #SEGMENTS} newest of the cycle, sequence {@code now / T}. */
   static String playlist(List<String> files, List<Double> durations, int hlsTimeS, long nowMs) {
-    return playlist(new Made(files, durations), hlsTimeS, nowMs);
+    return playlist(new Made(files, durations, List.of()), hlsTimeS, nowMs);
   }
 
   private static String playlist(Made made, int hlsTimeS, long nowMs) {
@@ -215,8 +281,10 @@ final class LimitSlate {
         throw new IOException("the limit slate's FFmpeg wrote " + durations.size() + " segments, not " + SEGMENTS);
       }
       List<String> files = new ArrayList<>();
+      List<Buffer> bytes = new ArrayList<>();
       for (int i = 0; i < SEGMENTS; i++) {
         Path seg = work.resolve("seg_" + i + ".ts");
+        bytes.add(Buffer.buffer(Files.readAllBytes(seg)));
         Files.setPosixFilePermissions(seg, PosixFilePermissions.fromString("rw-r--r--"));
         files.add(prefix + i + ".ts");
         // Whole files only: a front serving the old one meanwhile still sends a complete segment.
@@ -225,7 +293,7 @@ final class LimitSlate {
       }
       log.info("limit slate made: {} segments of {} s in {} (limit {})", SEGMENTS, s.hlsTimeS(), folder,
         shown == 0 ? "not shown" : shown);
-      return new Made(List.copyOf(files), List.copyOf(durations.subList(0, SEGMENTS)));
+      return new Made(List.copyOf(files), List.copyOf(durations.subList(0, SEGMENTS)), List.copyOf(bytes));
     } finally {
       removeTree(work);
     }

@@ -195,28 +195,54 @@ final class PlayerRoutes {
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
       .compose(username -> playable(id, username).map(username))
-      .onSuccess(username -> {
-        touch(viewer, id, username);
-        ts.join(id, ctx.request(), new TsFanout.Hooks() {
-          @Override
-          public void touch() {
-            PlayerRoutes.this.touch(viewer, id, username);
-          }
+      .onSuccess(username -> tsJoin(ctx, viewer, id, username))
+      .onFailure(err -> {
+        if (err instanceof LimitSlate.Refused refused && settings.sources().limitSlate()) {
+          // The slate until a slot frees, then the channel on the same connection (no session meanwhile).
+          watchable(id).onSuccess(v -> limitSlate.answerTs(ctx, refused, () -> admittedLater(viewer, id),
+            username -> tsJoin(ctx, viewer, id, username))).onFailure(e -> playerError(ctx, e));
+        } else {
+          playerError(ctx, err);
+        }
+      });
+  }
 
-          @Override
-          public Future<Boolean> stillAdmitted() {
-            // Unavailable auth or channel state keeps the viewer; a refusal or a gone channel does not.
-            return watchable(id).compose(v -> admit(viewer, id)).map(TokenCheck::valid)
-              .recover(err -> Future.succeededFuture(!(err instanceof ApiException api && api.status() == 404)));
-          }
+  /**
+   * A slated TS viewer admitted again: its username once admitted, the channel active, playing here
+   * and not direct; {@link LimitSlate.Refused} while the limit still refuses it; any other failure (a
+   * redirect it would need, the channel gone) ends its slate, and its reconnection gets the answer.
+   */
+  private Future<String> admittedLater(Viewer viewer, String id) {
+    return admit(viewer, id)
+      .compose(check -> check.valid() ? watchable(id).map(check.username()) : Future.failedFuture(refusal(check)))
+      .compose(username -> gate.state(id).compose(state -> state.direct() != null
+        ? Future.<String>failedFuture(new ApiException(409, "direct channel"))
+        : manager.ensure(id, username).compose(owners::of).compose(front -> front != null
+          ? Future.<String>failedFuture(new ApiException(409, "runs on another node"))
+          : playable(id, username).map(username))));
+  }
 
-          @Override
-          public void served(long bytes) {
-            batches.served(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
-          }
-        });
-      })
-      .onFailure(err -> playerError(ctx, err));
+  /** The channel's continuous MPEG-TS for an admitted viewer, for as long as it reads ({@link TsFanout}). */
+  private void tsJoin(RoutingContext ctx, Viewer viewer, String id, String username) {
+    touch(viewer, id, username);
+    ts.join(id, ctx.request(), new TsFanout.Hooks() {
+      @Override
+      public void touch() {
+        PlayerRoutes.this.touch(viewer, id, username);
+      }
+
+      @Override
+      public Future<Boolean> stillAdmitted() {
+        // Unavailable auth or channel state keeps the viewer; a refusal or a gone channel does not.
+        return watchable(id).compose(v -> admit(viewer, id)).map(TokenCheck::valid)
+          .recover(err -> Future.succeededFuture(!(err instanceof ApiException api && api.status() == 404)));
+      }
+
+      @Override
+      public void served(long bytes) {
+        batches.served(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
+      }
+    });
   }
 
   /**
@@ -225,16 +251,20 @@ final class PlayerRoutes {
    */
   private Future<String> admitted(RoutingContext ctx, Viewer viewer, String id) {
     return admit(viewer, id)
-      .compose(check -> check.valid() ? watchable(id).map(check.username())
-        : Future.failedFuture(check.status() == TokenCheck.Status.LIMIT
-          ? new LimitSlate.Refused(check.status().playerError(), check.maxConnections())
-          : new ApiException(403, check.status().playerError())))
+      .compose(check -> check.valid() ? watchable(id).map(check.username()) : Future.failedFuture(refusal(check)))
       // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
       .compose(username -> gate.state(id).compose(state -> state.direct() == null ? Future.succeededFuture(username)
         : redirected(ctx, viewer, id, username, state.direct())))
       // Runs on another stream node: the player goes to its front, token and all (SPEC section 9).
       .compose(username -> manager.ensure(id, username).compose(owners::of).compose(front -> front == null
         ? Future.succeededFuture(username) : redirected(ctx, viewer, id, username, front + ctx.request().uri())));
+  }
+
+  /** The 403 of a refused token check; a max_connections refusal is {@link LimitSlate.Refused} (the slate may answer it). */
+  private static ApiException refusal(TokenCheck check) {
+    return check.status() == TokenCheck.Status.LIMIT
+      ? new LimitSlate.Refused(check.status().playerError(), check.maxConnections())
+      : new ApiException(403, check.status().playerError());
   }
 
   /** Sends the player elsewhere (counted as a poll); ends the chain without a playlist. */

@@ -172,6 +172,44 @@ class LimitSlateTest {
   }
 
   @Test
+  @DisplayName("limit 1: a refused TS viewer gets the slate as one MPEG-TS (ffmpeg decodes it), then the channel on the same connection")
+  void tsSlateThenChannel() throws Exception {
+    fx.channel("803", source.url());
+    String token = fx.token(true, Instant.now().plusSeconds(3600), 1);
+    String username = "viewer_" + token.substring(0, 6);
+    String uri = "/live/stream_803.m3u8?token=" + token;
+    String sessionA = AuthContract.sessionId(token, "127.0.0.2", "PlayerA");
+    assertEquals(200, get("127.0.0.2", "PlayerA", uri).status());
+    AtomicBoolean aPlays = new AtomicBoolean(true);
+    Thread aPolls = new Thread(() -> {
+      while (aPlays.get()) {
+        get("127.0.0.2", "PlayerA", uri);
+        TestEnv.pause(1_000);
+      }
+    }, "test-player-a");
+    aPolls.start();
+    try (FfmpegPlayer p = new FfmpegPlayer(fx.base() + "/live/stream_803.ts?token=" + token)) {
+      eventually(Duration.ofSeconds(40), "ffmpeg decodes 3 s of the slate from the TS URL",
+        () -> p.frames() >= 75 || !p.process.isAlive());
+      assertTrue(p.process.isAlive(), "ffmpeg plays on: " + p.errors());
+      assertEquals(0, servedTo("803", "127.0.0.1"), "no byte of the channel yet");
+      assertEquals(List.of(sessionA), sessions(username), "the slated TS viewer holds no session");
+      aPlays.set(false);
+      eventually(Duration.ofSeconds(40), "the same TS connection goes on with the channel",
+        () -> servedTo("803", "127.0.0.1") >= 2 || !p.process.isAlive());
+      assertTrue(p.process.isAlive(), "ffmpeg plays on: " + p.errors());
+      long frames = p.frames();
+      eventually(Duration.ofSeconds(20), "ffmpeg decodes the channel", () -> p.frames() > frames + 50);
+      List<String> held = sessions(username);
+      assertEquals(1, held.size(), held.toString());
+      assertFalse(held.contains(sessionA), "the slot is the TS viewer's now");
+    } finally {
+      aPlays.set(false);
+      aPolls.join(10_000);
+    }
+  }
+
+  @Test
   @DisplayName("with IPTV_LIMIT_SLATE off (the default) the refused poll is 403 Max connections reached")
   void offIsForbidden() {
     fx.undeployStream();

@@ -237,13 +237,16 @@ final class LimitSlate {
 
   private static List<String> lines(int shown) {
     return shown == 0 ? List.of("Connection limit reached", "Close another player to watch here")
-      : List.of("Connection limit reached", "This account may watch on " + shown + (shown == 1 ? " screen" : " screens")
+      : List.of("Connection limit reached", "This account: " + shown + (shown == 1 ? " screen" : " screens")
         + " at once", "Close another player to watch here");
   }
 
   /** Blocking: runs FFmpeg into a temp folder inside {@code _slate}, then moves each segment into place. */
   private Made make(int shown) throws IOException, InterruptedException {
     Path folder = s.hlsDir().resolve(FOLDER);
+    if (Files.isSymbolicLink(folder)) {
+      throw new IOException(folder + " is a symbolic link: the limit slate writes only into a folder of its own");
+    }
     Files.createDirectories(folder);
     // nginx's workers read the files by name: the folder traversable, never listable by others.
     Files.setPosixFilePermissions(folder, PrivateFolders.HLS_MODE);

@@ -75,13 +75,20 @@ final class SlatePicture {
       return a;
     }
     render(dir.resolve(name + ".png"), w, h, fontSize, lines);
-    a.addAll(List.of("-loop", "1", "-framerate", "25", "-i", name + ".png"));
+    a.addAll(looped(name + ".png"));
     return a;
   }
 
   /** FFmpeg's input of a rendered picture, looped at 25 frames a second in real time. */
   static List<String> pngInput(String png) {
-    return List.of("-re", "-loop", "1", "-framerate", "25", "-i", png);
+    List<String> a = new ArrayList<>(List.of("-re"));
+    a.addAll(looped(png));
+    return a;
+  }
+
+  /** A picture file as FFmpeg's input, looped at 25 frames a second. */
+  private static List<String> looped(String png) {
+    return List.of("-loop", "1", "-framerate", "25", "-i", png);
   }
 
   /** The picture as a PNG: the background, each line centred in white. */

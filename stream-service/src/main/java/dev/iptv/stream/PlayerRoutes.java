@@ -194,7 +194,7 @@ final class PlayerRoutes {
     String id = ctx.pathParam("id");
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
-      .compose(username -> playable(id, username).map(username))
+      .compose(username -> tsPlayable(id, username))
       .onSuccess(username -> tsJoin(ctx, viewer, id, username))
       .onFailure(err -> {
         if (err instanceof LimitSlate.Refused refused && settings.sources().limitSlate()) {
@@ -219,7 +219,12 @@ final class PlayerRoutes {
         ? Future.<String>failedFuture(new ApiException(409, "direct channel"))
         : manager.ensure(id, username).compose(owners::of).compose(front -> front != null
           ? Future.<String>failedFuture(new ApiException(409, "runs on another node"))
-          : playable(id, username).map(username))));
+          : tsPlayable(id, username))));
+  }
+
+  /** The channel started for {@code username} and playing where its TS output can be made: the username. */
+  private Future<String> tsPlayable(String id, String username) {
+    return playable(id, username).map(username);
   }
 
   /** The channel's continuous MPEG-TS for an admitted viewer, for as long as it reads ({@link TsFanout}). */

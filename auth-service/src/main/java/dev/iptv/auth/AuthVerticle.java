@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * auth-service: the users and tokens the panel syncs (the users calls of the repository's openapi.yaml; Redis as
@@ -75,6 +77,9 @@ public class AuthVerticle extends ServiceVerticle {
   private int hashIterations;
   private long graceMs;
   private int sessionWindowS;
+  /** Refused sessions and when their {@code limit_hit} was published ({@link #firstLimitHit}). */
+  private final Map<String, Long> limitAnnounced = new ConcurrentHashMap<>();
+  private static final int MAX_ANNOUNCED = 10_000;
   private final TokenBridge bridge = new TokenBridge();
   private MirrorContract.Probe sentinel;
   private boolean bridgeLogged;
@@ -348,14 +353,38 @@ public class AuthVerticle extends ServiceVerticle {
           if (admitted) {
             return c;
           }
-          vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new LimitHit(c.username(), request.channelId(), Epoch.now())
-            .toJson());
+          if (firstLimitHit(request.sessionId(), System.currentTimeMillis())) {
+            vertx.eventBus().publish(AuthContract.LIMIT_EVENTS, new LimitHit(c.username(), request.channelId(), Epoch.now())
+              .toJson());
+          }
           return c.limited();
         });
     }).onSuccess(c -> msg.reply(c.toJson())).onFailure(err -> {
       log.warn("session check for {} failed: {}", Http.mask(token), err.toString());
       msg.fail(503, "token store unavailable");
     });
+  }
+
+  /**
+   * True when the refused session {@code sessionId} was not announced within the session window: one
+   * {@code limit_hit} per refused player and window, not one per poll of a player that keeps polling
+   * (the limit slate's, or one retrying its 403). Bounded: past {@value #MAX_ANNOUNCED} sessions the
+   * expired go, then all.
+   */
+  private boolean firstLimitHit(String sessionId, long nowMs) {
+    long windowMs = sessionWindowS * 1000L;
+    if (limitAnnounced.size() >= MAX_ANNOUNCED) {
+      limitAnnounced.values().removeIf(at -> nowMs - at >= windowMs);
+      if (limitAnnounced.size() >= MAX_ANNOUNCED) {
+        limitAnnounced.clear();
+      }
+    }
+    Long last = limitAnnounced.get(sessionId);
+    if (last != null && nowMs - last < windowMs) {
+      return false;
+    }
+    limitAnnounced.put(sessionId, nowMs);
+    return true;
   }
 
   /** The token's state; junk (not hex of a plausible length) is unknown without asking Redis. */

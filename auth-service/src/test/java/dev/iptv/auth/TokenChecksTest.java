@@ -155,10 +155,18 @@ class TokenChecksTest {
     assertEquals(Status.UNKNOWN, fx.session(hexToken(), "203.0.113.1", "VLC").status());
 
     eventually(Duration.ofSeconds(5), "the limit_hit event", () -> !events.isEmpty());
+    // The same refused player polling again (a player on the limit slate) is announced once per window.
+    assertEquals(Status.LIMIT, fx.session(token, "203.0.113.3", "Kodi").status());
+    assertEquals(Status.LIMIT, fx.session(token, "203.0.113.3", "Kodi").status());
     assertEquals(1, events.size());
     assertEquals("limit_hit", events.get(0).getString("event"));
     assertEquals("john123", events.get(0).getString("username"));
     assertEquals("48681", events.get(0).getString("channel_id"));
+
+    assertEquals(Status.LIMIT, fx.session(token, "203.0.113.4", "Kodi").status());
+    eventually(Duration.ofSeconds(5), "another refused player's limit_hit", () -> events.size() >= 2);
+    dev.iptv.testing.TestEnv.pause(500);   // time is the subject: no late announcement of the repeated polls
+    assertEquals(2, events.size(), events.toString());
 
     // A session that stopped polling over 60 s ago frees its slot.
     String key = AuthContract.sessionsKey("john123");

@@ -163,6 +163,9 @@ public final class Config {
   /** A watched channel whose every source fails shows a generated slate instead of going dead. */
   public static final String SLATE = declare("IPTV_SLATE", Type.BOOL, "true", STREAM,
     "a watched channel whose every source fails keeps its viewers on a generated \"temporarily unavailable\" picture (same playlist, a discontinuity) while its sources are tried again; false: restarts with backoff, then stop");
+  /** A player refused by its user's max_connections gets a live slate stream saying so instead of 403. */
+  public static final String LIMIT_SLATE = declare("IPTV_LIMIT_SLATE", Type.BOOL, "false", STREAM,
+    "a playlist poll refused by the user's max_connections is answered with a live HLS slate (\"Connection limit reached\") instead of 403; the player holds no session and plays the channel at its first poll after a slot frees");
   /** While slated, the longest wait between two checks of the channel's sources. */
   public static final String SLATE_RETRY_MAX_S = declare("IPTV_SLATE_RETRY_MAX_S", Type.INT, "10", STREAM,
     "while a channel shows the slate its sources are checked again after 1 s, doubling up to this");

@@ -45,6 +45,8 @@ import java.util.function.Function;
  *       MPEG-TS ({@link TsFanout}, SPEC section 10);</li>
  *   <li>{@code GET /live/stream_{id}_{n}.ts?e=&n=&t=&s=}: the segment, when its proof holds (nginx
  *       checks proofs itself; this is the all-in-one server's equivalent);</li>
+ *   <li>{@code GET /live/_slate/limit_{n}_{T}s_{i}.ts}: with {@code IPTV_LIMIT_SLATE}, the segments of
+ *       the slate a poll refused by max_connections gets instead of 403 ({@link LimitSlate});</li>
  *   <li>{@code GET /internal/auth?token=&channel=}: nginx {@code auth_request}, 204 with
  *       {@code X-Segment-Proof} or 403; mounted only on the service's own port, answered to loopback
  *       peers only.</li>
@@ -89,6 +91,8 @@ final class PlayerRoutes {
   private final AtomicBoolean sessionFallbackLogged = new AtomicBoolean();
   private final AdmittedSessions sessions = new AdmittedSessions(RECHECK_MS, MAX_SESSIONS);
   private final ViewerBatches batches;
+  /** The slate for polls refused by max_connections ({@code IPTV_LIMIT_SLATE}; off: 403). */
+  private final LimitSlate limitSlate;
   private MessageConsumer<JsonObject> revocations;
 
   /** The viewer of a request, worked out once: its token, address, player and session id. */
@@ -110,6 +114,7 @@ final class PlayerRoutes {
     this.clientIp = clientIp;
     this.owners = owners;
     this.serverPlaylists = serverPlaylists;
+    this.limitSlate = new LimitSlate(vertx, settings);
   }
 
   /**
@@ -121,6 +126,8 @@ final class PlayerRoutes {
     router.getWithRegex(PLAYLIST_PATH).setName("/live/stream_{id}.m3u8").handler(this::playlist);
     router.getWithRegex(SEGMENT_PATH).setName("/live/stream_{id}_{segment}.ts").handler(this::segment);
     router.getWithRegex(TS_PATH).setName("/live/stream_{id}.ts").handler(this::tsStream);
+    // Always mounted (like nginx's location): nothing there to serve until a slate was made.
+    limitSlate.mount(router);
     router.get("/internal/auth").handler(withFrontAuth ? this::internalAuth : RoutingContext::next);
   }
 
@@ -171,7 +178,14 @@ final class PlayerRoutes {
             .end(body);
           touch(viewer, id, username);
         }))
-      .onFailure(err -> playerError(ctx, err));
+      .onFailure(err -> {
+        if (err instanceof LimitSlate.Refused refused && settings.sources().limitSlate()) {
+          // Not a viewer: no session was admitted and none is touched; a deleted channel stays 404.
+          watchable(id).onSuccess(v -> limitSlate.answer(ctx, refused)).onFailure(e -> playerError(ctx, e));
+        } else {
+          playerError(ctx, err);
+        }
+      });
   }
 
   /**
@@ -183,31 +197,62 @@ final class PlayerRoutes {
     String id = ctx.pathParam("id");
     Viewer viewer = viewer(ctx.request(), ctx.request().getParam("token"));
     admitted(ctx, viewer, id)
-      .compose(username -> playable(id, username).compose(listing -> listing.segmentBase().isEmpty()
-        ? Future.succeededFuture(username)
-        : Future.<String>failedFuture(new ApiException(503, "ERROR: Channel plays on an SSH server: use its HLS playlist"))))
-      .onSuccess(username -> {
-        touch(viewer, id, username);
-        ts.join(id, ctx.request(), new TsFanout.Hooks() {
-          @Override
-          public void touch() {
-            PlayerRoutes.this.touch(viewer, id, username);
-          }
+      .compose(username -> tsPlayable(id, username))
+      .onSuccess(username -> tsJoin(ctx, viewer, id, username))
+      .onFailure(err -> {
+        if (err instanceof LimitSlate.Refused refused && settings.sources().limitSlate()) {
+          // The slate until a slot frees, then the channel on the same connection (no session meanwhile).
+          watchable(id).onSuccess(v -> limitSlate.answerTs(ctx, refused, () -> admittedLater(viewer, id),
+            username -> tsJoin(ctx, viewer, id, username))).onFailure(e -> playerError(ctx, e));
+        } else {
+          playerError(ctx, err);
+        }
+      });
+  }
 
-          @Override
-          public Future<Boolean> stillAdmitted() {
-            // Unavailable auth or channel state keeps the viewer; a refusal or a gone channel does not.
-            return watchable(id).compose(v -> admit(viewer, id)).map(TokenCheck::valid)
-              .recover(err -> Future.succeededFuture(!(err instanceof ApiException api && api.status() == 404)));
-          }
+  /**
+   * A slated TS viewer admitted again: its username once admitted, the channel active, playing here
+   * and not direct; {@link LimitSlate.Refused} while the limit still refuses it; any other failure (a
+   * redirect it would need, the channel gone) ends its slate, and its reconnection gets the answer.
+   */
+  private Future<String> admittedLater(Viewer viewer, String id) {
+    return admit(viewer, id)
+      .compose(check -> check.valid() ? watchable(id).map(check.username()) : Future.failedFuture(refusal(check)))
+      .compose(username -> gate.state(id).compose(state -> state.direct() != null
+        ? Future.<String>failedFuture(new ApiException(409, "direct channel"))
+        : manager.ensure(id, username).compose(owners::of).compose(front -> front != null
+          ? Future.<String>failedFuture(new ApiException(409, "runs on another node"))
+          : tsPlayable(id, username))));
+  }
 
-          @Override
-          public void served(long bytes) {
-            batches.served(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
-          }
-        });
-      })
-      .onFailure(err -> playerError(ctx, err));
+  /** The channel started for {@code username} and playing where its TS output can be made: the username. */
+  private Future<String> tsPlayable(String id, String username) {
+    return playable(id, username).compose(listing -> listing.segmentBase().isEmpty()
+      ? Future.succeededFuture(username)
+      : Future.failedFuture(new ApiException(503, "ERROR: Channel plays on an SSH server: use its HLS playlist")));
+  }
+
+  /** The channel's continuous MPEG-TS for an admitted viewer, for as long as it reads ({@link TsFanout}). */
+  private void tsJoin(RoutingContext ctx, Viewer viewer, String id, String username) {
+    touch(viewer, id, username);
+    ts.join(id, ctx.request(), new TsFanout.Hooks() {
+      @Override
+      public void touch() {
+        PlayerRoutes.this.touch(viewer, id, username);
+      }
+
+      @Override
+      public Future<Boolean> stillAdmitted() {
+        // Unavailable auth or channel state keeps the viewer; a refusal or a gone channel does not.
+        return watchable(id).compose(v -> admit(viewer, id)).map(TokenCheck::valid)
+          .recover(err -> Future.succeededFuture(!(err instanceof ApiException api && api.status() == 404)));
+      }
+
+      @Override
+      public void served(long bytes) {
+        batches.served(SegmentServed.now(id, bytes, viewer.ip(), username, viewer.userAgent()));
+      }
+    });
   }
 
   /**
@@ -216,14 +261,20 @@ final class PlayerRoutes {
    */
   private Future<String> admitted(RoutingContext ctx, Viewer viewer, String id) {
     return admit(viewer, id)
-      .compose(check -> check.valid() ? watchable(id).map(check.username())
-        : Future.failedFuture(new ApiException(403, check.status().playerError())))
+      .compose(check -> check.valid() ? watchable(id).map(check.username()) : Future.failedFuture(refusal(check)))
       // Direct mode (SPEC section 10): the player goes to the source itself; no FFmpeg, still counted.
       .compose(username -> gate.state(id).compose(state -> state.direct() == null ? Future.succeededFuture(username)
         : redirected(ctx, viewer, id, username, state.direct())))
       // Runs on another stream node: the player goes to its front, token and all (SPEC section 9).
       .compose(username -> manager.ensure(id, username).compose(owners::of).compose(front -> front == null
         ? Future.succeededFuture(username) : redirected(ctx, viewer, id, username, front + ctx.request().uri())));
+  }
+
+  /** The 403 of a refused token check; a max_connections refusal is {@link LimitSlate.Refused} (the slate may answer it). */
+  private static ApiException refusal(TokenCheck check) {
+    return check.status() == TokenCheck.Status.LIMIT
+      ? new LimitSlate.Refused(check.status().playerError(), check.maxConnections())
+      : new ApiException(403, check.status().playerError());
   }
 
   /** Sends the player elsewhere (counted as a poll); ends the chain without a playlist. */

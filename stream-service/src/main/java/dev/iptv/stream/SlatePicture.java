@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,20 +59,36 @@ final class SlatePicture {
    * FFmpeg's working directory.
    */
   static List<String> input(String ffmpeg, Path dir, String name, int w, int h, List<String> lines) throws IOException {
+    return input(ffmpeg, dir, name, w, h, lines, true);
+  }
+
+  /** {@link #input}, read in real time ({@code -re}: a live slate) or as fast as FFmpeg goes (segments made ahead). */
+  static List<String> input(String ffmpeg, Path dir, String name, int w, int h, List<String> lines, boolean realTime)
+    throws IOException {
     int fontSize = Math.max(12, h / 14);
+    List<String> a = new ArrayList<>(realTime ? List.of("-re") : List.of());
     if (hasDrawtext(ffmpeg)) {
       Files.writeString(dir.resolve(name + ".txt"), String.join("\n", lines), StandardCharsets.UTF_8);
-      return List.of("-re", "-f", "lavfi", "-i", "color=c=" + COLOR + ":s=" + w + "x" + h + ":r=25",
+      a.addAll(List.of("-f", "lavfi", "-i", "color=c=" + COLOR + ":s=" + w + "x" + h + ":r=25",
         "-vf", "drawtext=textfile=" + name + ".txt:expansion=none:fontcolor=white:fontsize=" + fontSize
-          + ":line_spacing=" + fontSize / 2 + ":x=(w-text_w)/2:y=(h-text_h)/2");
+          + ":line_spacing=" + fontSize / 2 + ":x=(w-text_w)/2:y=(h-text_h)/2"));
+      return a;
     }
     render(dir.resolve(name + ".png"), w, h, fontSize, lines);
-    return pngInput(name + ".png");
+    a.addAll(looped(name + ".png"));
+    return a;
   }
 
   /** FFmpeg's input of a rendered picture, looped at 25 frames a second in real time. */
   static List<String> pngInput(String png) {
-    return List.of("-re", "-loop", "1", "-framerate", "25", "-i", png);
+    List<String> a = new ArrayList<>(List.of("-re"));
+    a.addAll(looped(png));
+    return a;
+  }
+
+  /** A picture file as FFmpeg's input, looped at 25 frames a second. */
+  private static List<String> looped(String png) {
+    return List.of("-loop", "1", "-framerate", "25", "-i", png);
   }
 
   /** The picture as a PNG: the background, each line centred in white. */

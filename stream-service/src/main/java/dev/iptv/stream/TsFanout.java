@@ -93,11 +93,14 @@ final class TsFanout {
   void join(String id, HttpServerRequest request, Hooks hooks) {
     HttpServerResponse response = request.response();
     boundSendBuffer(request.connection());
-    response.setChunked(true)
-      .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
-      .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-      .putHeader("Access-Control-Allow-Origin", "*");
-    response.writeHead();
+    // A viewer coming from the limit slate (LimitSlate#answerTs) has its head sent already.
+    if (!response.headWritten()) {
+      response.setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .putHeader("Access-Control-Allow-Origin", "*");
+      response.writeHead();
+    }
     Viewer viewer = new Viewer(id, response, vertx.getOrCreateContext(), hooks);
     boolean[] created = {false};
     Feed feed = feeds.compute(id, (k, f) -> {

@@ -2,6 +2,7 @@ package dev.iptv.stream;
 
 import dev.iptv.common.Config;
 import dev.iptv.contract.StreamContract;
+import dev.iptv.stream.testing.FfmpegPlayer;
 import dev.iptv.stream.testing.HeardEvents;
 import dev.iptv.stream.testing.HeardEvents.Heard;
 import dev.iptv.stream.testing.LiveSource;
@@ -16,15 +17,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.iptv.testing.Await.await;
 import static dev.iptv.testing.Eventually.eventually;
@@ -77,42 +75,6 @@ class SlateTest {
     return events.kinds(id);
   }
 
-  /** A real FFmpeg decoding {@code url} to nothing, its progress kept: a player that never reopens. */
-  private static final class FfmpegPlayer implements AutoCloseable {
-    final Process process;
-    final List<String> said = new CopyOnWriteArrayList<>();
-    private final Thread reader;
-
-    FfmpegPlayer(String url) throws Exception {
-      process = new ProcessBuilder(System.getProperty("iptv.test.ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner",
-        "-loglevel", "error", "-progress", "pipe:1", "-i", url, "-f", "null", "-")
-        .redirectErrorStream(true).start();
-      reader = new Thread(() -> new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
-        .lines().forEach(said::add), "test-ffmpeg-player");
-      reader.start();
-    }
-
-    /** The frames decoded so far (the last {@code frame=} of its progress). */
-    long frames() {
-      long n = 0;
-      for (String l : said) {
-        if (l.startsWith("frame=")) {
-          n = Long.parseLong(l.substring(6).trim());
-        }
-      }
-      return n;
-    }
-
-    String errors() {
-      return said.stream().filter(l -> !l.matches("[a-z0-9_]+=\\S*")).toList().toString();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      process.destroyForcibly();
-      reader.join(5_000);
-    }
-  }
 
   /** The first video frame of the channel's newest segment as RGB bytes (ffmpeg), and its size. */
   private record Frame(int width, int height, byte[] rgb) {

@@ -77,13 +77,17 @@ final class StreamFixture implements AutoCloseable {
     config.put(Config.key(Config.START_TIMEOUT_S), "8");
     config.put(Config.key(Config.IDLE_TIMEOUT_S), "60");
     settings.forEach((k, v) -> config.put(Config.key(k), v));
-    deployAuth();
+    deployAuth(settings);
     deployStream();
   }
 
-  /** The real auth-service; a stand-in reading the seed's token layout only if it answers no token check. */
-  private void deployAuth() {
+  /**
+   * The real auth-service (the test's settings too: {@code IPTV_SESSION_WINDOW_S} is its); a stand-in
+   * reading the seed's token layout only if it answers no token check.
+   */
+  private void deployAuth(Map<String, String> settings) {
     JsonObject authConfig = TestEnv.config(REDIS_DB, 0);
+    settings.forEach((k, v) -> authConfig.put(Config.key(k), v));
     authDeployment = await(vertx.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(authConfig)));
     try {
       await(vertx.eventBus().request(AuthContract.VALIDATE, new JsonObject().put("token", "probe")));

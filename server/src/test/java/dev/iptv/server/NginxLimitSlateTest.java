@@ -1,0 +1,227 @@
+package dev.iptv.server;
+
+import dev.iptv.common.Config;
+import dev.iptv.common.ServiceVerticle;
+import dev.iptv.contract.AuthContract;
+import dev.iptv.contract.ChannelContract;
+import dev.iptv.stream.testing.FfmpegPlayer;
+import dev.iptv.stream.testing.LiveSource;
+import dev.iptv.testing.TestEnv;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import static dev.iptv.testing.Await.await;
+import static dev.iptv.testing.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The limit slate ({@code IPTV_LIMIT_SLATE}) through the nginx front as the jar renders it: real
+ * auth-service and stream-service on their own ports, a real nginx, a live source, players bound to
+ * 127.0.0.2 and 127.0.0.3 (nginx hands their addresses on in {@code X-Real-IP}). The refused auth
+ * subrequest's 403 reaches stream-service, which answers the slate; nginx serves its segments from
+ * the HLS folder without a token; the refused player holds no session and gets the channel once the
+ * first player's session ends.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NginxLimitSlateTest {
+
+  private static final int DB = 10;
+  private Vertx vertx;
+  private RedisAPI redis;
+  private LiveSource source;
+  private Path run;
+  private Process nginx;
+  private int port;
+
+  /** One HTTP answer. */
+  private record Answer(int status, String slate, String contentType, String body) {
+  }
+
+  @BeforeAll
+  void start() throws Exception {
+    source = LiveSource.start();
+    vertx = Vertx.vertx();
+    redis = TestEnv.flushedRedis(vertx, DB);
+    run = Files.createTempDirectory("nginx-limit-slate");
+    Files.createDirectories(run.resolve("tmp"));
+    Path hls = run.resolve("hls");
+    int streamPort = TestEnv.freePort();
+    port = TestEnv.freePort();
+    JsonObject config = TestEnv.config(DB, 0);
+    config.put(Config.key(Config.HLS_DIR), hls.toString())
+      .put(Config.key(Config.FFMPEG_LOG_DIR), run.resolve("logs").toString())
+      .put(Config.key(Config.NODE_NAME), "nginx-slate")
+      .put(Config.key(Config.HLS_TIME_S), "1")
+      .put(Config.key(Config.HLS_LIST_SIZE), "4")
+      .put(Config.key(Config.SESSION_WINDOW_S), "5")
+      .put(Config.key(Config.LIMIT_SLATE), "true")
+      .put(Config.key(Config.STREAM_PORT), String.valueOf(streamPort))
+      .put(Config.key(Config.NGINX_LISTEN), "127.0.0.1:" + port)
+      .put(Config.key(Config.NGINX_TEMP_DIR), run.resolve("tmp").toString())
+      .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(TestEnv.freePort()));
+    await(vertx.deployVerticle(Main.service("auth", null).get(), new DeploymentOptions().setConfig(config.copy())));
+    JsonObject streamConfig = config.copy().put(ServiceVerticle.SERVE_PORT, streamPort);
+    await(vertx.deployVerticle(Main.service("stream", null).get(), new DeploymentOptions().setConfig(streamConfig)));
+    Files.writeString(run.resolve("nginx.conf"), NginxConfig.render(config, run, false));
+    // nginx's workers (nobody, under root) reach the run folder; the HLS folder is stream-service's own (0711).
+    new ProcessBuilder("chmod", "a+rX", run.toString(), run.resolve("tmp").toString()).start().waitFor();
+    nginx = new ProcessBuilder("nginx", "-p", run.toString(), "-c", run.resolve("nginx.conf").toString())
+      .redirectErrorStream(true).redirectOutput(run.resolve("nginx.out").toFile()).start();
+    eventually(Duration.ofSeconds(10), "nginx answers", () -> {
+      if (!nginx.isAlive()) {
+        throw new AssertionError("nginx exited: " + Files.readString(run.resolve("nginx.out")));
+      }
+      try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+        return true;
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (nginx != null) {
+      nginx.destroy();
+      nginx.waitFor(10, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      await(vertx.close());
+    }
+    if (source != null) {
+      source.close();
+    }
+    if (run != null) {
+      try (Stream<Path> files = Files.walk(run)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** A GET through nginx from {@code localAddress} with {@code userAgent}: a player on its own machine. */
+  private Answer get(String localAddress, String userAgent, String uri) {
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(localAddress));
+    return await(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+      .setURI(uri).putHeader("User-Agent", userAgent)).compose(req -> req.send()
+      .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.getHeader("X-Slate"), r.getHeader("Content-Type"),
+        b.toString()))))
+      .eventually(client::close));
+  }
+
+  /** The head of an endless answer: its status, headers and first byte, then the connection is closed. */
+  private Answer tsHead(String localAddress, String userAgent, String uri) {
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(localAddress));
+    return await(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+      .setURI(uri).putHeader("User-Agent", userAgent)).compose(req -> req.send().compose(r -> {
+        io.vertx.core.Promise<Answer> first = io.vertx.core.Promise.promise();
+        r.handler(b -> first.tryComplete(new Answer(r.statusCode(), r.getHeader("X-Slate"), r.getHeader("Content-Type"),
+          b.getString(0, 1))));
+        r.endHandler(v -> first.tryFail("ended before any byte"));
+        return first.future();
+      }))
+      .eventually(client::close));
+  }
+
+  private List<String> sessions(String username) {
+    Response r = await(redis.zrange(List.of(AuthContract.sessionsKey(username), "0", "-1")));
+    List<String> out = new ArrayList<>();
+    r.forEach(x -> out.add(x.toString()));
+    return out;
+  }
+
+  @Test
+  @DisplayName("through nginx: limit 1, the second player gets the slate (ffmpeg decodes it), holds no session, then the channel")
+  void slateThroughNginx() throws Exception {
+    String id = "901";
+    JsonObject channel = new JsonObject().put("channel_id", id).put("name", "Channel " + id)
+      .put("source_url", source.url()).put("is_active", true).put("quality", "low").put("transcode_profile", "auto")
+      .put("backup_urls", new JsonArray());
+    await(redis.set(List.of(ChannelContract.channelKey(id), channel.encode())));
+    await(redis.sadd(List.of(ChannelContract.CHANNELS_ALL, id)));
+    String token = TestEnv.hexToken();
+    String username = "viewer_" + token.substring(0, 6);
+    await(redis.set(List.of(AuthContract.tokenKey(token), new JsonObject().put("username", username).put("token", token)
+      .put("expires_at", Instant.now().plusSeconds(3600).toString()).put("max_connections", 1).put("is_active", true)
+      .encode())));
+    String uri = "/live/stream_" + id + ".m3u8?token=" + token;
+    String sessionA = AuthContract.sessionId(token, "127.0.0.2", "PlayerA");
+
+    Answer a = eventually(Duration.ofSeconds(30), "the first player gets the channel",
+      () -> get("127.0.0.2", "PlayerA", uri), x -> x.status() == 200);
+    assertTrue(a.body().contains("stream_" + id + "_") && a.body().contains("?e="), a.body());
+    AtomicBoolean aPlays = new AtomicBoolean(true);
+    Thread aPolls = new Thread(() -> {
+      while (aPlays.get()) {
+        get("127.0.0.2", "PlayerA", uri);
+        TestEnv.pause(1_000);
+      }
+    }, "test-player-a");
+    aPolls.start();
+    try {
+      TestEnv.pause(1_500);   // past the auth cache's second: the refusal below is stream-service's own
+      Answer b = get("127.0.0.3", "PlayerB", uri);
+      assertEquals(200, b.status(), b.body());
+      assertEquals("limit", b.slate());
+      assertFalse(b.body().contains("stream_" + id + "_"), b.body());
+      List<String> segs = b.body().lines().filter(l -> l.startsWith("_slate/")).toList();
+      assertEquals(3, segs.size(), b.body());
+      for (String s : segs) {
+        Answer seg = get("127.0.0.3", "PlayerB", "/live/" + s);
+        assertEquals(200, seg.status(), s);
+        assertEquals("video/mp2t", seg.contentType(), s);
+      }
+      assertEquals(404, get("127.0.0.3", "PlayerB", "/live/_slate/limit_1_1s_7.ts").status());
+
+      // The TS URL, refused the same way, streams the slate through nginx (unbuffered) with no session.
+      Answer ts = tsHead("127.0.0.3", "PlayerB", "/live/stream_" + id + ".ts?token=" + token);
+      assertEquals(200, ts.status());
+      assertEquals("limit", ts.slate());
+      assertEquals("video/mp2t", ts.contentType());
+      assertEquals("G", ts.body(), "an MPEG-TS sync byte first");
+
+      try (FfmpegPlayer p = new FfmpegPlayer("http://127.0.0.1:" + port + uri)) {
+        eventually(Duration.ofSeconds(40), "ffmpeg decodes 3 s of the slate through nginx",
+          () -> p.frames() >= 75 || !p.process.isAlive());
+        assertTrue(p.process.isAlive(), "ffmpeg plays on: " + p.errors());
+        assertEquals(List.of(sessionA), sessions(username), "only the first player holds a session");
+      }
+      aPlays.set(false);
+      // The first player stopped: once its session ends, PlayerB's next poll is the channel (with proofs).
+      Answer real = eventually(Duration.ofSeconds(40), "PlayerB gets the channel's playlist through nginx",
+        () -> get("127.0.0.3", "PlayerB", uri), x -> x.status() == 200 && x.slate() == null);
+      assertTrue(real.body().contains("stream_" + id + "_") && real.body().contains("?e="), real.body());
+      assertEquals(List.of(AuthContract.sessionId(token, "127.0.0.3", "PlayerB")), sessions(username));
+    } finally {
+      aPlays.set(false);
+      aPolls.join(10_000);
+    }
+  }
+}

@@ -69,4 +69,25 @@ class BodyBuffersTest {
     assertEquals(BodyBuffers.POOLED, reused);
     again.forEach(buffers::give);
   }
+
+  @Test
+  @DisplayName("kept buffers are freed once a trim period passed without a body; not while bodies are rendered")
+  void trimmedWhenIdle() {
+    BodyBuffers buffers = new BodyBuffers();
+    Playlist p = playlist(10);
+    ByteBuf first = buffers.render(p, "ab".repeat(32));
+    buffers.give(first);
+    assertEquals(false, buffers.trimIdle(), "a body was rendered in this period: kept");
+    ByteBuf again = buffers.render(p, "ab".repeat(32));
+    assertSame(first, again, "still kept after a busy period");
+    buffers.give(again);
+    assertEquals(false, buffers.trimIdle());
+    assertEquals(true, buffers.trimIdle(), "a whole period without a body: freed");
+    assertEquals(0, again.refCnt(), "the kept buffer was released");
+    ByteBuf fresh = buffers.render(p, "ab".repeat(32));
+    assertNotSame(again, fresh);
+    assertEquals(p.body("ab".repeat(32)).toString(), fresh.toString(StandardCharsets.UTF_8));
+    buffers.give(fresh);
+    buffers.close();
+  }
 }

@@ -9,7 +9,10 @@
 #                              plays the all-in-one players of row 2 first (its memory is taken after
 #                              them), so it prints row 2's all-in-one line too. A partial run prints
 #                              its table but leaves bench/results.txt alone.
-#   BENCH_FRONTS=all-in-one    skip the nginx front (rows 1, 2 and 5 then print their all-in-one line only)
+#   BENCH_FRONTS=all-in-one    skip the nginx front (rows 1, 2 and 5 then print their all-in-one line only);
+#   BENCH_FRONTS=front         skip the all-in-one server (rows 1, 2 and 5 of the nginx front only)
+#   BENCH_VIEWERS_HOOK='cmd'   run in the background as each front's players start, with KIND, SERVER_PID
+#                              (the JVM, or bin/iptv cluster's shell) and PORT set (CPU use, profiles)
 #   IPTV_JAVA_OPTS=...          other JVM options for the servers (as bin/iptv reads them);
 #   BENCH_ROW6_HOOK='cmd'      run once row 6 has read the memory, with SERVER_PID set (for example
 #                              jcmd $SERVER_PID VM.native_memory summary, with -XX:NativeMemoryTracking=summary
@@ -52,6 +55,7 @@ chmod 755 "$WORK"
 PIDS=()
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 RESULTS=$ROOT/bench/results.txt
+LIST_BYTES=0
 ROWS=" ${BENCH_ROWS:-1 2 3 4 5 6} "
 ROWS=${ROWS//,/ }
 want() { [[ "$ROWS" == *" $1 "* ]]; }
@@ -220,13 +224,15 @@ warm() {   # warm CHANNEL TOKEN: plays the channel once (cold start outside any 
 declare -A ROW
 
 viewers() {   # viewers KIND
+  [ -z "${BENCH_VIEWERS_HOOK:-}" ] || { KIND=$1 SERVER_PID=$SERVER_PID PORT=$PORT bash -c "$BENCH_VIEWERS_HOOK" >&2 & }
   java -Xmx1g -cp "$JAR" "$ROOT/bench/viewers/Viewers.java" "$PORT" "$WORK/viewer.tokens" "$PLAYERS" "$VIEW_S" 20 4 \
     > "$WORK/viewers-$1.txt" 2>&1 || true
-  grep -v '^RESULT' "$WORK/viewers-$1.txt" | tail -1 >&2
+  grep -v '^RESULT' "$WORK/viewers-$1.txt" | tail -2 >&2
   grep '^RESULT' "$WORK/viewers-$1.txt" || echo "RESULT missing"
 }
 
 # ================================ all-in-one =======================================================
+if [ "${BENCH_FRONTS:-both}" != front ]; then
 start_front all-in-one
 say "all-in-one on port $PORT (pid $SERVER_PID)"
 for c in $(seq 1 20) 900; do
@@ -277,7 +283,6 @@ want 5 && seg_row seg-aio
 
 # Row 4: the 25,000-channel playlist against the same bytes from nginx.
 mkdir -p "$WORK/static"
-LIST_BYTES=0
 if want 4; then
   curl -fs -A bench-list -o "$WORK/static/list.m3u" "http://127.0.0.1:$PORT/playlist/$LIST_TOKEN.m3u8"
   LIST_BYTES=$(stat -c %s "$WORK/static/list.m3u")
@@ -298,6 +303,7 @@ if want 6; then
   [ -z "${BENCH_ROW6_HOOK:-}" ] || SERVER_PID=$SERVER_PID bash -c "$BENCH_ROW6_HOOK" >&2 || true
 fi
 stop_front
+fi
 
 # ================================ nginx front (bin/iptv cluster) ==================================
 if [ "${BENCH_FRONTS:-both}" != all-in-one ] && { want 1 || want 2 || want 5; }; then

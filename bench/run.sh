@@ -134,6 +134,9 @@ head -n 250 "$WORK/tokens" > "$WORK/viewer.tokens"
 POLL_TOKEN=$(sed -n 251p "$WORK/tokens")
 LIST_TOKEN=$(sed -n 252p "$WORK/tokens")
 COLD_TOKEN=$(sed -n 253p "$WORK/tokens")
+# Channel 900: the polls' and segments' own channel (rows 1 and 5), on the live source too.
+redis SET channel:900 "{\"channel_id\":\"900\",\"name\":\"Poll\",\"source_url\":\"$SOURCE\",\"is_active\":true}" >/dev/null
+LIVE="/live/stream_900.m3u8?token=$POLL_TOKEN"
 
 # --- fronts --------------------------------------------------------------------------------------
 SERVER_PID=""
@@ -235,10 +238,7 @@ viewers() {   # viewers KIND
 if [ "${BENCH_FRONTS:-both}" != front ]; then
 start_front all-in-one
 say "all-in-one on port $PORT (pid $SERVER_PID)"
-for c in $(seq 1 20) 900; do
-  [ "$c" = 900 ] && redis SET channel:900 "{\"channel_id\":\"900\",\"name\":\"Poll\",\"source_url\":\"$SOURCE\",\"is_active\":true}" >/dev/null
-  warm "$c" "$COLD_TOKEN"
-done
+for c in $(seq 1 20) 900; do warm "$c" "$COLD_TOKEN"; done
 start_plain_nginx
 
 # Row 3: cold start against the floor, interleaved.
@@ -265,7 +265,6 @@ done
 want 3 && ROW[cold]="$(median "${S[@]}") $(median "${FL[@]}")"
 
 # Row 1: the live playlist poll.
-LIVE="/live/stream_900.m3u8?token=$POLL_TOKEN"
 want 1 && versus poll-aio "http://127.0.0.1:$PORT$LIVE" "http://127.0.0.1:$NPORT/live/stream_900.m3u8" \
   -t2 -c8 -d8s --latency -H "User-Agent: bench-poll"
 want 1 && ROW[poll-aio]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"

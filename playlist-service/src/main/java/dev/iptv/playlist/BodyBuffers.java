@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A body in a fresh heap buffer per request costs an allocation the size of the playlist (a G1
  * humongous object), zeroing it, and another full copy into a direct buffer in Netty's socket
- * write. Here a body is laid out in a reused heap work array (many small copies are cheap there),
- * copied once into a reused direct buffer, and that buffer is written to the socket as is and
- * taken back when the write completes: no allocation per request. At most {@value #POOLED}
+ * write. Here a body is laid out a chunk at a time in a reused heap work array of {@link Playlist#CHUNK}
+ * bytes (many small copies are cheap there), each chunk copied once into a reused direct buffer, and
+ * that buffer is written to the socket as is and taken back when the write completes: no allocation
+ * per request. At most {@value #POOLED}
  * buffers and {@value #POOLED_SCRATCH} work arrays are kept; more concurrent requests get ones
  * that are dropped after use.
  *
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #send(HttpServerResponse, ByteBuf)} gives it back when the response's write completes
  * (or fails, for a client that went away).
  *
- * <p>The kept buffers (about 7 MB each for 25,000 channels, so up to 80 MB with the work arrays)
+ * <p>The kept buffers (about 7 MB each for 25,000 channels, so up to 56 MB)
  * only pay off while playlists are being fetched: {@link #trimIdle()}, called every
  * {@value #TRIM_MS} ms by the verticle, frees them when no body was rendered since its previous call.
  */
@@ -50,7 +51,7 @@ final class BodyBuffers {
   ByteBuf render(Playlist playlist, String token) {
     used = true;
     int length = playlist.length(token.length());
-    byte[] scratch = takeScratch(length);
+    byte[] scratch = takeScratch();
     ByteBuf body = take(length);
     try {
       return playlist.writeTo(body, token, scratch);
@@ -62,15 +63,13 @@ final class BodyBuffers {
     }
   }
 
-  private byte[] takeScratch(int length) {
-    byte[] s;
-    while ((s = scratch.pollFirst()) != null) {
+  private byte[] takeScratch() {
+    byte[] s = scratch.pollFirst();
+    if (s != null) {
       pooledScratch.decrementAndGet();
-      if (s.length >= length) {
-        return s;
-      }
+      return s;
     }
-    return new byte[length + length / 16];
+    return new byte[Playlist.CHUNK];
   }
 
   private void giveScratch(byte[] s) {

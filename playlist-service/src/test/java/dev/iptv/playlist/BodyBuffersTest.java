@@ -47,6 +47,24 @@ class BodyBuffersTest {
   }
 
   @Test
+  @DisplayName("a body many work chunks long is exactly the playlist with the token")
+  void chunked() {
+    BodyBuffers buffers = new BodyBuffers();
+    Playlist p = playlist(2_000);
+    String token = "ef".repeat(32);
+    assertTrue(p.length(token.length()) > 3 * Playlist.CHUNK, "spans several chunks");
+    ByteBuf body = buffers.render(p, token);
+    assertEquals(p.body(token).toString(), body.toString(StandardCharsets.UTF_8));
+    assertEquals(p.length(token.length()), body.readableBytes());
+    buffers.give(body);
+    byte[] tiny = new byte[7]; // smaller than one entry: entries go straight to the buffer
+    ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(p.length(token.length()));
+    assertEquals(p.body(token).toString(), p.writeTo(direct, token, tiny).toString(StandardCharsets.UTF_8));
+    direct.release();
+    buffers.close();
+  }
+
+  @Test
   @DisplayName("many buffers in use at once are all different; afterwards only a bounded number is kept")
   void bounded() {
     BodyBuffers buffers = new BodyBuffers();

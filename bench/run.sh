@@ -4,6 +4,19 @@
 #
 #   bench/run.sh [ROUNDS]      (default 3 interleaved rounds; needs java, ffmpeg, nginx, wrk, curl,
 #                               python3, redis-server on 127.0.0.1:6379; about 12 minutes)
+#   BENCH_ROWS="2 6" bench/run.sh 1
+#                              only the rows named (numbers below, space or comma separated); row 6
+#                              plays the all-in-one players of row 2 first (its memory is taken after
+#                              them), so it prints row 2's all-in-one line too. A partial run prints
+#                              its table but leaves bench/results.txt alone.
+#   BENCH_FRONTS=all-in-one    skip the nginx front (rows 1, 2 and 5 then print their all-in-one line only);
+#   BENCH_FRONTS=front         skip the all-in-one server (rows 1, 2 and 5 of the nginx front only)
+#   BENCH_VIEWERS_HOOK='cmd'   run in the background as each front's players start, with KIND, SERVER_PID
+#                              (the JVM, or bin/iptv cluster's shell) and PORT set (CPU use, profiles)
+#   IPTV_JAVA_OPTS=...          other JVM options for the servers (as bin/iptv reads them);
+#   BENCH_ROW6_HOOK='cmd'      run once row 6 has read the memory, with SERVER_PID set (for example
+#                              jcmd $SERVER_PID VM.native_memory summary, with -XX:NativeMemoryTracking=summary
+#                              among the options)
 #
 # One data set for the whole run, seeded into Redis database 10 (flushed before and after): 100,000
 # users and 25,000 channels, as a big operator's panel syncs them; 20 of the channels (ids 1-20) and
@@ -42,6 +55,11 @@ chmod 755 "$WORK"
 PIDS=()
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 RESULTS=$ROOT/bench/results.txt
+LIST_BYTES=0
+ROWS=" ${BENCH_ROWS:-1 2 3 4 5 6} "
+ROWS=${ROWS//,/ }
+want() { [[ "$ROWS" == *" $1 "* ]]; }
+[ "$ROWS" = " 1 2 3 4 5 6 " ] || RESULTS=/dev/null
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -116,6 +134,9 @@ head -n 250 "$WORK/tokens" > "$WORK/viewer.tokens"
 POLL_TOKEN=$(sed -n 251p "$WORK/tokens")
 LIST_TOKEN=$(sed -n 252p "$WORK/tokens")
 COLD_TOKEN=$(sed -n 253p "$WORK/tokens")
+# Channel 900: the polls' and segments' own channel (rows 1 and 5), on the live source too.
+redis SET channel:900 "{\"channel_id\":\"900\",\"name\":\"Poll\",\"source_url\":\"$SOURCE\",\"is_active\":true}" >/dev/null
+LIVE="/live/stream_900.m3u8?token=$POLL_TOKEN"
 
 # --- fronts --------------------------------------------------------------------------------------
 SERVER_PID=""
@@ -206,23 +227,23 @@ warm() {   # warm CHANNEL TOKEN: plays the channel once (cold start outside any 
 declare -A ROW
 
 viewers() {   # viewers KIND
+  [ -z "${BENCH_VIEWERS_HOOK:-}" ] || { KIND=$1 SERVER_PID=$SERVER_PID PORT=$PORT bash -c "$BENCH_VIEWERS_HOOK" >&2 & }
   java -Xmx1g -cp "$JAR" "$ROOT/bench/viewers/Viewers.java" "$PORT" "$WORK/viewer.tokens" "$PLAYERS" "$VIEW_S" 20 4 \
     > "$WORK/viewers-$1.txt" 2>&1 || true
-  grep -v '^RESULT' "$WORK/viewers-$1.txt" | tail -1 >&2
+  grep -v '^RESULT' "$WORK/viewers-$1.txt" | tail -2 >&2
   grep '^RESULT' "$WORK/viewers-$1.txt" || echo "RESULT missing"
 }
 
 # ================================ all-in-one =======================================================
+if [ "${BENCH_FRONTS:-both}" != front ]; then
 start_front all-in-one
 say "all-in-one on port $PORT (pid $SERVER_PID)"
-for c in $(seq 1 20) 900; do
-  [ "$c" = 900 ] && redis SET channel:900 "{\"channel_id\":\"900\",\"name\":\"Poll\",\"source_url\":\"$SOURCE\",\"is_active\":true}" >/dev/null
-  warm "$c" "$COLD_TOKEN"
-done
+for c in $(seq 1 20) 900; do warm "$c" "$COLD_TOKEN"; done
 start_plain_nginx
 
 # Row 3: cold start against the floor, interleaved.
 S=(); FL=()
+want 3 || COLD_ROUNDS=-1
 for r in $(seq 0 "$COLD_ROUNDS"); do
   id=$((24880 + r))
   t=$(curl -fs -o /dev/null -w '%{time_total}' --max-time 30 -A bench-cold "http://127.0.0.1:$PORT/live/stream_$id.m3u8?token=$COLD_TOKEN" || echo 30)
@@ -241,61 +262,66 @@ for r in $(seq 0 "$COLD_ROUNDS"); do
     say "cold start round $r: server ${S[-1]} ms, floor ${FL[-1]} ms"
   fi
 done
-ROW[cold]="$(median "${S[@]}") $(median "${FL[@]}")"
+want 3 && ROW[cold]="$(median "${S[@]}") $(median "${FL[@]}")"
 
 # Row 1: the live playlist poll.
-LIVE="/live/stream_900.m3u8?token=$POLL_TOKEN"
-versus poll-aio "http://127.0.0.1:$PORT$LIVE" "http://127.0.0.1:$NPORT/live/stream_900.m3u8" \
+want 1 && versus poll-aio "http://127.0.0.1:$PORT$LIVE" "http://127.0.0.1:$NPORT/live/stream_900.m3u8" \
   -t2 -c8 -d8s --latency -H "User-Agent: bench-poll"
-ROW[poll-aio]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
+want 1 && ROW[poll-aio]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
 
 # Row 5: segment delivery (a copy of a live segment under a name FFmpeg never uses).
-seg=$(ls "$HLS"/stream_900_*.ts | head -1)
-cp "$seg" "$HLS/stream_900_1.ts"
-PROOF=$(curl -fs -A bench-seg "http://127.0.0.1:$PORT$LIVE" | grep -m1 '\.ts?' | sed 's/^[^?]*?//')
-versus seg-aio "http://127.0.0.1:$PORT/live/stream_900_1.ts?$PROOF" "http://127.0.0.1:$NPORT/live/stream_900_1.ts" \
-  -t2 -c64 -d8s --latency -H "User-Agent: bench-seg"
-ROW[seg-aio]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
+seg_row() {   # seg_row NAME
+  seg=$(ls "$HLS"/stream_900_*.ts | head -1)
+  cp "$seg" "$HLS/stream_900_1.ts"
+  PROOF=$(curl -fs -A bench-seg "http://127.0.0.1:$PORT$LIVE" | grep -m1 '\.ts?' | sed 's/^[^?]*?//')
+  versus "$1" "http://127.0.0.1:$PORT/live/stream_900_1.ts?$PROOF" "http://127.0.0.1:$NPORT/live/stream_900_1.ts" \
+    -t2 -c64 -d8s --latency -H "User-Agent: bench-seg"
+  ROW[$1]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
+}
+want 5 && seg_row seg-aio
 
 # Row 4: the 25,000-channel playlist against the same bytes from nginx.
 mkdir -p "$WORK/static"
-curl -fs -A bench-list -o "$WORK/static/list.m3u" "http://127.0.0.1:$PORT/playlist/$LIST_TOKEN.m3u8"
-LIST_BYTES=$(stat -c %s "$WORK/static/list.m3u")
-versus list "http://127.0.0.1:$PORT/playlist/$LIST_TOKEN.m3u8" "http://127.0.0.1:$NPORT/static/list.m3u" \
-  -t2 -c8 -d8s --latency -H "User-Agent: bench-list"
-ROW[list]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
+if want 4; then
+  curl -fs -A bench-list -o "$WORK/static/list.m3u" "http://127.0.0.1:$PORT/playlist/$LIST_TOKEN.m3u8"
+  LIST_BYTES=$(stat -c %s "$WORK/static/list.m3u")
+  versus list "http://127.0.0.1:$PORT/playlist/$LIST_TOKEN.m3u8" "http://127.0.0.1:$NPORT/static/list.m3u" \
+    -t2 -c8 -d8s --latency -H "User-Agent: bench-list"
+  ROW[list]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
+fi
 stop_plain_nginx
 
 # Row 2 (all-in-one), then row 6: memory after the players and a paged listing of every user.
-ROW[view-aio]=$(viewers all-in-one)
-for off in $(seq 0 1000 $((USERS - 1))); do
-  curl -fs -o /dev/null -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/users?limit=1000&offset=$off" || die "user page $off failed"
-done
-sleep 2
-ROW[rss]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+if want 2 || want 6; then ROW[view-aio]=$(viewers all-in-one); fi
+if want 6; then
+  for off in $(seq 0 1000 $((USERS - 1))); do
+    curl -fs -o /dev/null -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/users?limit=1000&offset=$off" || die "user page $off failed"
+  done
+  sleep 2
+  ROW[rss]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+  [ -z "${BENCH_ROW6_HOOK:-}" ] || SERVER_PID=$SERVER_PID bash -c "$BENCH_ROW6_HOOK" >&2 || true
+fi
 stop_front
+fi
 
 # ================================ nginx front (bin/iptv cluster) ==================================
-start_front front
-say "nginx front on port $PORT"
-for c in $(seq 1 20) 900; do warm "$c" "$COLD_TOKEN"; done
-start_plain_nginx
-versus poll-front "http://127.0.0.1:$PORT$LIVE" "http://127.0.0.1:$NPORT/live/stream_900.m3u8" \
-  -t2 -c8 -d8s --latency -H "User-Agent: bench-poll"
-ROW[poll-front]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
-seg=$(ls "$HLS"/stream_900_*.ts | head -1)
-cp "$seg" "$HLS/stream_900_1.ts"
-PROOF=$(curl -fs -A bench-seg "http://127.0.0.1:$PORT$LIVE" | grep -m1 '\.ts?' | sed 's/^[^?]*?//')
-versus seg-front "http://127.0.0.1:$PORT/live/stream_900_1.ts?$PROOF" "http://127.0.0.1:$NPORT/live/stream_900_1.ts" \
-  -t2 -c64 -d8s --latency -H "User-Agent: bench-seg"
-ROW[seg-front]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
-stop_plain_nginx
-ROW[view-front]=$(viewers front)
-stop_front
+if [ "${BENCH_FRONTS:-both}" != all-in-one ] && { want 1 || want 2 || want 5; }; then
+  start_front front
+  say "nginx front on port $PORT"
+  for c in $(seq 1 20) 900; do warm "$c" "$COLD_TOKEN"; done
+  start_plain_nginx
+  want 1 && versus poll-front "http://127.0.0.1:$PORT$LIVE" "http://127.0.0.1:$NPORT/live/stream_900.m3u8" \
+    -t2 -c8 -d8s --latency -H "User-Agent: bench-poll"
+  want 1 && ROW[poll-front]="$A_RPS $A_P99 $A_ERR $B_RPS $B_P99"
+  want 5 && seg_row seg-front
+  stop_plain_nginx
+  want 2 && ROW[view-front]=$(viewers front)
+  stop_front
+fi
 
 # ================================ the table =======================================================
-python3 - "${ROW[poll-aio]}" "${ROW[poll-front]}" "${ROW[view-aio]}" "${ROW[view-front]}" "${ROW[cold]}" \
-  "${ROW[list]}" "${ROW[seg-aio]}" "${ROW[seg-front]}" "${ROW[rss]}" "$ROUNDS" "$LIST_BYTES" "$PLAYERS" "$VIEW_S" <<'PY' | tee "$RESULTS"
+python3 - "${ROW[poll-aio]:-}" "${ROW[poll-front]:-}" "${ROW[view-aio]:-}" "${ROW[view-front]:-}" "${ROW[cold]:-}" \
+  "${ROW[list]:-}" "${ROW[seg-aio]:-}" "${ROW[seg-front]:-}" "${ROW[rss]:-}" "$ROUNDS" "$LIST_BYTES" "$PLAYERS" "$VIEW_S" <<'PY' | tee "$RESULTS"
 import sys, datetime, os
 (poll_aio, poll_front, view_aio, view_front, cold, lst, seg_aio, seg_front, rss, rounds, list_bytes,
  players, view_s) = sys.argv[1:14]
@@ -310,12 +336,14 @@ print(f"IPTV suite benchmarks {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ} on {o
       f"medians of {rounds} interleaved rounds")
 rows = []
 for name, s in (("all-in-one", poll_aio), ("nginx front", poll_front)):
+    if not s: continue
     r, p99, err, br, bp99 = w(s)
     x = r / br
     rows.append(("live poll (token + session), 8 conns, " + name,
                  f"{r:,.0f} req/s, p99 {p99:.1f} ms, non-2xx {err}", f"plain nginx same file {br:,.0f} req/s",
                  f"{x:.3f}x", ok(x >= 0.3 and p99 < 20 and err == 0) + " >= 0.3x, p99 < 20 ms"))
 for name, s in (("all-in-one", view_aio), ("nginx front", view_front)):
+    if not s: continue
     kv = v(s)
     if not kv:
         rows.append((f"{players} players, distinct addresses, {name}", "no result", "", "", "MISSES")); continue
@@ -324,17 +352,20 @@ for name, s in (("all-in-one", view_aio), ("nginx front", view_front)):
                  f"poll p50 {kv['p50_ms']} ms, p99 {kv['p99_ms']} ms, {kv['polls']} polls, {kv['segments']} segments",
                  f"refusals {kv['refusals']}, errors {kv['errors']}, stalls {kv['stalls']}", "",
                  ok(good) + " 0 errors, 0 stalls, p99 < 500 ms"))
-srv, floor = (float(x) for x in cold.split())
-rows.append(("cold channel, time to first playlist", f"{srv:.0f} ms", f"floor (plain FFmpeg, minimal probe) {floor:.0f} ms",
-             f"{srv / floor:.2f}x", ok(srv / floor <= 1.3) + " <= 1.3x"))
-r, p99, err, br, bp99 = w(lst)
-rows.append((f"25,000-channel playlist ({int(list_bytes) / 1e6:.1f} MB), 8 conns", f"{r:,.0f} req/s, p99 {p99:.1f} ms",
+if cold:
+    srv, floor = (float(x) for x in cold.split())
+    rows.append(("cold channel, time to first playlist", f"{srv:.0f} ms", f"floor (plain FFmpeg, minimal probe) {floor:.0f} ms",
+                 f"{srv / floor:.2f}x", ok(srv / floor <= 1.3) + " <= 1.3x"))
+if lst:
+    r, p99, err, br, bp99 = w(lst)
+    rows.append((f"25,000-channel playlist ({int(list_bytes) / 1e6:.1f} MB), 8 conns", f"{r:,.0f} req/s, p99 {p99:.1f} ms",
              f"nginx static {br:,.0f} req/s", f"{r / br:.2f}x", ok(r / br >= 0.77 and p99 < 100 and err == 0) + " >= 0.77x, p99 < 100 ms"))
 for name, s, target in (("all-in-one", seg_aio, 0.8), ("nginx front", seg_front, 0.8)):
+    if not s: continue
     r, p99, err, br, bp99 = w(s)
     rows.append((f"segment delivery, 64 conns, {name}", f"{r:,.0f} req/s, non-2xx {err}", f"plain nginx {br:,.0f} req/s",
                  f"{r / br:.2f}x", ok(r / br >= target and err == 0) + f" >= {target}x"))
-rows.append(("all-in-one JVM resident, 25k channels + 100k users, after the players and a paged listing",
+if rss: rows.append(("all-in-one JVM resident, 25k channels + 100k users, after the players and a paged listing",
              f"{rss} MB", "", "", ok(int(rss) <= 300) + " <= 300 MB"))
 for row in rows:
     print(" | ".join(c for c in row if c))

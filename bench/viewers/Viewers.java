@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * The viewers' load generator (bench/viewers/run.sh runs it): N HLS players, each on its own client
  * address (127.0.1.1, 127.0.1.2, ...: all of 127/8 is loopback, so the front sees N distinct
  * viewers), each polling its channel's live playlist every half target duration and fetching every
- * new segment with the proof the playlist gives, as hls.js or VLC do.
+ * new segment with the proof the playlist gives, as hls.js or VLC do: starting 3 segments from the live
+ * edge ({@link #LIVE_SYNC_SEGMENTS}), then every segment that appears.
  *
  * <pre>
  *   java -cp server/target/iptv.jar bench/viewers/Viewers.java PORT TOKENS_FILE PLAYERS SECONDS CHANNELS PER_ACCOUNT
@@ -35,9 +36,17 @@ import java.util.concurrent.TimeUnit;
 public final class Viewers {
 
   static final String UA = "BenchPlayer/1.0 (hls)";
+  /**
+   * Segments from the live edge where a joining player starts (hls.js's liveSyncDurationCount and
+   * VLC's live start both default to 3): its first playlist's older segments are not fetched.
+   */
+  static final int LIVE_SYNC_SEGMENTS = 3;
 
   static final class Stats {
     final List<Long> pollMicros = new ArrayList<>();
+    /** Seconds since the start of each poll in pollMicros (the tail's distribution over the run). */
+    final List<Integer> pollSecond = new ArrayList<>();
+    final long startMs = System.currentTimeMillis();
     final Map<String, Integer> errors = new TreeMap<>();
     long polls;
     long segments;
@@ -49,6 +58,7 @@ public final class Viewers {
     synchronized void poll(long micros) {
       polls++;
       pollMicros.add(micros);
+      pollSecond.add((int) ((System.currentTimeMillis() - startMs) / 1000));
     }
 
     synchronized void segment(long n) {
@@ -104,6 +114,21 @@ public final class Viewers {
   }
 
   static void report(Stats s, int players, int seconds) {
+    // The tail over time, 10 s at a time: players arriving, a burst, or all along.
+    StringBuilder by = new StringBuilder("poll latency by 10 s (polls p50/p99 ms):");
+    for (int from = 0; from < seconds + 10; from += 10) {
+      List<Long> in = new ArrayList<>();
+      for (int i = 0; i < s.pollMicros.size(); i++) {
+        if (s.pollSecond.get(i) >= from && s.pollSecond.get(i) < from + 10) {
+          in.add(s.pollMicros.get(i));
+        }
+      }
+      long[] w = in.stream().mapToLong(Long::longValue).sorted().toArray();
+      if (w.length > 0) {
+        by.append(String.format(" %d-%ds %d %.0f/%.0f;", from, from + 10, w.length, pct(w, 50), pct(w, 99)));
+      }
+    }
+    System.out.println(by);
     long[] sorted = s.pollMicros.stream().mapToLong(Long::longValue).sorted().toArray();
     long errors = s.errors.values().stream().mapToLong(Integer::longValue).sum();
     System.out.printf("players %d, %d s: polls %d (%.0f/s), poll latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms;"
@@ -194,6 +219,7 @@ public final class Viewers {
     }
 
     private List<String> newSegments(String playlist) {
+      boolean joining = fetched.isEmpty();
       List<String> out = new ArrayList<>();
       for (String line : playlist.split("\n")) {
         if (line.startsWith("#EXT-X-TARGETDURATION:")) {
@@ -204,6 +230,10 @@ public final class Viewers {
             out.add(line.startsWith("http") ? line.substring(line.indexOf("/live/")) : "/live/" + line);
           }
         }
+      }
+      if (joining && out.size() > LIVE_SYNC_SEGMENTS) {
+        // A player joining a live stream starts near its edge, not at the oldest segment listed.
+        out = new ArrayList<>(out.subList(out.size() - LIVE_SYNC_SEGMENTS, out.size()));
       }
       if (fetched.size() > 64) {
         fetched.retainAll(Arrays.stream(playlist.split("\n")).filter(l -> l.contains(".ts"))

@@ -254,7 +254,7 @@ public final class Config {
   public static final String STATE_DIR = declare("IPTV_STATE_DIR", Type.PATH, null, "run/", Setting.SHELL,
     "where bin/iptv keeps nginx's run folder, logs and a private Redis");
   public static final String JAVA_OPTS = declare("IPTV_JAVA_OPTS", Type.TEXT, null, null, Setting.SHELL,
-    "JVM options bin/iptv starts the jar with; unset: G1, heap 32 MB growing to 1 GB (bin/iptv java-opts)");
+    "JVM options bin/iptv starts the jar with; unset: the serial collector, heap 32 MB growing to 1 GB (bin/iptv java-opts)");
   public static final String NO_BUILD = declare("IPTV_NO_BUILD", Type.TEXT, null, null, Setting.SHELL,
     "1: bin/iptv runs the existing jar without checking sources");
   public static final String SEGMENT_LOG_MAX_MB = declare("IPTV_SEGMENT_LOG_MAX_MB", Type.INT, "256", Setting.SHELL,

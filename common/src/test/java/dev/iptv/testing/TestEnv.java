@@ -43,6 +43,16 @@ public final class TestEnv {
     return REDIS_BASE + "/" + db;
   }
 
+  /**
+   * The start of a redis-cli command line for database {@code db} of the tests' Redis
+   * ({@code -Diptv.test.redis}, not always the default port).
+   */
+  public static List<String> redisCli(int db) {
+    java.net.URI uri = java.net.URI.create(REDIS_BASE);
+    return new ArrayList<>(List.of("redis-cli", "-h", uri.getHost(), "-p", String.valueOf(uri.getPort() < 0 ? 6379 : uri.getPort()),
+      "-n", String.valueOf(db)));
+  }
+
   /** A client of Redis database {@code db}, as the services build theirs. */
   public static RedisAPI redis(Vertx vertx, int db) {
     return RedisSupport.api(vertx, redisUrl(db));

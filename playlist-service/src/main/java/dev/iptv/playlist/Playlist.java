@@ -13,6 +13,9 @@ import java.util.List;
  */
 final class Playlist {
 
+  /** The work array's size for {@link #writeTo}: one chunk of the body at a time. */
+  static final int CHUNK = 64 * 1024;
+
   private final byte[] entries;
   private final int[] ends;
   private final long builtAtNanos;
@@ -90,26 +93,36 @@ final class Playlist {
 
   /**
    * Writes the playlist for {@code token} (ASCII: hex) into {@code out}. The entries and tokens are
-   * first laid out in {@code scratch} ({@link System#arraycopy} costs next to nothing per small
-   * piece, unlike puts into off-heap memory), then copied into {@code out} in one go.
+   * laid out in {@code scratch} a chunk at a time ({@link System#arraycopy} costs next to nothing per
+   * small piece, unlike puts into off-heap memory), each chunk copied into {@code out} in one go: a
+   * small work array, not one the size of the body (several MB, kept in the old generation).
    *
-   * @param scratch a work array of at least {@link #length(int)} bytes
+   * @param scratch a work array of any size ({@link #CHUNK} is what {@link BodyBuffers} hands)
    */
   ByteBuf writeTo(ByteBuf out, String token, byte[] scratch) {
-    int length = length(token.length());
     byte[] tail = tail(token);
-    System.arraycopy(M3u.HEADER, 0, scratch, 0, M3u.HEADER.length);
-    int at = M3u.HEADER.length;
+    int at = put(out, scratch, 0, M3u.HEADER, 0, M3u.HEADER.length);
     int start = 0;
     for (int end : ends) {
-      int n = end - start;
-      System.arraycopy(entries, start, scratch, at, n);
-      at += n;
-      System.arraycopy(tail, 0, scratch, at, tail.length);
-      at += tail.length;
+      at = put(out, scratch, at, entries, start, end - start);
+      at = put(out, scratch, at, tail, 0, tail.length);
       start = end;
     }
-    return out.writeBytes(scratch, 0, length);
+    return out.writeBytes(scratch, 0, at);
+  }
+
+  /** Appends {@code n} bytes of {@code src} to the chunk in {@code scratch} (flushed to {@code out} when full); the chunk's new length. */
+  private static int put(ByteBuf out, byte[] scratch, int at, byte[] src, int from, int n) {
+    if (at + n > scratch.length) {
+      out.writeBytes(scratch, 0, at);
+      at = 0;
+      if (n > scratch.length) {
+        out.writeBytes(src, from, n);
+        return 0;
+      }
+    }
+    System.arraycopy(src, from, scratch, at, n);
+    return at + n;
   }
 
   private static byte[] tail(String token) {

@@ -77,6 +77,7 @@ public class PlaylistVerticle extends ServiceVerticle {
   private Epg epg;
   private CategoryIds categories;
   private XtreamRoutes xtream;
+  private long trimTimer = -1;
 
   @Override
   public String name() {
@@ -98,6 +99,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     store = new ChannelStore(RedisAPI.api(client));
     sentinel = new MirrorContract.Probe(RedisAPI.api(client)).start(vertx);
     cache = new PlaylistCache(context, this::buildPlaylist, maxAge);
+    trimTimer = vertx.setPeriodic(BodyBuffers.TRIM_MS, id -> bodies.trimIdle()); // idle body buffers go back to the OS
     categories = new CategoryIds(RedisAPI.api(client));
 
     epg = Epg.start(vertx, client, config()); // imports on schedule, the guide
@@ -139,6 +141,7 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   @Override
   protected Future<?> tearDown() {
+    vertx.cancelTimer(trimTimer);
     if (sentinel != null) {
       sentinel.stop(vertx);
     }

@@ -47,6 +47,24 @@ class BodyBuffersTest {
   }
 
   @Test
+  @DisplayName("a body many work chunks long is exactly the playlist with the token")
+  void chunked() {
+    BodyBuffers buffers = new BodyBuffers();
+    Playlist p = playlist(2_000);
+    String token = "ef".repeat(32);
+    assertTrue(p.length(token.length()) > 3 * Playlist.CHUNK, "spans several chunks");
+    ByteBuf body = buffers.render(p, token);
+    assertEquals(p.body(token).toString(), body.toString(StandardCharsets.UTF_8));
+    assertEquals(p.length(token.length()), body.readableBytes());
+    buffers.give(body);
+    byte[] tiny = new byte[7]; // smaller than one entry: entries go straight to the buffer
+    ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(p.length(token.length()));
+    assertEquals(p.body(token).toString(), p.writeTo(direct, token, tiny).toString(StandardCharsets.UTF_8));
+    direct.release();
+    buffers.close();
+  }
+
+  @Test
   @DisplayName("many buffers in use at once are all different; afterwards only a bounded number is kept")
   void bounded() {
     BodyBuffers buffers = new BodyBuffers();
@@ -68,5 +86,26 @@ class BodyBuffersTest {
     }
     assertEquals(BodyBuffers.POOLED, reused);
     again.forEach(buffers::give);
+  }
+
+  @Test
+  @DisplayName("kept buffers are freed once a trim period passed without a body; not while bodies are rendered")
+  void trimmedWhenIdle() {
+    BodyBuffers buffers = new BodyBuffers();
+    Playlist p = playlist(10);
+    ByteBuf first = buffers.render(p, "ab".repeat(32));
+    buffers.give(first);
+    assertEquals(false, buffers.trimIdle(), "a body was rendered in this period: kept");
+    ByteBuf again = buffers.render(p, "ab".repeat(32));
+    assertSame(first, again, "still kept after a busy period");
+    buffers.give(again);
+    assertEquals(false, buffers.trimIdle());
+    assertEquals(true, buffers.trimIdle(), "a whole period without a body: freed");
+    assertEquals(0, again.refCnt(), "the kept buffer was released");
+    ByteBuf fresh = buffers.render(p, "ab".repeat(32));
+    assertNotSame(again, fresh);
+    assertEquals(p.body("ab".repeat(32)).toString(), fresh.toString(StandardCharsets.UTF_8));
+    buffers.give(fresh);
+    buffers.close();
   }
 }

@@ -22,6 +22,7 @@ import java.util.List;
 final class FrontVerticle extends VerticleBase {
 
   private static final String PORTS = "iptv.front.ports";
+  private static final String STREAM = "stream-service";
 
   private final List<ServiceVerticle> services;
   private final HttpServerOptions options;
@@ -38,7 +39,7 @@ final class FrontVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    for (ServiceVerticle s : services) {
+    for (ServiceVerticle s : playersFirst(services)) {
       router.route("/*").subRouter(s.mountable(vertx));
     }
     Http.installErrorHandler(router);
@@ -55,6 +56,17 @@ final class FrontVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * The services in mounting order: stream-service first, the others as given. The players' hot
+   * paths (live polls, segments) are its own, and no other service serves a path of its: a poll or
+   * a segment is matched without first walking every route of the panel and playlist services.
+   */
+  static List<ServiceVerticle> playersFirst(List<ServiceVerticle> services) {
+    List<ServiceVerticle> ordered = new java.util.ArrayList<>(services);
+    ordered.sort(java.util.Comparator.comparing(s -> !STREAM.equals(s.name()))); // stable: the rest keep their order
+    return ordered;
   }
 
   /** The port the instances share, once one has bound. */

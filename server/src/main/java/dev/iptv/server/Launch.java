@@ -11,6 +11,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -76,9 +77,21 @@ public final class Launch {
     System.out.println("iptv: demo mode: the admin bearer token for this run is " + made);
   }
 
+  /**
+   * Vert.x's options for every mode: metrics, the native transport, and files resolved as named.
+   * The suite names every file it serves or reads by its absolute path (HLS segments, playlists)
+   * and reads its own resources from the class path itself: without class-path resolving Vert.x
+   * takes a path as it is, where it would stat each file it sends first (one more system call per
+   * segment served) and keep a cache folder in the temp directory.
+   */
+  static VertxOptions vertxOptions() {
+    return Metrics.vertxOptions().setPreferNativeTransport(true)
+      .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
+  }
+
   /** The five services in one JVM, behind one router on IPTV_HTTP_PORT. */
   public static Future<Launch> embedded(JsonObject config) {
-    Vertx vertx = Vertx.builder().with(Metrics.vertxOptions().setPreferNativeTransport(true)).withMetrics(Metrics.factory())
+    Vertx vertx = Vertx.builder().with(vertxOptions()).withMetrics(Metrics.factory())
       .build();
     logTransport(vertx);
     return start(vertx, config, List.of("auth", "playlist", "stream", "monitor", "mirror"), null)
@@ -125,7 +138,7 @@ public final class Launch {
       ClusterSettings cluster = ClusterSettings.from(config);
       clusterProperties(cluster);
       manager = new HazelcastClusterManager(ConfigUtil.loadConfig());
-      options = Metrics.vertxOptions().setPreferNativeTransport(true).setEventBusOptions(ClusterSecurity.eventBus(cluster));
+      options = vertxOptions().setEventBusOptions(ClusterSecurity.eventBus(cluster));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

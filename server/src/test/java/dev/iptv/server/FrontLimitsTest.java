@@ -1,6 +1,7 @@
 package dev.iptv.server;
 
 import dev.iptv.common.Config;
+import dev.iptv.common.ServiceVerticle;
 import dev.iptv.testing.RawHttp;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import java.util.List;
 
 import static dev.iptv.testing.Await.await;
 import static dev.iptv.testing.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,5 +96,17 @@ class FrontLimitsTest {
 
   private static String answer(RawHttp c) {
     return c.statusOrClosed(HEALTH, 3_000);
+  }
+
+  @Test
+  @DisplayName("stream-service's routes are mounted first (the players' paths), the other services keep their order")
+  void playersFirst() {
+    List<String> given = launch.services().stream().map(ServiceVerticle::name).toList();
+    List<String> mounted = FrontVerticle.playersFirst(launch.services()).stream().map(ServiceVerticle::name).toList();
+    assertEquals("stream-service", mounted.get(0));
+    List<String> rest = new ArrayList<>(given);
+    rest.remove("stream-service");
+    assertEquals(rest, mounted.subList(1, mounted.size()));
+    assertEquals(given.size(), mounted.size());
   }
 }

@@ -57,7 +57,9 @@ class BinIptvTest {
       proc.close();
     }
     LiveStory.assertNoFfmpeg(story);
-    new ProcessBuilder("redis-cli", "-n", String.valueOf(REDIS_DB), "FLUSHDB").start().waitFor();
+    List<String> flush = TestEnv.redisCli(REDIS_DB);
+    flush.add("FLUSHDB");
+    new ProcessBuilder(flush).start().waitFor();
     if (schema != null) {
       new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c",
         "DROP SCHEMA IF EXISTS " + schema + " CASCADE").start().waitFor();

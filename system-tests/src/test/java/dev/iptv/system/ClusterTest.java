@@ -76,7 +76,9 @@ class ClusterTest {
   }
 
   static void flushDb() throws Exception {
-    Process p = new ProcessBuilder("redis-cli", "-n", String.valueOf(REDIS_DB), "FLUSHDB").redirectErrorStream(true).start();
+    List<String> flush = TestEnv.redisCli(REDIS_DB);
+    flush.add("FLUSHDB");
+    Process p = new ProcessBuilder(flush).redirectErrorStream(true).start();
     p.waitFor();
   }
 

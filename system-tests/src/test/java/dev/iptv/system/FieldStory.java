@@ -164,7 +164,7 @@ final class FieldStory {
   }
 
   private String redis(String... command) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("redis-cli", "-n", String.valueOf(redisDb)));
+    List<String> cmd = TestEnv.redisCli(redisDb);
     cmd.addAll(List.of(command));
     return LiveStory.Run.of(10, cmd.toArray(String[]::new)).output().trim();
   }

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -210,7 +209,7 @@ final class LiveStory {
   }
 
   private String redis(String... command) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("redis-cli", "-n", String.valueOf(redisDb)));
+    List<String> cmd = TestEnv.redisCli(redisDb);
     cmd.addAll(List.of(command));
     return Run.of(10, cmd.toArray(String[]::new)).output().trim();
   }

@@ -179,7 +179,7 @@ class StreamCrashTest {
   }
 
   private static String redis(String... command) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("redis-cli", "-n", String.valueOf(REDIS_DB)));
+    List<String> cmd = TestEnv.redisCli(REDIS_DB);
     cmd.addAll(List.of(command));
     return LiveStory.Run.of(10, cmd.toArray(String[]::new)).output().trim();
   }

@@ -126,6 +126,8 @@ final class StreamStory {
   }
 
   private String redisGet(String key) throws Exception {
-    return LiveStory.Run.of(10, "redis-cli", "-n", String.valueOf(BinIptvTest.REDIS_DB), "GET", key).output().trim();
+    List<String> cmd = TestEnv.redisCli(BinIptvTest.REDIS_DB);
+    cmd.addAll(List.of("GET", key));
+    return LiveStory.Run.of(10, cmd.toArray(String[]::new)).output().trim();
   }
 }

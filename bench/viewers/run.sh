@@ -10,8 +10,9 @@
 # channels. PLAYERS/4 accounts with max_connections 4 are synced through the panel API; player i
 # (client address 127.0.(1 + i/250).(1 + i%250), all of 127/8 being loopback) is the (i%4)-th
 # device of account i/4 and watches channel 1 + i%20. Every player polls its live playlist every
-# half target duration and fetches every new segment with the proof the playlist carries, starting
-# 3 segments from the live edge, as hls.js does (bench/viewers/Viewers.java). The channels are
+# half target duration and fetches every new segment with the proof the playlist carries, a joining
+# player every segment its first playlist lists (BENCH_JOIN_SEGMENTS=3 starts it 3 segments from the
+# live edge, as hls.js does) (bench/viewers/Viewers.java). The channels are
 # started once before the clock runs.
 #
 # Prints per front: polls, poll latency p50/p99, segments, refusals, errors and stalls (no new

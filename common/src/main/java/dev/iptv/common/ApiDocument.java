@@ -66,7 +66,12 @@ public final class ApiDocument {
 
   /** One operation: its body's schema and validator, and its path parameters'. */
   private record Operation(String method, String path, JsonObject bodySchema, Validator body,
-                           Map<String, Validator> pathParams, Map<String, String> pathErrors) {
+                           Map<String, Validator> pathParams, Map<String, String> pathErrors,
+                           Map<String, QueryParam> query, boolean closedQuery) {
+  }
+
+  /** A query parameter: its schema's type and default, its validator and its rule. */
+  private record QueryParam(String type, Object fallback, Validator validator, String rule) {
   }
 
   private ApiDocument(Buffer yaml) {
@@ -154,6 +159,59 @@ public final class ApiDocument {
     return value;
   }
 
+  /**
+   * The request's query parameters checked against {@code operationId}'s: each value converted to its
+   * schema's type ({@code integer} takes only digits with an optional {@code -}, {@code number} a decimal),
+   * then validated; absent ones take their {@code default}. A bad value, one given twice, or (when the
+   * operation has {@code x-query: closed}) an unknown name is a 400 {@code "name: rule"}, the rule being
+   * the parameter's {@code x-rule}.
+   */
+  public JsonObject query(RoutingContext ctx, String operationId) {
+    Operation op = operation(operationId);
+    io.vertx.core.MultiMap params = ctx.queryParams();
+    for (String name : params.names()) {
+      if (!op.query().containsKey(name)) {
+        if (op.closedQuery()) {
+          throw ApiException.badRequest(name + ": unknown parameter; expected one of "
+            + String.join(", ", op.query().keySet().stream().sorted().toList()));
+        }
+      } else if (params.getAll(name).size() > 1) {
+        throw ApiException.badRequest(name + ": given more than once");
+      }
+    }
+    JsonObject out = new JsonObject();
+    op.query().forEach((name, param) -> {
+      String raw = params.get(name);
+      if (raw == null) {
+        if (param.fallback() != null) {
+          out.put(name, param.fallback());
+        }
+        return;
+      }
+      Object value = typed(raw, param.type());
+      if (value == null || !Boolean.TRUE.equals(param.validator().validate(value).getValid())) {
+        throw ApiException.badRequest(name + ": " + param.rule() + ", got '"
+          + (raw.length() > 64 ? raw.substring(0, 64) + "…" : raw) + "'");
+      }
+      out.put(name, value);
+    });
+    return out;
+  }
+
+  /** A query value as its schema's type, or null when it is not one. */
+  private static Object typed(String raw, String type) {
+    try {
+      return switch (type) {
+        case "integer" -> raw.matches("-?[0-9]{1,19}") ? Long.parseLong(raw) : null;
+        case "number" -> raw.matches("-?[0-9]{1,19}(\\.[0-9]{1,9})?") ? Double.parseDouble(raw) : null;
+        case "boolean" -> raw.equals("true") ? Boolean.TRUE : raw.equals("false") ? Boolean.FALSE : null;
+        default -> raw;
+      };
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   private Operation operation(String operationId) {
     Operation op = operations.get(operationId);
     if (op == null) {
@@ -234,8 +292,14 @@ public final class ApiDocument {
           .getValue("application/json")).getValue("schema"));
         Map<String, Validator> params = new HashMap<>();
         Map<String, String> errors = new HashMap<>();
+        Map<String, QueryParam> query = new HashMap<>();
         for (Object p : concat(item.getValue("parameters"), op.getValue("parameters"))) {
           JsonObject param = object(p);
+          if ("query".equals(param.getString("in")) && param.getValue("schema") instanceof JsonObject s) {
+            String type = s.getValue("type") instanceof String t ? t : "string";
+            query.put(param.getString("name"), new QueryParam(type, s.getValue("default"), validator(s),
+              param.getString("x-rule", "is not valid")));
+          }
           if ("path".equals(param.getString("in")) && param.getValue("schema") instanceof JsonObject s) {
             params.put(param.getString("name"), validator(s));
             if (param.getString("x-error") != null) {
@@ -245,7 +309,7 @@ public final class ApiDocument {
         }
         String id = op.getString("operationId", method + " " + path);
         if (out.put(id, new Operation(method, path, bodySchema, validator(bodySchema), Map.copyOf(params),
-          Map.copyOf(errors))) != null) {
+          Map.copyOf(errors), Map.copyOf(query), "closed".equals(op.getString("x-query")))) != null) {
           throw new IllegalStateException("openapi.yaml: operationId " + id + " is used twice");
         }
       }

@@ -286,7 +286,7 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   /** One page of the channels, in id order; {@code count} is the number of all channels. */
   private void listChannels(RoutingContext ctx) {
-    Page page = Page.of(ctx);
+    Page page = Page.of(document, ctx, "listChannels");
     store.page(page.offset(), page.limit())
       .compose(slice -> JsonPageWriter.write(ctx.response(), "channels", slice.count(), slice.ids(), LIST_BATCH,
         ids -> store.records(ids).compose(raws -> vertx.executeBlocking(

@@ -140,7 +140,7 @@ public final class ApiDocument {
     Operation op = operation(operationId);
     OutputUnit result = op.body().validate(body);
     if (!Boolean.TRUE.equals(result.getValid())) {
-      throw ApiException.badRequest(bodyError(op.bodySchema(), result));
+      throw ApiException.badRequest(bodyError(op.bodySchema(), result, body));
     }
     return body;
   }
@@ -224,6 +224,14 @@ public final class ApiDocument {
 
   /** The error of the deepest failing place, in the words of the document. */
   static String bodyError(JsonObject schema, OutputUnit result) {
+    return bodyError(schema, result, null);
+  }
+
+  /**
+   * The same; an array element's {@code x-rule} may quote the element: {@code {value}} becomes the value
+   * of {@code body} there (cut at 64 characters).
+   */
+  static String bodyError(JsonObject schema, OutputUnit result, JsonObject body) {
     OutputUnit worst = null;
     for (OutputUnit e : result.getErrors() == null ? List.<OutputUnit>of() : result.getErrors()) {
       if (worst == null || depth(e) > depth(worst)) {
@@ -245,7 +253,11 @@ public final class ApiDocument {
     JsonObject property = object(object(schema.getValue("properties")).getValue(steps[0]));
     if (steps.length > 1 && steps[1].matches("\\d+") && property.getValue("items") instanceof JsonObject items
       && items.getString("x-rule") != null) {
-      return steps[0] + "[" + steps[1] + "] " + items.getString("x-rule");
+      Object value = body == null || !(body.getValue(steps[0]) instanceof JsonArray a)
+        || Integer.parseInt(steps[1]) >= a.size() ? null : a.getValue(Integer.parseInt(steps[1]));
+      String shown = String.valueOf(value);
+      return steps[0] + "[" + steps[1] + "] " + items.getString("x-rule")
+        .replace("{value}", shown.length() > 64 ? shown.substring(0, 64) + "…" : shown);
     }
     String rule = property.getString("x-rule");
     return rule != null ? steps[0] + " " + rule : steps[0] + ": " + error;

@@ -133,7 +133,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").setName("/playlist/{token}.m3u8").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(this::playlistByPath);
-    epg.mount(router, admin, body); // /api/epg/sources
+    epg.mount(router, admin, body, document); // /api/epg/sources
     xtream.mount(router); // player_api.php, get.php, xmltv.php, /live/U/P/{id}
   }
 

@@ -22,7 +22,7 @@ public final class ServersApi {
     this.adminToken = adminToken;
   }
 
-  public void mount(Router router) {
+  public void mount(Router router, dev.iptv.common.ApiDocument document) {
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
     router.get("/api/servers").handler(admin).handler(this::list);
     router.post("/api/servers").handler(admin).handler(Http.bodyHandler()).handler(this::create);

@@ -30,14 +30,16 @@ import java.util.Map;
 /**
  * The API's own document, {@code openapi.yaml} at the repository root (OpenAPI 3.1, packaged in this
  * module's jar), and the request checks made from it with Vert.x's JSON Schema support
- * ({@code vertx-json-schema}, draft 2020-12): an operation's JSON body and its path parameters are
- * validated against the schemas the document declares for that {@code operationId}, on the calling
+ * ({@code vertx-json-schema}, draft 2020-12): an operation's JSON body, its path parameters and its
+ * query parameters ({@link #query}) are validated against the schemas the document declares for that
+ * {@code operationId}, on the calling
  * thread (a few microseconds for a panel's body; the validators are built once and hold no state).
  *
  * <p>A failure becomes {@code 400 {"error"}} naming the field, in words the document itself gives:
  * a body property's {@code x-rule} ({@code "max_connections must be an integer from 1 to 1000000"};
  * an array element is named {@code backup_urls[1]}), a missing required property
- * ({@code "token is required"}), a path parameter's {@code x-error}. Rules a schema cannot hold
+ * ({@code "token is required"}), a path parameter's {@code x-error}, a query parameter's {@code x-rule}
+ * ({@code "limit: must be a whole number from 1 to 1000, got '0'"}). Rules a schema cannot hold
  * (a field that must match the path, what is stored in Redis, a date that must exist) stay in the
  * services' code.
  *

@@ -156,7 +156,7 @@ public class AuthVerticle extends ServiceVerticle {
 
   /** One page of the users, in username order; {@code count} is the number of all users. */
   private void listUsers(RoutingContext ctx) {
-    Page page = Page.of(ctx);
+    Page page = Page.of(document, ctx, "listUsers");
     store.page(page.offset(), page.limit())
       .compose(slice -> JsonPageWriter.write(ctx.response(), "users", slice.count(), slice.ids(), UserStore.MGET_BATCH,
         store::views))

@@ -30,14 +30,16 @@ import java.util.Map;
 /**
  * The API's own document, {@code openapi.yaml} at the repository root (OpenAPI 3.1, packaged in this
  * module's jar), and the request checks made from it with Vert.x's JSON Schema support
- * ({@code vertx-json-schema}, draft 2020-12): an operation's JSON body and its path parameters are
- * validated against the schemas the document declares for that {@code operationId}, on the calling
+ * ({@code vertx-json-schema}, draft 2020-12): an operation's JSON body, its path parameters and its
+ * query parameters ({@link #query}) are validated against the schemas the document declares for that
+ * {@code operationId}, on the calling
  * thread (a few microseconds for a panel's body; the validators are built once and hold no state).
  *
  * <p>A failure becomes {@code 400 {"error"}} naming the field, in words the document itself gives:
  * a body property's {@code x-rule} ({@code "max_connections must be an integer from 1 to 1000000"};
  * an array element is named {@code backup_urls[1]}), a missing required property
- * ({@code "token is required"}), a path parameter's {@code x-error}. Rules a schema cannot hold
+ * ({@code "token is required"}), a path parameter's {@code x-error}, a query parameter's {@code x-rule}
+ * ({@code "limit: must be a whole number from 1 to 1000, got '0'"}). Rules a schema cannot hold
  * (a field that must match the path, what is stored in Redis, a date that must exist) stay in the
  * services' code.
  *
@@ -66,7 +68,12 @@ public final class ApiDocument {
 
   /** One operation: its body's schema and validator, and its path parameters'. */
   private record Operation(String method, String path, JsonObject bodySchema, Validator body,
-                           Map<String, Validator> pathParams, Map<String, String> pathErrors) {
+                           Map<String, Validator> pathParams, Map<String, String> pathErrors,
+                           Map<String, QueryParam> query, boolean closedQuery) {
+  }
+
+  /** A query parameter: its schema's type and default, its validator and its rule. */
+  private record QueryParam(String type, Object fallback, Validator validator, String rule) {
   }
 
   private ApiDocument(Buffer yaml) {
@@ -135,7 +142,7 @@ public final class ApiDocument {
     Operation op = operation(operationId);
     OutputUnit result = op.body().validate(body);
     if (!Boolean.TRUE.equals(result.getValid())) {
-      throw ApiException.badRequest(bodyError(op.bodySchema(), result));
+      throw ApiException.badRequest(bodyError(op.bodySchema(), result, body));
     }
     return body;
   }
@@ -154,6 +161,59 @@ public final class ApiDocument {
     return value;
   }
 
+  /**
+   * The request's query parameters checked against {@code operationId}'s: each value converted to its
+   * schema's type ({@code integer} takes only digits with an optional {@code -}, {@code number} a decimal),
+   * then validated; absent ones take their {@code default}. A bad value, one given twice, or (when the
+   * operation has {@code x-query: closed}) an unknown name is a 400 {@code "name: rule"}, the rule being
+   * the parameter's {@code x-rule}.
+   */
+  public JsonObject query(RoutingContext ctx, String operationId) {
+    Operation op = operation(operationId);
+    io.vertx.core.MultiMap params = ctx.queryParams();
+    for (String name : params.names()) {
+      if (!op.query().containsKey(name)) {
+        if (op.closedQuery()) {
+          throw ApiException.badRequest(name + ": unknown parameter; expected one of "
+            + String.join(", ", op.query().keySet().stream().sorted().toList()));
+        }
+      } else if (params.getAll(name).size() > 1) {
+        throw ApiException.badRequest(name + ": given more than once");
+      }
+    }
+    JsonObject out = new JsonObject();
+    op.query().forEach((name, param) -> {
+      String raw = params.get(name);
+      if (raw == null) {
+        if (param.fallback() != null) {
+          out.put(name, param.fallback());
+        }
+        return;
+      }
+      Object value = typed(raw, param.type());
+      if (value == null || !Boolean.TRUE.equals(param.validator().validate(value).getValid())) {
+        throw ApiException.badRequest(name + ": " + param.rule() + ", got '"
+          + (raw.length() > 64 ? raw.substring(0, 64) + "…" : raw) + "'");
+      }
+      out.put(name, value);
+    });
+    return out;
+  }
+
+  /** A query value as its schema's type, or null when it is not one. */
+  private static Object typed(String raw, String type) {
+    try {
+      return switch (type) {
+        case "integer" -> raw.matches("-?[0-9]{1,19}") ? Long.parseLong(raw) : null;
+        case "number" -> raw.matches("-?[0-9]{1,19}(\\.[0-9]{1,9})?") ? Double.parseDouble(raw) : null;
+        case "boolean" -> raw.equals("true") ? Boolean.TRUE : raw.equals("false") ? Boolean.FALSE : null;
+        default -> raw;
+      };
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   private Operation operation(String operationId) {
     Operation op = operations.get(operationId);
     if (op == null) {
@@ -166,6 +226,14 @@ public final class ApiDocument {
 
   /** The error of the deepest failing place, in the words of the document. */
   static String bodyError(JsonObject schema, OutputUnit result) {
+    return bodyError(schema, result, null);
+  }
+
+  /**
+   * The same; an array element's {@code x-rule} may quote the element: {@code {value}} becomes the value
+   * of {@code body} there (cut at 64 characters).
+   */
+  static String bodyError(JsonObject schema, OutputUnit result, JsonObject body) {
     OutputUnit worst = null;
     for (OutputUnit e : result.getErrors() == null ? List.<OutputUnit>of() : result.getErrors()) {
       if (worst == null || depth(e) > depth(worst)) {
@@ -187,7 +255,11 @@ public final class ApiDocument {
     JsonObject property = object(object(schema.getValue("properties")).getValue(steps[0]));
     if (steps.length > 1 && steps[1].matches("\\d+") && property.getValue("items") instanceof JsonObject items
       && items.getString("x-rule") != null) {
-      return steps[0] + "[" + steps[1] + "] " + items.getString("x-rule");
+      Object value = body == null || !(body.getValue(steps[0]) instanceof JsonArray a)
+        || Integer.parseInt(steps[1]) >= a.size() ? null : a.getValue(Integer.parseInt(steps[1]));
+      String shown = String.valueOf(value);
+      return steps[0] + "[" + steps[1] + "] " + items.getString("x-rule")
+        .replace("{value}", shown.length() > 64 ? shown.substring(0, 64) + "…" : shown);
     }
     String rule = property.getString("x-rule");
     return rule != null ? steps[0] + " " + rule : steps[0] + ": " + error;
@@ -234,8 +306,14 @@ public final class ApiDocument {
           .getValue("application/json")).getValue("schema"));
         Map<String, Validator> params = new HashMap<>();
         Map<String, String> errors = new HashMap<>();
+        Map<String, QueryParam> query = new HashMap<>();
         for (Object p : concat(item.getValue("parameters"), op.getValue("parameters"))) {
           JsonObject param = object(p);
+          if ("query".equals(param.getString("in")) && param.getValue("schema") instanceof JsonObject s) {
+            String type = s.getValue("type") instanceof String t ? t : "string";
+            query.put(param.getString("name"), new QueryParam(type, s.getValue("default"), validator(s),
+              param.getString("x-rule", "is not valid")));
+          }
           if ("path".equals(param.getString("in")) && param.getValue("schema") instanceof JsonObject s) {
             params.put(param.getString("name"), validator(s));
             if (param.getString("x-error") != null) {
@@ -245,7 +323,7 @@ public final class ApiDocument {
         }
         String id = op.getString("operationId", method + " " + path);
         if (out.put(id, new Operation(method, path, bodySchema, validator(bodySchema), Map.copyOf(params),
-          Map.copyOf(errors))) != null) {
+          Map.copyOf(errors), Map.copyOf(query), "closed".equals(op.getString("x-query")))) != null) {
           throw new IllegalStateException("openapi.yaml: operationId " + id + " is used twice");
         }
       }

@@ -114,4 +114,48 @@ class ApiDocumentTest {
     assertTrue(error("ChannelCreate", ok.copy().put("transcode_profile", "x;y")).startsWith("transcode_profile must be"));
     assertEquals(null, error("ChannelUpdate", new JsonObject().put("backup_urls", null).put("server", "node-2")));
   }
+
+  @Test
+  @DisplayName("servers, providers, profiles, webhooks, EPG sources and stream calls: each bad field named with the document's rule")
+  void otherBodies() {
+    JsonObject server = new JsonObject().put("name", "edge1").put("public_url", "http://edge1.example:8080")
+      .put("ssh_host", "10.0.0.5").put("ssh_user", "iptv").put("ssh_password", "secret");
+    assertEquals(null, error("ServerInput", server));
+    assertTrue(error("ServerInput", server.copy().put("colour", "red")).startsWith("colour"));
+    assertTrue(error("ServerInput", server.copy().put("ssh_port", "22")).startsWith("ssh_port must be"));
+    assertTrue(error("ServerInput", server.copy().put("hls_dir", "/tmp/x;rm -rf /")).startsWith("hls_dir must be"));
+    assertTrue(error("ServerInput", server.copy().put("hls_dir", "/var/../etc")).startsWith("hls_dir must be"));
+    assertTrue(error("ServerInput", server.copy().put("nginx_site", "/etc/nginx/x.txt")).startsWith("nginx_site must be"));
+    assertTrue(error("ServerInput", server.copy().put("public_url", "http://u:p@h/")).startsWith("public_url must be"));
+    assertEquals("ssh_user is required", error("ServerInput", new JsonObject().put("name", "a").put("public_url", "http://h")
+      .put("ssh_host", "h")));
+    assertEquals(null, error("ServerUpdate", new JsonObject().put("enabled", false).put("nginx_conf", null)));
+
+    JsonObject provider = new JsonObject().put("name", "acme").put("hosts", new JsonArray().add("Up.Example")).put("max_streams", 0);
+    assertEquals(null, error("ProviderInput", provider));
+    assertTrue(error("ProviderInput", provider.copy().put("hosts", new JsonArray().add("a.b").add("http://x;y")))
+      .startsWith("hosts[1] must be a host name"));
+    assertTrue(error("ProviderUpdate", provider.copy().put("max_streams", 100_001)).startsWith("max_streams must be"));
+
+    JsonObject profile = new JsonObject().put("name", "tiny").put("video_bitrate", "5M").put("resolution", "320x180")
+      .put("extra_params", new JsonObject().put("crf", "23").put("tune", "zerolatency").put("deinterlace", true));
+    assertEquals(null, error("TranscodeProfileInput", profile));
+    assertTrue(error("TranscodeProfileInput", profile.copy().put("name", "High")).startsWith("name must be"));
+    assertTrue(error("TranscodeProfileInput", profile.copy().put("preset", "fast\n-y")).startsWith("preset must be"));
+    assertTrue(error("TranscodeProfileInput", profile.copy().put("extra_params", new JsonObject().put("-i", "/etc/passwd")))
+      .startsWith("extra_params must be"));
+    assertTrue(error("TranscodeProfileInput", profile.copy().put("extra_params", new JsonObject().put("crf", "52")))
+      .startsWith("extra_params must be"));
+
+    JsonObject hook = new JsonObject().put("name", "ops").put("url", "https://hooks.example/x?t=1")
+      .put("events", new JsonArray().add("started")).put("secret", "s".repeat(16));
+    assertEquals(null, error("WebhookInput", hook));
+    assertTrue(error("WebhookInput", hook.copy().put("url", "http://user:pw@hooks.example/")).contains("user info"));
+    assertTrue(error("WebhookUpdate", new JsonObject().put("colour", "red")).startsWith("colour"));
+
+    assertEquals(null, error("EpgSourceInput", new JsonObject().put("name", "g").put("url", "https://guides.example/e.xml.gz")));
+    assertTrue(error("EpgSourceInput", new JsonObject().put("name", "g").put("url", "http:///nohost")).startsWith("url is required"));
+    assertEquals(null, error("ChannelRef", new JsonObject().put("channel_id", " 42 ")));
+    assertTrue(error("ChannelRef", new JsonObject().put("channel_id", "../1")).startsWith("channel_id is required"));
+  }
 }

@@ -135,7 +135,7 @@ public class PlaylistVerticle extends ServiceVerticle {
     router.route("/get_playlist.php").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::playlistByQuery);
     router.routeWithRegex("^/playlist/(?<token>[^/]+)\\.m3u8$").setName("/playlist/{token}.m3u8").method(HttpMethod.GET).method(HttpMethod.HEAD)
       .handler(this::playlistByPath);
-    epg.mount(router, admin, body); // /api/epg/sources
+    epg.mount(router, admin, body, document); // /api/epg/sources
     xtream.mount(router); // player_api.php, get.php, xmltv.php, /live/U/P/{id}
   }
 
@@ -289,7 +289,7 @@ public class PlaylistVerticle extends ServiceVerticle {
 
   /** One page of the channels, in id order; {@code count} is the number of all channels. */
   private void listChannels(RoutingContext ctx) {
-    Page page = Page.of(ctx);
+    Page page = Page.of(document, ctx, "listChannels");
     store.page(page.offset(), page.limit())
       .compose(slice -> JsonPageWriter.write(ctx.response(), "channels", slice.count(), slice.ids(), LIST_BATCH,
         ids -> store.records(ids).compose(raws -> vertx.executeBlocking(

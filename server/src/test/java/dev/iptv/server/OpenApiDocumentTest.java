@@ -126,6 +126,7 @@ class OpenApiDocumentTest {
     check(problems, HttpMethod.POST, "/api/users", "/api/users", user, 409);
     check(problems, HttpMethod.POST, "/api/users", "/api/users", new JsonObject().put("username", "x"), 400);
     check(problems, HttpMethod.GET, "/api/users", "/api/users", null, 200);
+    check(problems, HttpMethod.GET, "/api/users?limit=ten", "/api/users", null, 400);
     check(problems, HttpMethod.GET, "/api/users/schema.user", "/api/users/{username}", null, 200);
     check(problems, HttpMethod.GET, "/api/users/nobody", "/api/users/{username}", null, 404);
     check(problems, HttpMethod.PUT, "/api/users/schema.user", "/api/users/{username}", new JsonObject().put("email", null), 200);
@@ -140,11 +141,33 @@ class OpenApiDocumentTest {
     check(problems, HttpMethod.POST, "/api/providers", "/api/providers",
       new JsonObject().put("name", "XCodes").put("hosts", List.of("xcodes.example")).put("max_streams", 5), 201);
     check(problems, HttpMethod.GET, "/api/providers", "/api/providers", null, 200);
+    check(problems, HttpMethod.GET, "/api/providers/XCodes", "/api/providers/{name}", null, 200);
+    check(problems, HttpMethod.PUT, "/api/providers/XCodes", "/api/providers/{name}",
+      new JsonObject().put("hosts", List.of("XCodes.example", "b.example")).put("max_streams", 0), 200);
+    check(problems, HttpMethod.POST, "/api/providers", "/api/providers",
+      new JsonObject().put("name", "bad").put("hosts", List.of("http://x;y")).put("max_streams", 1), 400);
+    check(problems, HttpMethod.GET, "/api/providers/a;b", "/api/providers/{name}", null, 400);
     check(problems, HttpMethod.DELETE, "/api/providers/XCodes", "/api/providers/{name}", null, 200);
     check(problems, HttpMethod.POST, "/api/transcode-profiles", "/api/transcode-profiles", new JsonObject().put("name", "hd")
       .put("video_codec", "libx264").put("audio_codec", "aac").put("video_bitrate", "2500k").put("resolution", "1280x720"), 201);
     check(problems, HttpMethod.GET, "/api/transcode-profiles/hd", "/api/transcode-profiles/{name}", null, 200);
     check(problems, HttpMethod.GET, "/api/transcode-profiles", "/api/transcode-profiles", null, 200);
+    check(problems, HttpMethod.PUT, "/api/transcode-profiles/hd", "/api/transcode-profiles/{name}", new JsonObject()
+      .put("video_codec", "copy").put("audio_codec", "aac").put("audio_bitrate", 128)
+      .put("extra_params", new JsonObject().put("audio_channels", 2)), 200);
+    check(problems, HttpMethod.POST, "/api/transcode-profiles", "/api/transcode-profiles",
+      new JsonObject().put("name", "evil").put("preset", "fast -y"), 400);
+    check(problems, HttpMethod.DELETE, "/api/transcode-profiles/hd", "/api/transcode-profiles/{name}", null, 200);
+    check(problems, HttpMethod.POST, "/api/stream/start", "/api/stream/start", new JsonObject().put("channel_id", "../1"), 400);
+    check(problems, HttpMethod.POST, "/api/servers", "/api/servers", new JsonObject().put("name", "edge").put("colour", "red"), 400);
+    check(problems, HttpMethod.PUT, "/api/servers/nowhere", "/api/servers/{name}", new JsonObject().put("enabled", false), 404);
+    check(problems, HttpMethod.GET, "/api/streams/x1/log", "/api/streams/{id}/log", null, 400);
+    check(problems, HttpMethod.POST, "/api/epg/sources", "/api/epg/sources",
+      new JsonObject().put("name", "guide").put("url", "http://127.0.0.1:9/guide.xml").put("refresh_hours", 12), 201);
+    check(problems, HttpMethod.GET, "/api/epg/sources/guide", "/api/epg/sources/{name}", null, 200);
+    check(problems, HttpMethod.POST, "/api/epg/sources/guide/refresh", "/api/epg/sources/{name}/refresh", null, 202);
+    check(problems, HttpMethod.POST, "/api/epg/sources", "/api/epg/sources", new JsonObject().put("name", "g2").put("url", "ftp://x/"), 400);
+    check(problems, HttpMethod.DELETE, "/api/epg/sources/guide", "/api/epg/sources/{name}", null, 200);
     check(problems, HttpMethod.POST, "/api/stream/switch", "/api/stream/switch", new JsonObject().put("channel_id", "48681"), 404);
     check(problems, HttpMethod.GET, "/api/streams/48681/log", "/api/streams/{id}/log", null, 404);
     check(problems, HttpMethod.GET, "/api/servers/nowhere", "/api/servers/{name}", null, 404);
@@ -159,12 +182,16 @@ class OpenApiDocumentTest {
     check(problems, HttpMethod.POST, "/api/webhooks", "/api/webhooks", new JsonObject().put("name", "hook")
       .put("url", "http://127.0.0.1:9/hook").put("events", List.of("*")).put("secret", "0123456789abcdef"), 201);
     check(problems, HttpMethod.GET, "/api/webhooks", "/api/webhooks", null, 200);
+    check(problems, HttpMethod.GET, "/api/webhooks/hook", "/api/webhooks/{name}", null, 200);
+    check(problems, HttpMethod.POST, "/api/webhooks", "/api/webhooks", new JsonObject().put("name", "bad")
+      .put("url", "http://127.0.0.1:9/hook").put("events", List.of("nope")).put("secret", "0123456789abcdef"), 400);
     check(problems, HttpMethod.GET, "/api/webhooks/hook/deliveries", "/api/webhooks/{name}/deliveries", null, 200);
     check(problems, HttpMethod.PUT, "/api/webhooks/hook", "/api/webhooks/{name}", new JsonObject().put("enabled", false), 200);
     check(problems, HttpMethod.DELETE, "/api/webhooks/hook", "/api/webhooks/{name}", null, 200);
     check(problems, HttpMethod.GET, "/api/stats", "/api/stats", null, 200);
     check(problems, HttpMethod.GET, "/api/health", "/api/health", null, -1);
     check(problems, HttpMethod.GET, "/api/history/streams", "/api/history/streams", null, -1);
+    check(problems, HttpMethod.GET, "/api/history/events?limit=0&colour=red", "/api/history/events", null, -1);
     check(problems, HttpMethod.DELETE, "/api/channels/48681", "/api/channels/{id}", null, 200);
     check(problems, HttpMethod.DELETE, "/api/users/schema.user", "/api/users/{username}", null, 200);
     HttpResponse<Buffer> noBearer = await(admin.withBearer(null).request(HttpMethod.GET, "/api/users", null));

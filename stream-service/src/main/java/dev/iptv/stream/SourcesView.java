@@ -1,9 +1,9 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Http;
 import dev.iptv.common.Redact;
-import dev.iptv.contract.ChannelContract;
 import dev.iptv.contract.ChannelSchema;
 import dev.iptv.stream.limits.LimitsStore;
 import io.vertx.core.json.JsonArray;
@@ -25,16 +25,15 @@ import java.util.Map;
 final class SourcesView {
 
   private final StreamStore store;
+  private final ApiDocument document;
 
-  SourcesView(StreamStore store) {
+  SourcesView(StreamStore store, ApiDocument document) {
     this.store = store;
+    this.document = document;
   }
 
   void sources(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (!ChannelContract.isId(id)) {
-      throw ApiException.badRequest("id: the channel id in the path must be digits (at most 19)");
-    }
+    String id = document.pathParam(ctx, "streamSources", "id");
     store.sourcesOf(id).onSuccess(rs -> {
       if (rs.get(0) == null) {
         ctx.fail(ApiException.notFound("channel " + id + " does not exist"));

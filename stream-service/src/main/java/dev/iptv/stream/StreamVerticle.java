@@ -1,5 +1,6 @@
 package dev.iptv.stream;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.RedisSupport;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.contract.BadMessage;
@@ -48,6 +49,7 @@ public class StreamVerticle extends ServiceVerticle {
   private ServerPlaylists serverPlaylists;
   private ServersApi serversApi;
   private LimitsApi limitsApi;
+  private ApiDocument document;
   private NodeReport report;
   private MirrorContract.Probe sentinel;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -108,6 +110,10 @@ public class StreamVerticle extends ServiceVerticle {
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     ready.add(player.ready());
+    ready.add(ApiDocument.load(vertx).<Void>map(d -> {
+      document = d; // openapi.yaml: the admin API's bodies and parameters are checked from it
+      return null;
+    }));
     return Future.all(ready)
       .compose(v -> manager.start())
       .compose(v -> report.start())
@@ -119,9 +125,9 @@ public class StreamVerticle extends ServiceVerticle {
     // nginx's auth_request only on our own port: the all-in-one front mounts these routes for
     // everyone and has no nginx in front of it.
     player.mount(router, config().getInteger(SERVE_PORT, 0) > 0);
-    admin.mount(router);
-    serversApi.mount(router);
-    limitsApi.mount(router);
+    admin.mount(router, document);
+    serversApi.mount(router, document);
+    limitsApi.mount(router, document);
   }
 
   private int positive(String env) {

@@ -4,7 +4,6 @@ import dev.iptv.contract.MonitorContract.SegmentServed;
 import dev.iptv.contract.StreamContract.StreamEvent.Kind;
 import dev.iptv.pg.Db;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -17,7 +16,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -151,8 +149,8 @@ public final class History {
 
   // --- serving ---------------------------------------------------------------------------------
 
-  public Future<JsonObject> streams(MultiMap params) {
-    return page(params, Set.of("channel", "node", "from", "to"), HistorySql::streams, "streams", row -> new JsonObject()
+  public Future<JsonObject> streams(JsonObject query) {
+    return page(query, HistorySql::streams, "streams", row -> new JsonObject()
       .put("id", row.getLong("id"))
       .put("channel_id", row.getString("channel"))
       .put("node", row.getString("node"))
@@ -163,8 +161,8 @@ public final class History {
       .put("restarts", row.getInteger("restarts")));
   }
 
-  public Future<JsonObject> viewers(MultiMap params) {
-    return page(params, Set.of("user", "channel", "ip", "from", "to"), HistorySql::viewers, "viewers", row -> new JsonObject()
+  public Future<JsonObject> viewers(JsonObject query) {
+    return page(query, HistorySql::viewers, "viewers", row -> new JsonObject()
       .put("id", row.getUUID("id").toString())
       .put("username", row.getString("username"))
       .put("channel_id", row.getString("channel"))
@@ -176,8 +174,8 @@ public final class History {
       .put("bytes", row.getLong("bytes")));
   }
 
-  public Future<JsonObject> events(MultiMap params) {
-    return page(params, Set.of("kind", "channel", "node", "user", "from", "to"), HistorySql::events, "events",
+  public Future<JsonObject> events(JsonObject query) {
+    return page(query, HistorySql::events, "events",
       row -> {
         Object detail = row.getValue("detail");
         return new JsonObject()
@@ -190,11 +188,11 @@ public final class History {
       });
   }
 
-  private Future<JsonObject> page(MultiMap params, Set<String> allowed, Function<HistoryFilter, HistorySql.Select> query,
+  private Future<JsonObject> page(JsonObject params, Function<HistoryFilter, HistorySql.Select> query,
                                   String name, Function<Row, JsonObject> mapper) {
     HistoryFilter filter;
     try {
-      filter = HistoryFilter.parse(params, allowed);
+      filter = HistoryFilter.of(params);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -1,5 +1,6 @@
 package dev.iptv.monitor.history;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Config;
 import dev.iptv.common.Http;
@@ -9,7 +10,6 @@ import dev.iptv.monitor.MonitorSettings;
 import dev.iptv.pg.Db;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -170,18 +170,19 @@ public final class HistoryVerticle extends VerticleBase {
 
   /** Its routes on the monitor's router. */
   public void routes(Router router, Handler<RoutingContext> admin) {
-    router.get("/api/history/streams").handler(admin).handler(ctx -> page(ctx, History::streams));
-    router.get("/api/history/viewers").handler(admin).handler(ctx -> page(ctx, History::viewers));
-    router.get("/api/history/events").handler(admin).handler(ctx -> page(ctx, History::events));
+    router.get("/api/history/streams").handler(admin).handler(ctx -> page(ctx, "historyStreams", History::streams));
+    router.get("/api/history/viewers").handler(admin).handler(ctx -> page(ctx, "historyViewers", History::viewers));
+    router.get("/api/history/events").handler(admin).handler(ctx -> page(ctx, "historyEvents", History::events));
   }
 
-  private void page(RoutingContext ctx, BiFunction<History, MultiMap, Future<JsonObject>> query) {
+  /** The query parameters are checked from openapi.yaml ({@code operationId}), then the page is read. */
+  private void page(RoutingContext ctx, String operationId, BiFunction<History, JsonObject, Future<JsonObject>> query) {
     History h = history;
     if (h == null) {
       ctx.fail(new ApiException(503, notReady));
       return;
     }
-    query.apply(h, ctx.queryParams())
+    ApiDocument.load(vertx).compose(doc -> query.apply(h, doc.query(ctx, operationId)))
       .onSuccess(body -> Http.sendJson(ctx, 200, body))
       .onFailure(ctx::fail);
   }

@@ -1,5 +1,6 @@
 package dev.iptv.monitor.webhooks;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Epoch;
 import dev.iptv.common.Http;
@@ -99,51 +100,47 @@ public final class WebhookVerticle extends VerticleBase {
 
   // --- API -----------------------------------------------------------------------------------------
 
-  /** Its routes on the monitor's router; the handlers use Redis only, from any loop. */
+  /**
+   * Its routes on the monitor's router; the handlers use Redis only, from any loop. Bodies and path
+   * names are checked from openapi.yaml ({@code WebhookInput}, {@code WebhookUpdate}, {@code WebhookName}).
+   */
   public void routes(Router router, Handler<RoutingContext> admin) {
     BodyHandler body = Http.bodyHandler();
     router.get("/api/webhooks").handler(admin).handler(ctx -> store.all().onSuccess(all -> Http.sendJson(ctx, 200,
       new JsonObject().put("webhooks", new io.vertx.core.json.JsonArray(all.stream().map(Webhook::toPublicJson).toList()))
         .put("count", all.size()))).onFailure(ctx::fail));
-    router.post("/api/webhooks").handler(admin).handler(body).handler(ctx -> {
-      Webhook w = Webhook.create(Http.jsonBody(ctx));
-      store.create(w).onSuccess(created -> {
-        if (created) {
-          Http.sendJson(ctx, 201, w.toPublicJson());
-        } else {
-          ctx.fail(ApiException.conflict("webhook '" + w.name() + "' already exists"));
-        }
-      }).onFailure(ctx::fail);
-    });
-    router.get("/api/webhooks/:name").handler(admin).handler(ctx -> found(ctx).onSuccess(w -> Http.sendJson(ctx, 200,
+    router.post("/api/webhooks").handler(admin).handler(body).handler(ctx -> ApiDocument.load(vertx)
+      .map(doc -> Webhook.create(doc.body(ctx, "createWebhook")))
+      .compose(w -> store.create(w).compose(created -> created ? Future.succeededFuture(w)
+        : Future.failedFuture(ApiException.conflict("webhook '" + w.name() + "' already exists"))))
+      .onSuccess(w -> Http.sendJson(ctx, 201, w.toPublicJson())).onFailure(ctx::fail));
+    router.get("/api/webhooks/:name").handler(admin).handler(ctx -> found(ctx, "getWebhook").onSuccess(w -> Http.sendJson(ctx, 200,
       w.toPublicJson())).onFailure(ctx::fail));
-    router.put("/api/webhooks/:name").handler(admin).handler(body).handler(ctx -> {
-      JsonObject patch = Http.jsonBody(ctx);
-      found(ctx).compose(w -> {
-        Webhook changed = w.patch(patch);
-        return store.save(changed).map(changed);
-      }).onSuccess(w -> Http.sendJson(ctx, 200, w.toPublicJson())).onFailure(ctx::fail);
-    });
-    router.delete("/api/webhooks/:name").handler(admin).handler(ctx -> {
-      String name = Webhook.name(ctx.pathParam("name"));
-      store.delete(name).onSuccess(deleted -> {
-        if (deleted) {
-          Http.sendJson(ctx, 200, new JsonObject().put("deleted", name));
-        } else {
-          ctx.fail(ApiException.notFound("no webhook '" + name + "'"));
-        }
-      }).onFailure(ctx::fail);
-    });
-    router.get("/api/webhooks/:name/deliveries").handler(admin).handler(ctx -> found(ctx)
+    router.put("/api/webhooks/:name").handler(admin).handler(body).handler(ctx -> ApiDocument.load(vertx)
+      .compose(doc -> {
+        JsonObject patch = doc.body(ctx, "updateWebhook");
+        return found(ctx, "updateWebhook").compose(w -> {
+          Webhook changed = w.patch(patch);
+          return store.save(changed).map(changed);
+        });
+      }).onSuccess(w -> Http.sendJson(ctx, 200, w.toPublicJson())).onFailure(ctx::fail));
+    router.delete("/api/webhooks/:name").handler(admin).handler(ctx -> ApiDocument.load(vertx)
+      .map(doc -> doc.pathParam(ctx, "deleteWebhook", "name"))
+      .compose(name -> store.delete(name).compose(deleted -> deleted
+        ? Future.succeededFuture(new JsonObject().put("deleted", name))
+        : Future.failedFuture(ApiException.notFound("no webhook '" + name + "'"))))
+      .onSuccess(out -> Http.sendJson(ctx, 200, out)).onFailure(ctx::fail));
+    router.get("/api/webhooks/:name/deliveries").handler(admin).handler(ctx -> found(ctx, "webhookDeliveries")
       .compose(w -> store.deliveries(w.name()))
       .onSuccess(list -> Http.sendJson(ctx, 200, new JsonObject().put("deliveries", list).put("count", list.size())))
       .onFailure(ctx::fail));
   }
 
-  private Future<Webhook> found(RoutingContext ctx) {
-    String name = Webhook.name(ctx.pathParam("name"));
-    return store.find(name).compose(w -> w == null ? Future.failedFuture(ApiException.notFound("no webhook '" + name + "'"))
-      : Future.succeededFuture(w));
+  /** The webhook the path names (checked from openapi.yaml's {@code operationId}), or a 404. */
+  private Future<Webhook> found(RoutingContext ctx, String operationId) {
+    return ApiDocument.load(vertx).map(doc -> doc.pathParam(ctx, operationId, "name"))
+      .compose(name -> store.find(name).compose(w -> w == null
+        ? Future.failedFuture(ApiException.notFound("no webhook '" + name + "'")) : Future.succeededFuture(w)));
   }
 
   // --- delivery ------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class WebhookTest {
     Map<JsonObject, String> bad = Map.of(
       hook("x", 9, "started").put("url", "ftp://example.com/x"), "url",
       hook("x", 9, "started").put("url", "http://user:pw@example.com/x"), "user info",
-      hook("x", 9, "no_such_event"), "events: unknown event 'no_such_event'",
+      hook("x", 9, "no_such_event"), "events[0] is an unknown event 'no_such_event'",
       hook("x", 9).put("events", new JsonArray()), "events",
       hook("x", 9, "started").put("secret", "short"), "secret",
       hook("x", 9, "started").put("enabled", "yes"), "enabled",

@@ -1,5 +1,6 @@
 package dev.iptv.playlist.epg;
 
+import dev.iptv.common.ApiDocument;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -15,7 +16,7 @@ import io.vertx.redis.client.Redis;
  * ({@link #store()}: now/next, windows, the XMLTV document).
  *
  * <pre>
- *   epg = Epg.start(vertx, redisClient, config()).mount(router, adminHandler, bodyHandler);
+ *   epg = Epg.start(vertx, redisClient, config()).mount(router, adminHandler, bodyHandler, document);
  *   ...
  *   epg.store().upcoming(epgChannelId, Instant.now(), 4);
  *   epg.close();
@@ -47,9 +48,9 @@ public final class Epg {
     return epg;
   }
 
-  /** Adds the {@code /api/epg/sources} routes, each behind {@code admin}. */
-  public Epg mount(Router router, Handler<RoutingContext> admin, BodyHandler body) {
-    api.mount(router, admin, body);
+  /** Adds the {@code /api/epg/sources} routes, each behind {@code admin}; {@code document} checks their bodies. */
+  public Epg mount(Router router, Handler<RoutingContext> admin, BodyHandler body, ApiDocument document) {
+    api.mount(router, admin, body, document);
     return this;
   }
 

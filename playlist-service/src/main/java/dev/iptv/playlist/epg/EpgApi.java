@@ -1,5 +1,6 @@
 package dev.iptv.playlist.epg;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Http;
 import dev.iptv.contract.EpgContract;
@@ -38,6 +39,7 @@ final class EpgApi {
   private final Vertx vertx;
   private final EpgSources sources;
   private final EpgImporter importer;
+  private ApiDocument document;
 
   EpgApi(Vertx vertx, EpgSources sources, EpgImporter importer) {
     this.vertx = vertx;
@@ -45,7 +47,8 @@ final class EpgApi {
     this.importer = importer;
   }
 
-  void mount(Router router, Handler<RoutingContext> admin, BodyHandler body) {
+  void mount(Router router, Handler<RoutingContext> admin, BodyHandler body, ApiDocument document) {
+    this.document = document;
     router.get("/api/epg/sources").handler(admin).handler(this::list);
     router.post("/api/epg/sources").handler(admin).handler(body).handler(this::create);
     router.get("/api/epg/sources/:name").handler(admin).handler(this::get);
@@ -73,7 +76,7 @@ final class EpgApi {
   }
 
   private void create(RoutingContext ctx) {
-    Source source = SourceInput.parse(Http.jsonBody(ctx), Instant.now());
+    Source source = SourceInput.parse(document.body(ctx, "createEpgSource"), Instant.now());
     sources.create(source).onSuccess(created -> {
       if (!created) {
         ctx.fail(ApiException.conflict("EPG source " + source.name() + " already exists"));
@@ -111,7 +114,10 @@ final class EpgApi {
       .put("import", run == null ? "running" : "started"))).onFailure(ctx::fail);
   }
 
-  /** The path's name; one that cannot be a source name is simply unknown. */
+  /**
+   * The path's name; one that cannot be a source name is simply unknown (404, as documented: a code
+   * check because the document's path checks answer 400).
+   */
   private static String name(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     if (!EpgContract.isName(name)) {

@@ -1,5 +1,6 @@
 package dev.iptv.stream.limits;
 
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.ApiException;
 import dev.iptv.common.Http;
 import dev.iptv.contract.ProviderContract;
@@ -19,6 +20,11 @@ import java.util.function.Function;
  * {@code /api/providers} and {@code /api/transcode-profiles} (admin bearer): list, create, read,
  * replace and delete. A provider's answer carries its running {@code streams}, counted across the
  * cluster. Changes apply to a channel when it next starts or reloads.
+ *
+ * <p>Bodies and path names are checked from openapi.yaml ({@code ProviderInput}, {@code ProviderUpdate},
+ * {@code TranscodeProfileInput}, {@code TranscodeProfileUpdate}, {@code LimitName}); in code only what a
+ * schema cannot hold: a PUT body's {@code name} must match the path, and a profile's cross-field rules
+ * ({@link TranscodeProfile#fromBody}).
  */
 public final class LimitsApi {
 
@@ -30,16 +36,32 @@ public final class LimitsApi {
     this.adminToken = adminToken;
   }
 
-  public void mount(Router router) {
+  /** Its routes; {@code document} checks their bodies and path names. */
+  public void mount(Router router, ApiDocument document) {
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
-    crud(router, admin, "/api/providers", ProviderContract.PROVIDERS_ALL, "provider",
+    crud(router, admin, new Resource("/api/providers", ProviderContract.PROVIDERS_ALL, "provider", "Provider", document),
       (name, body) -> Provider.fromBody(name, body).toJson(), this::withStreams);
-    crud(router, admin, "/api/transcode-profiles", ProviderContract.TRANSCODE_PROFILES, "transcode profile",
-      (name, body) -> TranscodeProfile.fromBody(name, body).toJson(), Future::succeededFuture);
+    crud(router, admin, new Resource("/api/transcode-profiles", ProviderContract.TRANSCODE_PROFILES, "transcode profile",
+      "TranscodeProfile", document), (name, body) -> TranscodeProfile.fromBody(name, body).toJson(), Future::succeededFuture);
   }
 
-  private void crud(Router router, Handler<RoutingContext> admin, String path, String hash, String what,
+  /** One resource: its path, Redis hash, its name in errors and the suffix of its operationIds. */
+  private record Resource(String path, String hash, String what, String op, ApiDocument document) {
+
+    JsonObject body(RoutingContext ctx, String verb) {
+      return document.body(ctx, verb + op);
+    }
+
+    String name(RoutingContext ctx, String verb) {
+      return document.pathParam(ctx, verb + op, "name");
+    }
+  }
+
+  private void crud(Router router, Handler<RoutingContext> admin, Resource res,
                     BiFunction<String, JsonObject, JsonObject> check, Function<JsonObject, Future<JsonObject>> show) {
+    String path = res.path();
+    String hash = res.hash();
+    String what = res.what();
     String plural = path.substring(path.lastIndexOf('/') + 1).replace('-', '_');
     router.get(path).handler(admin).handler(ctx -> store.api().hgetall(hash)
       .compose(r -> {
@@ -49,8 +71,8 @@ public final class LimitsApi {
       })
       .onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail));
     router.post(path).handler(admin).handler(Http.bodyHandler()).handler(ctx -> {
-      JsonObject body = Http.jsonBody(ctx);
-      String name = body.getValue("name") instanceof String s ? s : "";
+      JsonObject body = res.body(ctx, "create");
+      String name = body.getString("name");
       JsonObject json = check.apply(name, body);
       store.write(hash, name, json, true)
         .compose(created -> created ? show.apply(json)
@@ -58,15 +80,16 @@ public final class LimitsApi {
         .onSuccess(out -> Http.sendJson(ctx, 201, out)).onFailure(ctx::fail);
     });
     router.get(path + "/:name").handler(admin).handler(ctx -> {
-      String name = name(ctx, what);
+      String name = res.name(ctx, "get");
       store.read(hash, name)
         .compose(raw -> raw == null ? Future.failedFuture(ApiException.notFound("no " + what + " named " + name))
           : show.apply(new JsonObject(raw)))
         .onSuccess(out -> Http.sendJson(ctx, 200, out)).onFailure(ctx::fail);
     });
     router.put(path + "/:name").handler(admin).handler(Http.bodyHandler()).handler(ctx -> {
-      String name = name(ctx, what);
-      JsonObject body = Http.jsonBody(ctx);
+      String name = res.name(ctx, "update");
+      JsonObject body = res.body(ctx, "update");
+      // Cross-field (body against path): not a schema's.
       if (body.containsKey("name") && !name.equals(body.getValue("name"))) {
         throw ApiException.badRequest("name: cannot be changed: it must match the path or be left out");
       }
@@ -76,7 +99,7 @@ public final class LimitsApi {
         .onSuccess(out -> Http.sendJson(ctx, 200, out)).onFailure(ctx::fail);
     });
     router.delete(path + "/:name").handler(admin).handler(ctx -> {
-      String name = name(ctx, what);
+      String name = res.name(ctx, "delete");
       store.delete(hash, name)
         .compose(found -> found ? Future.succeededFuture(new JsonObject().put("deleted", name))
           : Future.failedFuture(ApiException.notFound("no " + what + " named " + name)))
@@ -87,13 +110,5 @@ public final class LimitsApi {
   /** A provider with its running streams. */
   private Future<JsonObject> withStreams(JsonObject provider) {
     return store.streams(provider.getString(Provider.NAME)).map(n -> provider.copy().put("streams", n));
-  }
-
-  private static String name(RoutingContext ctx, String what) {
-    String name = ctx.pathParam("name");
-    if (!ProviderContract.isName(name)) {
-      throw ApiException.badRequest("name: the " + what + " name in the path must be " + ProviderContract.NAME_RULE);
-    }
-    return name;
   }
 }

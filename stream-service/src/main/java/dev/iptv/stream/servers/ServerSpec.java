@@ -6,14 +6,12 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * An SSH server as registered through {@code /api/servers} (openapi.yaml: {@code ServerInput}), without its secret
- * ({@link Credentials}). Every value that reaches the remote shell or the nginx site is checked
- * here: paths are absolute and made of {@code [A-Za-z0-9_./+-]} only, so they need no escaping in
- * nginx and are quoted anyway for the shell.
+ * ({@link Credentials}). Every value that reaches the remote shell or the nginx site is checked by
+ * the document's schemas first: paths are absolute and made of {@code [A-Za-z0-9_./+-]} only, so they
+ * need no escaping in nginx and are quoted anyway for the shell.
  *
  * @param hostKey   the pinned host key, {@code "type base64"}, or null until the first contact
  * @param nginxSite the site file written over SFTP (it must be included by the server's nginx)
@@ -46,13 +44,6 @@ public record ServerSpec(String name, String publicUrl, String sshHost, int sshP
   public static final String DEFAULT_HLS_DIR = "/var/lib/iptv/hls";
   public static final int DEFAULT_MAX_STREAMS = 10;
 
-  private static final Set<String> WRITABLE = Set.of(NAME, PUBLIC_URL, SSH_HOST, SSH_PORT, SSH_USER, SSH_HOST_KEY,
-    SSH_PRIVATE_KEY, SSH_PASSWORD, HLS_DIR, MAX_STREAMS, ENABLED, FFMPEG, NGINX, NGINX_SITE, NGINX_CONF, NGINX_PORT);
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}");
-  private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
-  private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9_./+-]{0,1023}");
-  private static final Pattern COMMAND = Pattern.compile("[A-Za-z0-9_.+-]{1,64}|/[A-Za-z0-9_./+-]{0,1023}");
-  private static final int MAX_SECRET = 16 * 1024;
 
   /** The secret half of a registration: never returned, never logged. */
   public record Credentials(String privateKey, String password) {
@@ -113,20 +104,18 @@ public record ServerSpec(String name, String publicUrl, String sshHost, int sshP
   }
 
   // -- reading a request --------------------------------------------------------------------------
+  // Every field's form (names, hosts, paths, commands, ports, numbers, booleans, unknown fields) is
+  // checked from openapi.yaml ({@code ServerInput}, {@code ServerUpdate}) by ApiDocument before these
+  // run. What a schema cannot hold stays here: the name against the path, one credential and not two,
+  // public_url and ssh_host_key parsed (URI syntax, a key's encoding).
 
-  /** A POST body: every required field present and valid, or a 400 naming the first that is not. */
+  /** A POST body the document accepted: merged with the defaults; one credential required. */
   public static Registration create(JsonObject body, double now) {
-    unknownFields(body);
-    String name = required(body, NAME);
-    if (!ServerContract.isName(name)) {
-      throw bad(NAME, "must be 1-64 characters of letters, digits, '_', '.', '-', starting with a letter or digit");
-    }
-    return read(body, name, null, now);
+    return read(body, body.getString(NAME), null, now);
   }
 
-  /** A PUT body merged onto the stored server: any subset of the fields. */
+  /** A PUT body the document accepted, merged onto the stored server: any subset of the fields. */
   public static Registration update(JsonObject body, ServerSpec stored) {
-    unknownFields(body);
     if (body.containsKey(NAME) && !stored.name.equals(body.getValue(NAME))) {
       throw bad(NAME, "cannot be changed (it is the server's path)");
     }
@@ -134,37 +123,28 @@ public record ServerSpec(String name, String publicUrl, String sshHost, int sshP
   }
 
   private static Registration read(JsonObject b, String name, ServerSpec old, double createdAt) {
-    String publicUrl = b.containsKey(PUBLIC_URL) || old == null ? publicUrl(required(b, PUBLIC_URL)) : old.publicUrl;
-    String host = b.containsKey(SSH_HOST) || old == null ? matching(required(b, SSH_HOST), SSH_HOST, HOST,
-      "must be a host name or an IP address") : old.sshHost;
-    int port = b.containsKey(SSH_PORT) ? integer(b, SSH_PORT, 1, 65535) : old == null ? 22 : old.sshPort;
-    String user = b.containsKey(SSH_USER) || old == null ? matching(required(b, SSH_USER), SSH_USER, USER,
-      "must be a user name of letters, digits, '_', '.', '-'") : old.sshUser;
+    String publicUrl = b.containsKey(PUBLIC_URL) || old == null ? publicUrl(b.getString(PUBLIC_URL)) : old.publicUrl;
+    String host = b.containsKey(SSH_HOST) || old == null ? b.getString(SSH_HOST) : old.sshHost;
+    int port = b.containsKey(SSH_PORT) ? b.getInteger(SSH_PORT) : old == null ? 22 : old.sshPort;
+    String user = b.containsKey(SSH_USER) || old == null ? b.getString(SSH_USER) : old.sshUser;
     String hostKey = b.containsKey(SSH_HOST_KEY) ? (b.getValue(SSH_HOST_KEY) == null ? null
-      : HostKeys.normalize(text(b, SSH_HOST_KEY, 8192))) : old == null ? null : old.hostKey;
-    String hls = b.containsKey(HLS_DIR) ? path(b, HLS_DIR) : old == null ? DEFAULT_HLS_DIR : old.hlsDir;
-    int max = b.containsKey(MAX_STREAMS) ? integer(b, MAX_STREAMS, 1, 100_000) : old == null ? DEFAULT_MAX_STREAMS
-      : old.maxStreams;
-    boolean enabled = b.containsKey(ENABLED) ? bool(b, ENABLED) : old == null || old.enabled;
-    String ffmpeg = b.containsKey(FFMPEG) ? command(b, FFMPEG) : old == null ? "ffmpeg" : old.ffmpeg;
-    String nginx = b.containsKey(NGINX) ? command(b, NGINX) : old == null ? "nginx" : old.nginx;
-    String site = b.containsKey(NGINX_SITE) ? path(b, NGINX_SITE) : old == null ? "/etc/nginx/conf.d/iptv-" + name + ".conf"
+      : HostKeys.normalize(b.getString(SSH_HOST_KEY))) : old == null ? null : old.hostKey;
+    String hls = b.containsKey(HLS_DIR) ? path(b.getString(HLS_DIR)) : old == null ? DEFAULT_HLS_DIR : old.hlsDir;
+    int max = b.containsKey(MAX_STREAMS) ? b.getInteger(MAX_STREAMS) : old == null ? DEFAULT_MAX_STREAMS : old.maxStreams;
+    boolean enabled = b.containsKey(ENABLED) ? b.getBoolean(ENABLED) : old == null || old.enabled;
+    String ffmpeg = b.containsKey(FFMPEG) ? b.getString(FFMPEG) : old == null ? "ffmpeg" : old.ffmpeg;
+    String nginx = b.containsKey(NGINX) ? b.getString(NGINX) : old == null ? "nginx" : old.nginx;
+    String site = b.containsKey(NGINX_SITE) ? b.getString(NGINX_SITE) : old == null ? "/etc/nginx/conf.d/iptv-" + name + ".conf"
       : old.nginxSite;
-    if (!site.endsWith(".conf")) {
-      throw bad(NGINX_SITE, "must be a file name ending in .conf");
-    }
-    String conf = b.containsKey(NGINX_CONF) ? (b.getValue(NGINX_CONF) == null ? null : path(b, NGINX_CONF))
+    String conf = b.containsKey(NGINX_CONF) ? (b.getValue(NGINX_CONF) == null ? null : path(b.getString(NGINX_CONF)))
       : old == null ? null : old.nginxConf;
-    int nginxPort = b.containsKey(NGINX_PORT) ? integer(b, NGINX_PORT, 1, 65535)
+    int nginxPort = b.containsKey(NGINX_PORT) ? b.getInteger(NGINX_PORT)
       : old != null && !b.containsKey(PUBLIC_URL) ? old.nginxPort : portOf(publicUrl);
 
-    String key = b.containsKey(SSH_PRIVATE_KEY) ? text(b, SSH_PRIVATE_KEY, MAX_SECRET) : null;
-    String password = b.containsKey(SSH_PASSWORD) ? text(b, SSH_PASSWORD, MAX_SECRET) : null;
+    String key = b.getString(SSH_PRIVATE_KEY);
+    String password = b.getString(SSH_PASSWORD);
     if (key != null && password != null) {
       throw bad(SSH_PRIVATE_KEY, "give ssh_private_key or ssh_password, not both");
-    }
-    if (key != null && !key.contains("PRIVATE KEY")) {
-      throw bad(SSH_PRIVATE_KEY, "must be a private key in PEM or OpenSSH format (-----BEGIN ... PRIVATE KEY-----)");
     }
     Credentials credentials = key != null || password != null ? new Credentials(key, password) : null;
     if (old == null && credentials == null) {
@@ -175,19 +155,10 @@ public record ServerSpec(String name, String publicUrl, String sshHost, int sshP
       site, conf, nginxPort, auth, createdAt), credentials);
   }
 
-  private static void unknownFields(JsonObject body) {
-    for (String f : body.fieldNames()) {
-      if (!WRITABLE.contains(f)) {
-        throw bad(f, "is not a server field");
-      }
-    }
-  }
-
+  /** The documented form of URL, parsed (a host the URI syntax refuses); without a trailing '/'. */
   private static String publicUrl(String s) {
     try {
-      URI u = new URI(s);
-      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
-        || u.getRawUserInfo() != null || u.getRawQuery() != null || u.getRawFragment() != null) {
+      if (new URI(s).getHost() == null) {
         throw bad(PUBLIC_URL, "must be an http(s) URL with a host, without user, query or fragment");
       }
     } catch (URISyntaxException e) {
@@ -201,60 +172,9 @@ public record ServerSpec(String name, String publicUrl, String sshHost, int sshP
     return p > 0 ? p : 80;
   }
 
-  private static String required(JsonObject b, String field) {
-    if (b.getValue(field) == null) {
-      throw bad(field, "is required");
-    }
-    return text(b, field, 2048);
-  }
-
-  private static String text(JsonObject b, String field, int max) {
-    if (!(b.getValue(field) instanceof String s) || s.isBlank()) {
-      throw bad(field, "must be a non-empty string");
-    }
-    if (s.length() > max) {
-      throw bad(field, "is longer than " + max + " characters");
-    }
-    return s;
-  }
-
-  private static String matching(String s, String field, Pattern p, String rule) {
-    if (!p.matcher(s).matches()) {
-      throw bad(field, rule);
-    }
-    return s;
-  }
-
-  private static String path(JsonObject b, String field) {
-    String s = text(b, field, 1024);
-    if (!PATH.matcher(s).matches() || s.contains("..") || s.contains("//")) {
-      throw bad(field, "must be an absolute path of letters, digits and '_', '.', '/', '+', '-' (no '..')");
-    }
+  /** A documented path without its trailing '/'. */
+  private static String path(String s) {
     return s.length() > 1 && s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
-  }
-
-  private static String command(JsonObject b, String field) {
-    String s = text(b, field, 1024);
-    if (!COMMAND.matcher(s).matches() || s.contains("..")) {
-      throw bad(field, "must be a command name or an absolute path of letters, digits and '_', '.', '/', '+', '-'");
-    }
-    return s;
-  }
-
-  private static int integer(JsonObject b, String field, int min, int max) {
-    Object v = b.getValue(field);
-    if (!(v instanceof Number n) || n.doubleValue() != Math.floor(n.doubleValue()) || n.longValue() < min
-      || n.longValue() > max) {
-      throw bad(field, "must be a whole number from " + min + " to " + max);
-    }
-    return n.intValue();
-  }
-
-  private static boolean bool(JsonObject b, String field) {
-    if (!(b.getValue(field) instanceof Boolean v)) {
-      throw bad(field, "must be true or false");
-    }
-    return v;
   }
 
   static ApiException bad(String field, String rule) {

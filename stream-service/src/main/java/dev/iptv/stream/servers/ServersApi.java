@@ -1,8 +1,7 @@
 package dev.iptv.stream.servers;
 
-import dev.iptv.common.ApiException;
+import dev.iptv.common.ApiDocument;
 import dev.iptv.common.Http;
-import dev.iptv.contract.ServerContract;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -16,13 +15,16 @@ public final class ServersApi {
 
   private final Servers servers;
   private final String adminToken;
+  private ApiDocument document;
 
   public ServersApi(Servers servers, String adminToken) {
     this.servers = servers;
     this.adminToken = adminToken;
   }
 
-  public void mount(Router router) {
+  /** Its routes; {@code document} (openapi.yaml) checks the bodies and path names before {@link ServerSpec} reads them. */
+  public void mount(Router router, ApiDocument document) {
+    this.document = document;
     Handler<RoutingContext> admin = Http.adminAuth(adminToken);
     router.get("/api/servers").handler(admin).handler(this::list);
     router.post("/api/servers").handler(admin).handler(Http.bodyHandler()).handler(this::create);
@@ -36,29 +38,21 @@ public final class ServersApi {
   }
 
   private void create(RoutingContext ctx) {
-    servers.register(Http.jsonBody(ctx)).onSuccess(body -> Http.sendJson(ctx, 201, body)).onFailure(ctx::fail);
+    servers.register(document.body(ctx, "createServer")).onSuccess(body -> Http.sendJson(ctx, 201, body)).onFailure(ctx::fail);
   }
 
   private void get(RoutingContext ctx) {
-    servers.get(name(ctx)).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
+    servers.get(document.pathParam(ctx, "getServer", "name")).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
   }
 
   private void update(RoutingContext ctx) {
-    String name = name(ctx);
-    servers.update(name, Http.jsonBody(ctx)).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
+    String name = document.pathParam(ctx, "updateServer", "name");
+    servers.update(name, document.body(ctx, "updateServer")).onSuccess(body -> Http.sendJson(ctx, 200, body)).onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {
-    String name = name(ctx);
+    String name = document.pathParam(ctx, "deleteServer", "name");
     servers.delete(name).onSuccess(v -> Http.sendJson(ctx, 200, new io.vertx.core.json.JsonObject().put("deleted", name)))
       .onFailure(ctx::fail);
-  }
-
-  private static String name(RoutingContext ctx) {
-    String name = ctx.pathParam("name");
-    if (!ServerContract.isName(name)) {
-      throw ApiException.badRequest("name: the server name in the path must be 1-64 letters, digits, '_', '.', '-'");
-    }
-    return name;
   }
 }

@@ -123,20 +123,9 @@ final class LimitSlate {
   }
 
   private void segment(RoutingContext ctx) {
-    ctx.response()
-      .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
-      .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
-      .putHeader("Access-Control-Allow-Origin", "*")
-      .sendFile(s.hlsDir().resolve(FOLDER).resolve(ctx.pathParam("file")).toString())
-      .onFailure(err -> {
-        if (!ctx.response().headWritten()) {
-          ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL).set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-          Http.sendText(ctx, 404, "not found\n");
-        } else {
-          ctx.response().reset();
-        }
-      });
+    PlayerRoutes.sendSegment(ctx, s.hlsDir().resolve(FOLDER).resolve(ctx.pathParam("file")).toString());
   }
+
 
   /** The live playlist of the slate for a user limited to {@code limit} connections, now. */
   Future<String> playlist(int limit) {

@@ -362,15 +362,22 @@ final class PlayerRoutes {
       Http.sendText(ctx, 403, verdict.playerError() + "\n");
       return;
     }
-    String file = settings.hlsDir().resolve(name).toString();
-    // sendfile(2) straight from the folder: no read into memory, no extra stat on a worker.
-    ctx.response()
+    sendSegment(ctx, settings.hlsDir().resolve(name).toString())
+      .onSuccess(v -> batches.served(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
+        null, req.getHeader(HttpHeaders.USER_AGENT))));
+  }
+
+  /**
+   * An MPEG-TS segment by sendfile(2) straight from its folder (no read into memory, no extra stat on
+   * a worker); a missing file answers {@code 404 not found}, a failure once sending has begun resets
+   * the stream. Succeeds once the file is sent.
+   */
+  static Future<Void> sendSegment(RoutingContext ctx, String file) {
+    return ctx.response()
       .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp2t")
       .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
       .putHeader("Access-Control-Allow-Origin", "*")
       .sendFile(file)
-      .onSuccess(v -> batches.served(SegmentServed.now(id, ctx.response().bytesWritten(), clientIp.apply(req),
-        null, req.getHeader(HttpHeaders.USER_AGENT))))
       .onFailure(err -> {
         if (!ctx.response().headWritten()) {
           ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL).set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");

@@ -9,11 +9,9 @@ import dev.iptv.client.model.ChannelUpdate;
 import dev.iptv.client.model.User;
 import dev.iptv.client.model.UserCreate;
 import dev.iptv.client.model.UserUpdate;
-import dev.iptv.common.Config;
 import dev.iptv.server.Launch;
 import dev.iptv.testing.TestEnv;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -51,14 +49,7 @@ class GeneratedClientTest {
     } finally {
       await(flushing.close());
     }
-    JsonObject config = TestEnv.config(DB, 0);
-    int port = TestEnv.freePort();
-    config.put(Config.key(Config.HTTP_PORT), String.valueOf(port))
-      .put(Config.key(Config.HTTP_EVENT_LOOPS), "1")
-      .put(Config.key(Config.HLS_DIR), TestEnv.tempDir("iptv-client-hls").toString())
-      .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(TestEnv.freePort()))
-      .put(Config.key(Config.NODE_NAME), "client-test");
-    launch = await(Launch.embedded(config));
+    launch = await(Launch.embedded(TestEnv.allInOne(DB, "client-test", 1)));
     client = new ApiClient();
     client.updateBaseUri("http://127.0.0.1:" + launch.frontPort());
     client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + TestEnv.ADMIN_TOKEN));

@@ -154,4 +154,18 @@ public final class TestEnv {
     }
     return c;
   }
+
+  /**
+   * The config of an all-in-one server ({@code Launch.embedded}) on Redis database {@code redisDb}:
+   * its front on a free port ({@link Config#HTTP_PORT}), {@code eventLoops} front event loops, its own
+   * HLS folder and segment-log port, node {@code name}. Nothing is flushed.
+   */
+  public static JsonObject allInOne(int redisDb, String name, int eventLoops) {
+    return config(redisDb, 0)
+      .put(Config.key(Config.HTTP_PORT), String.valueOf(freePort()))
+      .put(Config.key(Config.HTTP_EVENT_LOOPS), String.valueOf(eventLoops))
+      .put(Config.key(Config.HLS_DIR), tempDir("iptv-" + name + "-hls").toString())
+      .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(freePort()))
+      .put(Config.key(Config.NODE_NAME), name);
+  }
 }

@@ -30,15 +30,10 @@ class FrontLimitsTest {
 
   @BeforeEach
   void start() {
-    JsonObject config = TestEnv.config(4, 0);
-    port = TestEnv.freePort();
-    config.put(Config.key(Config.HTTP_PORT), String.valueOf(port))
-      .put(Config.key(Config.HTTP_EVENT_LOOPS), "2")
+    JsonObject config = TestEnv.allInOne(4, "front-limits", 2)
       .put(Config.key(Config.HTTP_HEADER_TIMEOUT_S), "2")
-      .put(Config.key(Config.HTTP_MAX_CONNECTIONS), "6")
-      .put(Config.key(Config.HLS_DIR), TestEnv.tempDir("iptv-front-hls").toString())
-      .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(TestEnv.freePort()))
-      .put(Config.key(Config.NODE_NAME), "front-limits");
+      .put(Config.key(Config.HTTP_MAX_CONNECTIONS), "6");
+    port = Integer.parseInt(config.getString(Config.key(Config.HTTP_PORT)));
     launch = await(Launch.embedded(config));
   }
 

@@ -1,7 +1,6 @@
 package dev.iptv.server;
 
 import dev.iptv.common.ApiDocument;
-import dev.iptv.common.Config;
 import dev.iptv.common.ServiceVerticle;
 import dev.iptv.testing.AdminClient;
 import dev.iptv.testing.TestEnv;
@@ -53,14 +52,7 @@ class OpenApiDocumentTest {
     } finally {
       await(flushing.close());
     }
-    JsonObject config = TestEnv.config(DB, 0);
-    int port = TestEnv.freePort();
-    config.put(Config.key(Config.HTTP_PORT), String.valueOf(port))
-      .put(Config.key(Config.HTTP_EVENT_LOOPS), "1")
-      .put(Config.key(Config.HLS_DIR), TestEnv.tempDir("iptv-openapi-hls").toString())
-      .put(Config.key(Config.SEGMENT_LOG_PORT), String.valueOf(TestEnv.freePort()))
-      .put(Config.key(Config.NODE_NAME), "openapi-test");
-    launch = await(Launch.embedded(config));
+    launch = await(Launch.embedded(TestEnv.allInOne(DB, "openapi-test", 1)));
     admin = AdminClient.of(launch.vertx(), launch.frontPort());
   }
 

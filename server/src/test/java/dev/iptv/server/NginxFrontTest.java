@@ -41,7 +41,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The limit slate ({@code IPTV_LIMIT_SLATE}) through the nginx front as the jar renders it: real
+ * The nginx front as the jar renders it. The live poll's auth cache: one check per viewer session
+ * and second reaches stream-service, and no player is answered from another one's entry.
+ *
+ * <p>The limit slate ({@code IPTV_LIMIT_SLATE}) through the nginx front: real
  * auth-service and stream-service on their own ports, a real nginx, a live source, players bound to
  * 127.0.0.2 and 127.0.0.3 (nginx hands their addresses on in {@code X-Real-IP}). The refused auth
  * subrequest's 403 reaches stream-service, which answers the slate; nginx serves its segments from
@@ -49,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first player's session ends.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NginxLimitSlateTest {
+class NginxFrontTest {
 
   private static final int DB = 10;
   private Vertx vertx;
@@ -60,7 +63,7 @@ class NginxLimitSlateTest {
   private int port;
 
   /** One HTTP answer. */
-  private record Answer(int status, String slate, String contentType, String body) {
+  private record Answer(int status, String slate, String contentType, String body, String authCache) {
   }
 
   @BeforeAll
@@ -132,7 +135,7 @@ class NginxLimitSlateTest {
     return await(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
       .setURI(uri).putHeader("User-Agent", userAgent)).compose(req -> req.send()
       .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.getHeader("X-Slate"), r.getHeader("Content-Type"),
-        b.toString()))))
+        b.toString(), r.getHeader("X-Auth-Cache")))))
       .eventually(client::close));
   }
 
@@ -143,7 +146,7 @@ class NginxLimitSlateTest {
       .setURI(uri).putHeader("User-Agent", userAgent)).compose(req -> req.send().compose(r -> {
         io.vertx.core.Promise<Answer> first = io.vertx.core.Promise.promise();
         r.handler(b -> first.tryComplete(new Answer(r.statusCode(), r.getHeader("X-Slate"), r.getHeader("Content-Type"),
-          b.getString(0, 1))));
+          b.getString(0, 1), null)));
         r.endHandler(v -> first.tryFail("ended before any byte"));
         return first.future();
       }))
@@ -157,20 +160,66 @@ class NginxLimitSlateTest {
     return out;
   }
 
-  @Test
-  @DisplayName("through nginx: limit 1, the second player gets the slate (ffmpeg decodes it), holds no session, then the channel")
-  void slateThroughNginx() throws Exception {
-    String id = "901";
+  /** A live channel {@code id} on the test source and a token of {@code maxConnections}; the token. */
+  private String channelAndToken(String id, int maxConnections) {
     JsonObject channel = new JsonObject().put("channel_id", id).put("name", "Channel " + id)
       .put("source_url", source.url()).put("is_active", true).put("quality", "low").put("transcode_profile", "auto")
       .put("backup_urls", new JsonArray());
     await(redis.set(List.of(ChannelContract.channelKey(id), channel.encode())));
     await(redis.sadd(List.of(ChannelContract.CHANNELS_ALL, id)));
     String token = TestEnv.hexToken();
-    String username = "viewer_" + token.substring(0, 6);
-    await(redis.set(List.of(AuthContract.tokenKey(token), new JsonObject().put("username", username).put("token", token)
-      .put("expires_at", Instant.now().plusSeconds(3600).toString()).put("max_connections", 1).put("is_active", true)
-      .encode())));
+    await(redis.set(List.of(AuthContract.tokenKey(token), new JsonObject().put("username", username(token))
+      .put("token", token).put("expires_at", Instant.now().plusSeconds(3600).toString())
+      .put("max_connections", maxConnections).put("is_active", true).encode())));
+    return token;
+  }
+
+  private static String username(String token) {
+    return "viewer_" + token.substring(0, 6);
+  }
+
+  @Test
+  @DisplayName("the live poll's auth subrequest is cached one second per session: a repeat poll is a HIT, another address or player is checked itself")
+  void authCache() {
+    String id = "902";
+    String token = channelAndToken(id, 1);
+    String uri = "/live/stream_" + id + ".m3u8?token=" + token;
+    eventually(Duration.ofSeconds(30), "the channel plays through nginx",
+      () -> get("127.0.0.4", "PlayerC", uri), x -> x.status() == 200);
+    TestEnv.pause(1_100);   // the cache's second is over: the next poll asks stream-service again
+
+    Answer first = get("127.0.0.4", "PlayerC", uri);
+    assertEquals(200, first.status(), first.body());
+    assertEquals("MISS", first.authCache(), "asked stream-service");
+    // Entries are per clock second: of five quick polls, at most one more crosses into a new second.
+    List<String> statuses = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Answer again = get("127.0.0.4", "PlayerC", uri);
+      assertEquals(200, again.status(), again.body());
+      assertTrue(again.body().contains("stream_" + id + "_") && again.body().contains("?e="), again.body());
+      statuses.add(again.authCache());
+    }
+    assertTrue(statuses.stream().filter("HIT"::equals).count() >= 4, "polls within a second are cache hits: " + statuses);
+
+    // max_connections 1: another address, or another player on the same address, is a session of
+    // its own; it is checked by stream-service and refused, never served from the first one's entry.
+    for (String[] other : new String[][] {{"127.0.0.5", "PlayerC"}, {"127.0.0.4", "PlayerD"}}) {
+      Answer refused = get(other[0], other[1], uri);
+      assertEquals("limit", refused.slate(), other[0] + " " + other[1] + " is refused (the limit slate): " + refused.body());
+      assertFalse(refused.body().contains("stream_" + id + "_"), refused.body());
+    }
+    assertEquals(List.of(AuthContract.sessionId(token, "127.0.0.4", "PlayerC")), sessions(username(token)));
+    TestEnv.pause(1_100);
+    assertEquals("MISS", get("127.0.0.4", "PlayerC", uri).authCache(),
+      "an entry serves its clock second only: a revoked token is asked again within a second");
+  }
+
+  @Test
+  @DisplayName("through nginx: limit 1, the second player gets the slate (ffmpeg decodes it), holds no session, then the channel")
+  void slateThroughNginx() throws Exception {
+    String id = "901";
+    String token = channelAndToken(id, 1);
+    String username = username(token);
     String uri = "/live/stream_" + id + ".m3u8?token=" + token;
     String sessionA = AuthContract.sessionId(token, "127.0.0.2", "PlayerA");
 

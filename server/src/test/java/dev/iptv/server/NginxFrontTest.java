@@ -174,13 +174,20 @@ class NginxFrontTest {
     return token;
   }
 
+  /** Entries in nginx's auth cache folder. */
+  private long cacheFiles() throws java.io.IOException {
+    try (Stream<Path> files = Files.walk(run.resolve("tmp").resolve("live_auth"))) {
+      return files.filter(Files::isRegularFile).count();
+    }
+  }
+
   private static String username(String token) {
     return "viewer_" + token.substring(0, 6);
   }
 
   @Test
   @DisplayName("the live poll's auth subrequest is cached one second per session: a repeat poll is a HIT, another address or player is checked itself")
-  void authCache() {
+  void authCache() throws Exception {
     String id = "902";
     String token = channelAndToken(id, 1);
     String uri = "/live/stream_" + id + ".m3u8?token=" + token;
@@ -191,15 +198,18 @@ class NginxFrontTest {
     Answer first = get("127.0.0.4", "PlayerC", uri);
     assertEquals(200, first.status(), first.body());
     assertEquals("MISS", first.authCache(), "asked stream-service");
-    // Entries are per clock second: of five quick polls, at most one more crosses into a new second.
+    assertEquals(0, cacheFiles(), "a key used once in its second is not written");
+    // Entries are per clock second and written at a key's second use: of eight quick polls, the
+    // first writes the entry, and at most one more crosses into a new second (two more misses).
     List<String> statuses = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 8; i++) {
       Answer again = get("127.0.0.4", "PlayerC", uri);
       assertEquals(200, again.status(), again.body());
       assertTrue(again.body().contains("stream_" + id + "_") && again.body().contains("?e="), again.body());
       statuses.add(again.authCache());
     }
-    assertTrue(statuses.stream().filter("HIT"::equals).count() >= 4, "polls within a second are cache hits: " + statuses);
+    assertTrue(statuses.stream().filter("HIT"::equals).count() >= 5, "polls within a second are cache hits: " + statuses);
+    assertTrue(cacheFiles() > 0, "the entry is a file of nginx's cache");
 
     // max_connections 1: another address, or another player on the same address, is a session of
     // its own; it is checked by stream-service and refused, never served from the first one's entry.

@@ -126,7 +126,7 @@ public final class Viewers {
    * 1,000 players and took a quarter of the two cores from the server measured.
    */
   static void warmUp(Vertx vertx) throws Exception {
-    int seconds = Integer.parseInt(System.getenv().getOrDefault("BENCH_VIEWERS_WARM_UP_S", "6"));
+    int seconds = Integer.parseInt(System.getenv().getOrDefault("BENCH_VIEWERS_WARM_UP_S", "10"));
     if (seconds <= 0) {
       return;
     }

@@ -61,7 +61,8 @@ final class ChannelStore {
       return object() != null;
     }
 
-    private JsonObject object() {
+    /** The record as a JSON object, or null when it is not one. */
+    JsonObject object() {
       try {
         return io.vertx.core.json.Json.decodeValue(json) instanceof JsonObject j ? j : null;
       } catch (DecodeException e) {
@@ -124,6 +125,23 @@ final class ChannelStore {
   }
 
   /** The records of every id in {@code channels:all} that has one (unparsed: callers parse off the event loop). */
+  /** SHA-256 over every record read (id and text, in order): equal digests, the same records. */
+  static byte[] digest(List<Raw> raws) {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (Raw raw : raws) {
+      sha.update(raw.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(raw.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+    }
+    return sha.digest();
+  }
+
   Future<List<Raw>> all() {
     return redis.smembers(ChannelContract.CHANNELS_ALL).compose(members -> {
       List<String> ids = new ArrayList<>(members.size());

@@ -65,6 +65,11 @@ final class Playlist {
     return ends.length;
   }
 
+  /** This list as built at {@code builtAtNanos} for {@code generation}: the same bytes, shared. */
+  Playlist stamped(long builtAtNanos, long generation) {
+    return new Playlist(entries, ends, builtAtNanos, generation, xtream);
+  }
+
   long builtAtNanos() {
     return builtAtNanos;
   }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -131,6 +132,43 @@ public final class TestEnv {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /**
+   * Runs {@code action} on a thread of its own every {@code everyMs} until stopped: a player that
+   * keeps polling in the background of a story. {@link Repeating#stop()} ends it after the current
+   * run; {@link Repeating#close()} also waits for its thread.
+   */
+  public static Repeating repeat(String name, long everyMs, Runnable action) {
+    Repeating r = new Repeating(name, everyMs, action);
+    r.thread.start();
+    return r;
+  }
+
+  /** A background repetition started by {@link #repeat}. */
+  public static final class Repeating implements AutoCloseable {
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    private Repeating(String name, long everyMs, Runnable action) {
+      thread = new Thread(() -> {
+        while (running.get()) {
+          action.run();
+          pause(everyMs);
+        }
+      }, name);
+    }
+
+    /** No run starts after this one. */
+    public void stop() {
+      running.set(false);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop();
+      thread.join(10_000);
     }
   }
 

@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import static dev.iptv.testing.Await.await;
@@ -236,14 +235,7 @@ class NginxFrontTest {
     Answer a = eventually(Duration.ofSeconds(30), "the first player gets the channel",
       () -> get("127.0.0.2", "PlayerA", uri), x -> x.status() == 200);
     assertTrue(a.body().contains("stream_" + id + "_") && a.body().contains("?e="), a.body());
-    AtomicBoolean aPlays = new AtomicBoolean(true);
-    Thread aPolls = new Thread(() -> {
-      while (aPlays.get()) {
-        get("127.0.0.2", "PlayerA", uri);
-        TestEnv.pause(1_000);
-      }
-    }, "test-player-a");
-    aPolls.start();
+    TestEnv.Repeating aPolls = TestEnv.repeat("test-player-a", 1_000, () -> get("127.0.0.2", "PlayerA", uri));
     try {
       TestEnv.pause(1_500);   // past the auth cache's second: the refusal below is stream-service's own
       Answer b = get("127.0.0.3", "PlayerB", uri);
@@ -272,15 +264,14 @@ class NginxFrontTest {
         assertTrue(p.process.isAlive(), "ffmpeg plays on: " + p.errors());
         assertEquals(List.of(sessionA), sessions(username), "only the first player holds a session");
       }
-      aPlays.set(false);
+      aPolls.stop();
       // The first player stopped: once its session ends, PlayerB's next poll is the channel (with proofs).
       Answer real = eventually(Duration.ofSeconds(40), "PlayerB gets the channel's playlist through nginx",
         () -> get("127.0.0.3", "PlayerB", uri), x -> x.status() == 200 && x.slate() == null);
       assertTrue(real.body().contains("stream_" + id + "_") && real.body().contains("?e="), real.body());
       assertEquals(List.of(AuthContract.sessionId(token, "127.0.0.3", "PlayerB")), sessions(username));
     } finally {
-      aPlays.set(false);
-      aPolls.join(10_000);
+      aPolls.close();
     }
   }
 }

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.iptv.testing.Await.await;
 import static dev.iptv.testing.Eventually.eventually;
@@ -110,14 +109,7 @@ class LimitSlateTest {
     assertEquals(200, a.status(), a.body());
     assertTrue(a.body().contains("stream_801_"), a.body());
     // The first player keeps polling, as players do.
-    AtomicBoolean aPlays = new AtomicBoolean(true);
-    Thread aPolls = new Thread(() -> {
-      while (aPlays.get()) {
-        get("127.0.0.2", "PlayerA", uri);
-        TestEnv.pause(1_000);
-      }
-    }, "test-player-a");
-    aPolls.start();
+    TestEnv.Repeating aPolls = TestEnv.repeat("test-player-a", 1_000, () -> get("127.0.0.2", "PlayerA", uri));
     try {
       Answer b = get("127.0.0.3", "PlayerB", uri);
       assertEquals(200, b.status(), b.body());
@@ -145,7 +137,7 @@ class LimitSlateTest {
         assertEquals("limit", get("127.0.0.3", "PlayerB", uri).slate(), "still the slate while the first plays");
 
         // The first player stops: its session ends after the window; a slated player's next poll takes the slot.
-        aPlays.set(false);
+        aPolls.stop();
         long stopped = System.currentTimeMillis();
         List<String> now = eventually(Duration.ofSeconds(40), "a slated player becomes the viewer",
           () -> sessions(username), s -> s.size() == 1 && !s.contains(sessionA));
@@ -166,8 +158,7 @@ class LimitSlateTest {
       assertTrue(real.body().contains("stream_801_"), real.body());
       assertEquals(List.of(sessionB), sessions(username));
     } finally {
-      aPlays.set(false);
-      aPolls.join(10_000);
+      aPolls.close();
     }
   }
 
@@ -180,21 +171,14 @@ class LimitSlateTest {
     String uri = "/live/stream_803.m3u8?token=" + token;
     String sessionA = AuthContract.sessionId(token, "127.0.0.2", "PlayerA");
     assertEquals(200, get("127.0.0.2", "PlayerA", uri).status());
-    AtomicBoolean aPlays = new AtomicBoolean(true);
-    Thread aPolls = new Thread(() -> {
-      while (aPlays.get()) {
-        get("127.0.0.2", "PlayerA", uri);
-        TestEnv.pause(1_000);
-      }
-    }, "test-player-a");
-    aPolls.start();
+    TestEnv.Repeating aPolls = TestEnv.repeat("test-player-a", 1_000, () -> get("127.0.0.2", "PlayerA", uri));
     try (FfmpegPlayer p = new FfmpegPlayer(fx.base() + "/live/stream_803.ts?token=" + token)) {
       eventually(Duration.ofSeconds(40), "ffmpeg decodes 3 s of the slate from the TS URL",
         () -> p.frames() >= 75 || !p.process.isAlive());
       assertTrue(p.process.isAlive(), "ffmpeg plays on: " + p.errors());
       assertEquals(0, servedTo("803", "127.0.0.1"), "no byte of the channel yet");
       assertEquals(List.of(sessionA), sessions(username), "the slated TS viewer holds no session");
-      aPlays.set(false);
+      aPolls.stop();
       eventually(Duration.ofSeconds(40), "the same TS connection goes on with the channel",
         () -> servedTo("803", "127.0.0.1") >= 2 || !p.process.isAlive());
       assertTrue(p.process.isAlive(), "ffmpeg plays on: " + p.errors());
@@ -204,8 +188,7 @@ class LimitSlateTest {
       assertEquals(1, held.size(), held.toString());
       assertFalse(held.contains(sessionA), "the slot is the TS viewer's now");
     } finally {
-      aPlays.set(false);
-      aPolls.join(10_000);
+      aPolls.close();
     }
   }
 

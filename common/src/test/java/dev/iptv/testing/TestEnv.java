@@ -36,6 +36,11 @@ public final class TestEnv {
   public static final String PG_URL = System.getProperty("iptv.test.pg", "postgresql://postgres@127.0.0.1:5432/test");
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  /**
+   * Every port {@link #freePort()} and {@link #freePortRun} handed out in this JVM: a port is handed
+   * out once, so a test's services (and Hazelcast counting up from its first port) never meet on one.
+   */
+  private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
 
   private TestEnv() {
   }
@@ -91,13 +96,73 @@ public final class TestEnv {
     return out;
   }
 
-  /** A loopback port nothing listens on now: for a service to serve on, or a dependency that is down. */
+  /**
+   * A loopback port nothing listens on now: for a service to serve on, or a dependency that is down.
+   *
+   * <p>Taken below the kernel's ephemeral range ({@code ip_local_port_range}) and handed out once per
+   * JVM. A port from inside that range (what {@code bind(0)} gives) is free only until the kernel gives
+   * it away again: between this call and the service's own bind, a JVM starting beside it (Hazelcast
+   * binds each outgoing join attempt to a port of the range; an event bus left at port 0 binds one)
+   * can take it, and the test then talks to the wrong listener.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
+    synchronized (HANDED_OUT) {
+      int[] range = quietRange();
+      for (int tries = 0; tries < 500; tries++) {
+        int port = range[0] + RANDOM.nextInt(range[1] - range[0] + 1);
+        if (!HANDED_OUT.contains(port) && bindable(port)) {
+          HANDED_OUT.add(port);
+          return port;
+        }
+      }
+      throw new IllegalStateException("no free port in " + range[0] + "-" + range[1]);
+    }
+  }
+
+  /** Ports no kernel hands out by itself: the 12,000 below the ephemeral range (20768-32767 by default). */
+  private static int[] quietRange() {
+    int low = 32768;
+    try {
+      String text = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      low = Integer.parseInt(text.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the default range's floor
+    }
+    int top = Math.max(low - 1, 11_023);
+    return new int[] {Math.max(1024, top - 12_000), top};
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+      s.bind(new java.net.InetSocketAddress(port));
+      return true;
+    } catch (IOException busy) {
+      return false;
+    }
+  }
+
+  /**
+   * The first of {@code length} consecutive loopback ports that nothing listens on now and that no
+   * other call of this JVM handed out (Hazelcast's members count up from the first): none of them is
+   * ever another service's {@link #freePort()}.
+   */
+  public static int freePortRun(int length) {
+    synchronized (HANDED_OUT) {
+      for (int tries = 0; tries < 200; tries++) {
+        int base = freePort();
+        boolean ok = base + length - 1 <= quietRange()[1];
+        for (int i = 1; ok && i < length; i++) {
+          ok = !HANDED_OUT.contains(base + i) && bindable(base + i);
+        }
+        if (ok) {
+          for (int i = 1; i < length; i++) {
+            HANDED_OUT.add(base + i);
+          }
+          return base;
+        }
+      }
+      throw new IllegalStateException("no run of " + length + " free ports found");
     }
   }
 

@@ -68,7 +68,7 @@ class ClusterSecurityTest {
   void start() throws Exception {
     dir = TestEnv.tempDir("iptv-cluster-security");
     Path ca = openssl("ca");
-    int hz = TestEnv.freePort();
+    int hz = TestEnv.freePortRun(8);
     List<String> members = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       members.add("127.0.0.1:" + (hz + i));

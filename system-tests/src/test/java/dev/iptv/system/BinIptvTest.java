@@ -94,7 +94,7 @@ class BinIptvTest {
     int port = TestEnv.freePort();
     Map<String, String> env = baseEnv(port);
     proc = Proc.start("iptv-run", List.of("bin/iptv", "run"), env, Path.of(env.get("IPTV_STATE_DIR")));
-    proc.awaitPort(port, Duration.ofSeconds(90));
+    proc.awaitHttp(port, Duration.ofSeconds(90));
     Client c = new Client(port, TestEnv.ADMIN_TOKEN);
     panelAndPlayerStory(c, "http://localhost:" + port);
     new FieldStory(c, REDIS_DB, "field_run").run(source.url(), SESSION_WINDOW_S);
@@ -114,14 +114,22 @@ class BinIptvTest {
     env.put("IPTV_PLAYLIST_PORT", String.valueOf(TestEnv.freePort()));
     env.put("IPTV_STREAM_PORT", String.valueOf(TestEnv.freePort()));
     env.put("IPTV_MONITOR_PORT", String.valueOf(TestEnv.freePort()));
-    env.put("IPTV_CLUSTER_PORT", String.valueOf(TestEnv.freePort()));
+    env.put("IPTV_CLUSTER_PORT", String.valueOf(TestEnv.freePortRun(4)));
+    // Pinned, as an operator with a firewall does: the JVMs' buses then take no random port.
+    int bus = TestEnv.freePortRun(4);
+    env.put("IPTV_CLUSTER_BUS_PORT", String.valueOf(bus));
     env.put("IPTV_CLUSTER_NAME", "test-" + UUID.randomUUID());
     proc = Proc.start("iptv-cluster", List.of("bin/iptv", "cluster"), env, Path.of(env.get("IPTV_STATE_DIR")));
-    proc.awaitPort(port, Duration.ofSeconds(150));
+    proc.awaitHttp(port, Duration.ofSeconds(150));
     Client c = new Client(port, TestEnv.ADMIN_TOKEN);
     HttpResponse<String> health = c.get("/api/health");
     assertEquals(200, health.statusCode(), health.body());
     assertEquals("ok", new JsonObject(health.body()).getString("status"));
+    for (int i = 0; i < 4; i++) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", bus + i)) {
+        assertTrue(s.isConnected(), "JVM " + i + "'s event bus on " + (bus + i));
+      }
+    }
     panelAndPlayerStory(c, "http://localhost:" + port);
     new FieldStory(c, REDIS_DB, "field_cluster").run(source.url(), SESSION_WINDOW_S);
     story = new LiveStory(c, REDIS_DB, Path.of(env.get("IPTV_HLS_DIR")), "viewer_cluster");

@@ -41,7 +41,7 @@ class ClusterTest {
     authPort = TestEnv.freePort();
     playlistA = TestEnv.freePort();
     playlistB = TestEnv.freePort();
-    int hz = TestEnv.freePort();
+    int hz = TestEnv.freePortRun(3);
     String members = "127.0.0.1:" + hz + ",127.0.0.1:" + (hz + 1) + ",127.0.0.1:" + (hz + 2);
     Map<String, String> env = new HashMap<>();
     env.put("IPTV_ADMIN_TOKEN", TestEnv.ADMIN_TOKEN);
@@ -55,16 +55,16 @@ class ClusterTest {
     // Far longer than the test: a change can only show through the cluster-wide invalidation.
     env.put("IPTV_PLAYLIST_CACHE_S", "3600");
     env.put("IPTV_PUBLIC_URL", "http://tv.example.com");
-    procs.add(Proc.start("auth", Proc.javaService("auth"), env, logs));
+    procs.add(Proc.start("auth", Proc.javaService("auth"), Proc.ownBusPort(env), logs));
     Map<String, String> a = new HashMap<>(env);
     a.put("IPTV_PLAYLIST_PORT", String.valueOf(playlistA));
-    procs.add(Proc.start("playlist-a", Proc.javaService("playlist"), a, logs));
+    procs.add(Proc.start("playlist-a", Proc.javaService("playlist"), Proc.ownBusPort(a), logs));
     Map<String, String> b = new HashMap<>(env);
     b.put("IPTV_PLAYLIST_PORT", String.valueOf(playlistB));
-    procs.add(Proc.start("playlist-b", Proc.javaService("playlist"), b, logs));
-    procs.get(0).awaitPort(authPort, Duration.ofSeconds(90));
-    procs.get(1).awaitPort(playlistA, Duration.ofSeconds(90));
-    procs.get(2).awaitPort(playlistB, Duration.ofSeconds(90));
+    procs.add(Proc.start("playlist-b", Proc.javaService("playlist"), Proc.ownBusPort(b), logs));
+    procs.get(0).awaitHttp(authPort, Duration.ofSeconds(90));
+    procs.get(1).awaitHttp(playlistA, Duration.ofSeconds(90));
+    procs.get(2).awaitHttp(playlistB, Duration.ofSeconds(90));
   }
 
   @AfterAll

@@ -1,10 +1,12 @@
 package dev.iptv.system;
 
 import dev.iptv.testing.Eventually;
+import dev.iptv.testing.TestEnv;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,22 +50,40 @@ final class Proc implements AutoCloseable {
     return new Proc(name, pb.start(), log);
   }
 
+  /**
+   * {@code env} with an event-bus port of the JVM's own: left at 0 the bus binds a random port,
+   * which can be the one a test handed another service a moment before.
+   */
+  static Map<String, String> ownBusPort(Map<String, String> env) {
+    Map<String, String> own = new java.util.HashMap<>(env);
+    own.put("IPTV_CLUSTER_BUS_PORT", String.valueOf(TestEnv.freePort()));
+    return own;
+  }
+
   static List<String> javaService(String services) {
     return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "service", services);
   }
 
-  /** Waits until something listens on the port, failing at once if the process dies. */
-  void awaitPort(int port, Duration timeout) {
-    eventually(timeout, name + " listening on port " + port, () -> {
+  /**
+   * Waits until the port answers an HTTP request, failing at once if the process dies. An answer,
+   * not a connect: another process's listener on the port (a JVM's event bus or Hazelcast that
+   * took it first) accepts a connection too, then closes it on the first request.
+   */
+  void awaitHttp(int port, Duration timeout) {
+    eventually(timeout, name + " answering HTTP on port " + port, () -> {
       if (!process.isAlive()) {
         throw Eventually.stop(name + " exited with " + process.exitValue() + ":\n" + tail());
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return true;
+        s.setSoTimeout(5000);
+        s.getOutputStream().write(("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:" + port
+          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] head = s.getInputStream().readNBytes(9);
+        return new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.");
       }
-    });
+    }, answered -> answered);
   }
 
   /** Every process of the tree now, remembered so {@link #close()} can check they all ended. */

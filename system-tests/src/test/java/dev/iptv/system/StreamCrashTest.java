@@ -62,7 +62,7 @@ class StreamCrashTest {
     Path logs = TestEnv.tempDir("iptv-crash-logs");
     int authPort = TestEnv.freePort();
     int streamPort = TestEnv.freePort();
-    int hz = TestEnv.freePort();
+    int hz = TestEnv.freePortRun(3);
     Map<String, String> env = new HashMap<>();
     env.put("IPTV_ADMIN_TOKEN", TestEnv.ADMIN_TOKEN);
     env.put("IPTV_REDIS_URL", TestEnv.redisUrl(REDIS_DB));
@@ -80,8 +80,8 @@ class StreamCrashTest {
 
     Proc auth = start("auth", "auth", env, logs);
     Proc first = start("stream-1", "stream", env, logs);
-    auth.awaitPort(authPort, Duration.ofSeconds(90));
-    first.awaitPort(streamPort, Duration.ofSeconds(90));
+    auth.awaitHttp(authPort, Duration.ofSeconds(90));
+    first.awaitHttp(streamPort, Duration.ofSeconds(90));
 
     String token = "cd".repeat(32);
     Client authApi = new Client(authPort, TestEnv.ADMIN_TOKEN);
@@ -121,7 +121,7 @@ class StreamCrashTest {
     String firstOwner = c.firstOwner();
 
     Proc second = start("stream-2", "stream", env, logs);
-    second.awaitPort(streamPort, Duration.ofSeconds(90));
+    second.awaitHttp(streamPort, Duration.ofSeconds(90));
     eventually(Duration.ofSeconds(60), "the channel plays through the second stream-service",
       () -> player.get(live, "Crash/1.0").statusCode() == 200);
     // Until its lease lapses the dead JVM still owns the channel; then the new one takes the
@@ -156,7 +156,7 @@ class StreamCrashTest {
   void stopWhileOwnerDead() throws Exception {
     Crashed c = playThenKill(60);
     Proc second = start("stream-2", "stream", c.env(), c.logs());
-    second.awaitPort(c.streamPort(), Duration.ofSeconds(90));
+    second.awaitHttp(c.streamPort(), Duration.ofSeconds(90));
     assertEquals(c.firstOwner(), redis("GET", StreamContract.ownerKey("301")), "the dead instance still holds the lease");
     HttpResponse<String> stopped = c.player().admin("POST", "/api/stream/stop", new JsonObject().put("channel_id", "301"));
     assertEquals(200, stopped.statusCode(), stopped.body());
@@ -173,7 +173,7 @@ class StreamCrashTest {
   }
 
   private Proc start(String name, String service, Map<String, String> env, Path logs) throws Exception {
-    Proc p = Proc.start(name, Proc.javaService(service), env, logs);
+    Proc p = Proc.start(name, Proc.javaService(service), Proc.ownBusPort(env), logs);
     procs.add(p);
     return p;
   }

@@ -79,7 +79,7 @@ class XtreamClientTest {
     env.put("IPTV_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     env.put("TZ", ZONE);
     server = Proc.start("iptv-xtream", List.of("bin/iptv", "run"), env, Path.of(env.get("IPTV_STATE_DIR")));
-    server.awaitPort(port, Duration.ofSeconds(90));
+    server.awaitHttp(port, Duration.ofSeconds(90));
     c = new Client(port, TestEnv.ADMIN_TOKEN);
     base = "http://127.0.0.1:" + port;
 

@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -237,13 +236,7 @@ public final class LiveSource implements AutoCloseable {
 
   /** A URL on a loopback port that refuses connections. */
   public static String refusedUrl() {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return "http://127.0.0.1:" + port + "/dead.ts";
+    return "http://127.0.0.1:" + dev.iptv.testing.TestEnv.freePort() + "/dead.ts";
   }
 
   /** The stream as the feed {@code name} ({@code [a-z0-9-]{1,32}}), with a {@link Mode} of its own. */

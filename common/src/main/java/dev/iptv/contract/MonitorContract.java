@@ -81,15 +81,37 @@ public final class MonitorContract {
    * per segment ({@code log_format iptv_segments}) and what a JVM that serves segments itself sends.
    *
    * <p>Wire shape: {@code {"channel_id": "48681", "bytes": 1880000, "ip": "203.0.113.7"}}, plus when
-   * known {@code "username"}, {@code "user_agent"}, {@code "status"} (HTTP status, default 200) and
-   * {@code "ts"} (epoch seconds with fraction, default: when received).
+   * known {@code "username"}, {@code "user_agent"}, {@code "status"} (HTTP status, default 200),
+   * {@code "ts"} (epoch seconds with fraction, default: when received) and {@code "count"} (the
+   * answers this record sums, default 1).
    *
    * @param username  the viewer, or null when unknown (nginx does not know it)
    * @param userAgent the client's User-Agent, or null
-   * @param ts        epoch seconds when it was served
+   * @param ts        epoch seconds when it was served (the last of them, for a sum)
+   * @param count     how many answers to the same viewer (channel, address, user, User-Agent, status)
+   *                  this record sums: a JVM that serves segments sends one record per viewer per batch,
+   *                  {@code bytes} their total
    */
   public record SegmentServed(String channelId, long bytes, String ip, String username, String userAgent,
-                              int status, double ts) {
+                              int status, double ts, long count) {
+
+    public static final String COUNT = "count";
+
+    /** One answer. */
+    public SegmentServed(String channelId, long bytes, String ip, String username, String userAgent, int status, double ts) {
+      this(channelId, bytes, ip, username, userAgent, status, ts, 1);
+    }
+
+    /** This record and {@code other}, the same viewer's: bytes and answers summed, the later time. */
+    public SegmentServed plus(SegmentServed other) {
+      return new SegmentServed(channelId, bytes + other.bytes, ip, username, userAgent, status, Math.max(ts, other.ts),
+        count + other.count);
+    }
+
+    /** The same record for {@code user} (a viewer the segment's address was matched to). */
+    public SegmentServed withUsername(String user) {
+      return new SegmentServed(channelId, bytes, ip, user, userAgent, status, ts, count);
+    }
 
     public static final String CHANNEL_ID = ChannelSchema.CHANNEL_ID;
     public static final String BYTES = "bytes";
@@ -112,6 +134,9 @@ public final class MonitorContract {
       }
       if (userAgent != null) {
         o.put(USER_AGENT, userAgent);
+      }
+      if (count != 1) {
+        o.put(COUNT, count);
       }
       return o;
     }
@@ -136,9 +161,14 @@ public final class MonitorContract {
       }
       Object status = o.getValue(STATUS);
       Object ts = o.getValue(TS);
+      Object c = o.getValue(COUNT);
+      if (c != null && (!(c instanceof Number cn) || cn.longValue() < 1 || cn.doubleValue() != Math.floor(cn.doubleValue()))) {
+        throw new BadMessage(COUNT, "must be a whole number >= 1");
+      }
       return new SegmentServed(id, n.longValue(), s, cut(o.getValue(USERNAME), 64), cut(o.getValue(USER_AGENT), 512),
         status instanceof Number sn ? sn.intValue() : 200,
-        ts instanceof Number tn && tn.doubleValue() > 0 ? tn.doubleValue() : System.currentTimeMillis() / 1000.0);
+        ts instanceof Number tn && tn.doubleValue() > 0 ? tn.doubleValue() : System.currentTimeMillis() / 1000.0,
+        c == null ? 1 : ((Number) c).longValue());
     }
 
     private static String cut(Object v, int max) {

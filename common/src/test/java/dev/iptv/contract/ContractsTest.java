@@ -74,6 +74,11 @@ class ContractsTest {
     assertEquals(poll, ViewerPoll.fromJson(poll.toJson()));
     SegmentServed served = new SegmentServed("48681", 1_880_000, "203.0.113.7", "john123", "VLC/3", 200, 1_700_000_000.5);
     assertEquals(served, SegmentServed.fromJson(served.toJson()));
+    assertEquals(1, served.count());
+    assertEquals(null, served.toJson().getValue("count"), "one answer: the shape nginx's records have");
+    SegmentServed sum = served.plus(new SegmentServed("48681", 120, "203.0.113.7", "john123", "VLC/3", 200, 1_700_000_004.0));
+    assertEquals(new SegmentServed("48681", 1_880_120, "203.0.113.7", "john123", "VLC/3", 200, 1_700_000_004.0, 2), sum);
+    assertEquals(sum, SegmentServed.fromJson(sum.toJson()));
     assertEquals(List.of(served, served), SegmentBatch.fromJson(SegmentBatch.of(List.of(served, served)).toJson()).records());
     RedisRestored restored = new RedisRestored("n1", 12, 3, RedisRestored.REPLACE, 7, 40, TS);
     assertEquals(restored, RedisRestored.fromJson(restored.toJson()));
@@ -96,6 +101,8 @@ class ContractsTest {
     badField("username", () -> ViewerPoll.fromJson(new JsonObject().put("username", "").put("channel_id", "1").put("ip", "x")));
     badField("bytes", () -> SegmentServed.fromJson(new JsonObject().put("channel_id", "1").put("bytes", -1).put("ip", "x")));
     badField("ip", () -> SegmentServed.fromJson(new JsonObject().put("channel_id", "1").put("bytes", 1)));
+    badField("count", () -> SegmentServed.fromJson(new JsonObject().put("channel_id", "1").put("bytes", 1).put("ip", "x").put("count", 0)));
+    badField("count", () -> SegmentServed.fromJson(new JsonObject().put("channel_id", "1").put("bytes", 1).put("ip", "x").put("count", "2")));
     badField("pid", () -> StreamStatus.fromJson(new JsonObject().put("channel_id", "1")));
     badField("event", () -> RedisRestored.fromJson(new JsonObject().put("event", "started")));
     SegmentBatch mixed = SegmentBatch.fromJson(new JsonObject().put("records", new JsonArray()

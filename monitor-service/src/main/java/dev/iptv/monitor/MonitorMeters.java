@@ -120,10 +120,11 @@ public final class MonitorMeters {
     counter("iptv.limit.hits", "viewers refused for max_connections").increment();
   }
 
-  public void served(String channel, long bytes) {
+  /** {@code answers} segment requests of the channel, {@code bytes} in all. */
+  public void served(String channel, long bytes, long answers) {
     String label = channelLabel(channel);
     bytesCounter("iptv.served", "bytes served from segments, per channel", "channel", label).increment(bytes);
-    counter("iptv.served.segments", "segment requests answered, per channel", "channel", label).increment();
+    counter("iptv.served.segments", "segment requests answered, per channel", "channel", label).increment(answers);
   }
 
   /**

@@ -46,12 +46,12 @@ final class ByteLedger {
     this.history = history;
   }
 
-  /** One answered segment request; only successful answers (2xx) count as bytes served. */
+  /** Answered segment requests ({@link SegmentServed#count()}); only successful answers (2xx) count as bytes served. */
   void record(SegmentServed r) {
-    records++;
+    records += r.count();
     if (r.status() < 200 || r.status() >= 300) {
       meters.counter("iptv.segment.errors", "segment requests answered with an error", "status",
-        MonitorMeters.statusLabel(r.status())).increment();
+        MonitorMeters.statusLabel(r.status())).increment(r.count());
       return;
     }
     if (r.bytes() > 0) {
@@ -68,7 +68,7 @@ final class ByteLedger {
       }
       buckets[i] += r.bytes();
     }
-    meters.served(r.channelId(), r.bytes());
+    meters.served(r.channelId(), r.bytes(), r.count());
     history.accept(r);
   }
 

@@ -59,7 +59,7 @@ final class ViewerDirectory {
     if (s == null || r.ts() - s.at() > FORGET_S) {
       return r;
     }
-    return new SegmentServed(r.channelId(), r.bytes(), r.ip(), s.username(), r.userAgent(), r.status(), r.ts());
+    return r.withUsername(s.username());
   }
 
   /** Forgets viewers not seen for {@link #FORGET_S} seconds. */

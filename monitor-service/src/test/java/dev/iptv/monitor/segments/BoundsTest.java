@@ -35,9 +35,9 @@ class BoundsTest {
     MonitorMeters meters = new MonitorMeters(registry);
     int extra = 500;
     for (int i = 0; i < MonitorMeters.MAX_CHANNEL_SERIES + extra; i++) {
-      meters.served(Integer.toString(i), 10);
+      meters.served(Integer.toString(i), 10, 1);
     }
-    meters.served("0", 10); // a channel seen early keeps its own series
+    meters.served("0", 10, 1); // a channel seen early keeps its own series
     assertEquals(MonitorMeters.MAX_CHANNEL_SERIES + 1, registry.find("iptv.served").counters().size());
     Counter other = registry.find("iptv.served").tag("channel", MonitorMeters.OTHER).counter();
     assertEquals(extra * 10.0, other.count());

@@ -215,24 +215,31 @@ public final class ClientAddress {
       return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
     }
 
+    /** Four dotted decimals of 0-255 (one to three digits each), or null. A loop: this runs per request. */
     private static byte[] v4(String s) {
-      String[] parts = s.split("\\.", -1);
-      if (parts.length != 4) {
-        return null;
-      }
       byte[] out = new byte[4];
-      for (int i = 0; i < 4; i++) {
-        String p = parts[i];
-        if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      int part = 0;
+      int value = 0;
+      int digits = 0;
+      for (int i = 0, n = s.length(); i <= n; i++) {
+        char c = i < n ? s.charAt(i) : '.';
+        if (c >= '0' && c <= '9') {
+          value = value * 10 + (c - '0');
+          if (++digits > 3) {
+            return null;
+          }
+        } else if (c == '.') {
+          if (digits == 0 || value > 255 || part > 3) {
+            return null;
+          }
+          out[part++] = (byte) value;
+          value = 0;
+          digits = 0;
+        } else {
           return null;
         }
-        int v = Integer.parseInt(p);
-        if (v > 255) {
-          return null;
-        }
-        out[i] = (byte) v;
       }
-      return out;
+      return part == 4 ? out : null;
     }
 
     static boolean loopback(byte[] b) {

@@ -91,7 +91,7 @@ public final class SegmentProof {
   /** Checks the parameters of a segment request as nginx does. */
   public Verdict check(String channelId, String e, String n, String t, String s, long nowEpochSeconds) {
     if (!digits(e) || !digits(n) || t == null || t.isEmpty() || t.length() > 64 || s == null || s.length() > 64
-      || !t.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+      || !hex(t)) {
       return Verdict.INVALID;
     }
     byte[] want = signature(e, n, channelId, t).getBytes(StandardCharsets.US_ASCII);
@@ -108,16 +108,38 @@ public final class SegmentProof {
   }
 
   private String signature(String e, String n, String channelId, String tag) {
+    byte[] digest = MD5.get().digest((e + ":" + n + ":" + channelId + ":" + tag + " " + secret).getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+  }
+
+  /** One MD5 per thread (digest() resets it): a provider lookup per segment request cost more than the hash. */
+  private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
     try {
-      MessageDigest md5 = MessageDigest.getInstance("MD5");
-      byte[] digest = md5.digest((e + ":" + n + ":" + channelId + ":" + tag + " " + secret).getBytes(StandardCharsets.UTF_8));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+      return MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex);
     }
-  }
+  });
 
   private static boolean digits(String v) {
-    return v != null && !v.isEmpty() && v.length() <= 12 && v.chars().allMatch(c -> c >= '0' && c <= '9');
+    if (v == null || v.isEmpty() || v.length() > 12) {
+      return false;
+    }
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean hex(String v) {
+    for (int i = 0; i < v.length(); i++) {
+      if (Character.digit(v.charAt(i), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

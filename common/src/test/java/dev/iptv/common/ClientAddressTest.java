@@ -3,6 +3,7 @@ package dev.iptv.common;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -56,6 +57,20 @@ class ClientAddressTest {
     assertEquals("203.0.113.9", cdn.resolve("2001:db8::1", headers("X-Forwarded-For", "203.0.113.9")));
     assertEquals("203.0.113.9", cdn.resolve("::ffff:10.0.0.5", headers("X-Forwarded-For", "203.0.113.9")),
       "an IPv4-mapped peer is its IPv4 address");
+  }
+
+  @Test
+  @DisplayName("a forwarded IPv4 address is four decimals of 0-255: anything else is no address and the peer stays")
+  void dottedQuads() {
+    ClientAddress service = ClientAddress.of("", null, true);
+    assertEquals("203.0.113.9", service.resolve("127.0.0.1", headers("X-Real-IP", "203.0.113.9")));
+    assertEquals("0.0.0.0", service.resolve("127.0.0.1", headers("X-Real-IP", "0.0.0.0")));
+    assertEquals("255.255.255.255", service.resolve("127.0.0.1", headers("X-Real-IP", "255.255.255.255")));
+    assertEquals("1.2.3.4", service.resolve("127.0.0.1", headers("X-Real-IP", "001.2.3.4")), "leading zeros: decimal");
+    for (String bad : List.of("256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.4.", "0001.2.3.4", "1.2.3.-4",
+      "1.2.3.4a", "a.b.c.d", "1.2.3.\u0664", "", "1,2,3,4")) {
+      assertEquals("127.0.0.1", service.resolve("127.0.0.1", headers("X-Real-IP", bad)), "'" + bad + "'");
+    }
   }
 
   @Test

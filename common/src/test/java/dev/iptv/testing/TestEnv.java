@@ -41,6 +41,7 @@ public final class TestEnv {
    * out once, so a test's services (and Hazelcast counting up from its first port) never meet on one.
    */
   private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+  private static final int[] QUIET_RANGE = quietRange();
 
   private TestEnv() {
   }
@@ -101,13 +102,13 @@ public final class TestEnv {
    *
    * <p>Taken below the kernel's ephemeral range ({@code ip_local_port_range}) and handed out once per
    * JVM. A port from inside that range (what {@code bind(0)} gives) is free only until the kernel gives
-   * it away again: between this call and the service's own bind, a JVM starting beside it (Hazelcast
-   * binds each outgoing join attempt to a port of the range; an event bus left at port 0 binds one)
-   * can take it, and the test then talks to the wrong listener.
+   * it away again: between this call and the service's own bind, a JVM starting beside it (an event
+   * bus left at port 0 binds one; Hazelcast binds its outgoing sockets to kernel-chosen ports) can take
+   * it, and the test then talks to the wrong listener.
    */
   public static int freePort() {
     synchronized (HANDED_OUT) {
-      int[] range = quietRange();
+      int[] range = QUIET_RANGE;
       for (int tries = 0; tries < 500; tries++) {
         int port = range[0] + RANDOM.nextInt(range[1] - range[0] + 1);
         if (!HANDED_OUT.contains(port) && bindable(port)) {
@@ -151,7 +152,7 @@ public final class TestEnv {
     synchronized (HANDED_OUT) {
       for (int tries = 0; tries < 200; tries++) {
         int base = freePort();
-        boolean ok = base + length - 1 <= quietRange()[1];
+        boolean ok = base + length - 1 <= QUIET_RANGE[1];
         for (int i = 1; ok && i < length; i++) {
           ok = !HANDED_OUT.contains(base + i) && bindable(base + i);
         }

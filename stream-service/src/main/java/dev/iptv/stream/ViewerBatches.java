@@ -120,7 +120,6 @@ final class ViewerBatches {
     vertx.eventBus().publish(StreamContract.VIEWER_POLLS, new ViewerPollBatch(polls).toJson());
   }
 
-
   /** Whose answers a batch sums: one viewer of one channel, and the answer's status. */
   private record ServedKey(String channelId, String ip, String username, String userAgent, int status) {
   }
